@@ -1,0 +1,28 @@
+/** Two projects: fast unit specs beside the code, and e2e specs on a real PostgreSQL. */
+const tsJest = ['ts-jest', { diagnostics: false }];
+// A few runtime dependencies ship only as ES modules; Jest's CommonJS sandbox needs them
+// transformed (Node itself loads them natively).
+const esmOnly = ['content-disposition'];
+const shared = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: {
+    '^.+\\.ts$': tsJest,
+    '^.+\\.js$': ['ts-jest', { diagnostics: false, tsconfig: { allowJs: true, isolatedModules: true } }],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
+};
+module.exports = {
+  testTimeout: 60000,
+  reporters: ['default', '<rootDir>/test/utils/summary-reporter.js'],
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/utils/global-setup.ts',
+      globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
+    },
+  ],
+};

@@ -1,0 +1,32 @@
+/**
+ * The action catalogue: HID's vocabulary, declared once. Every audit record names one.
+ */
+export const AUDIT_ACTIONS = [
+  'primaryAuthenticateUP',
+  'createUser',
+  'updateUser',
+  'deleteUser',
+  'createAdapterConfiguration',
+  'updateAdapterConfiguration',
+  'deleteAdapterConfiguration',
+  'createUPAuthenticator',
+  'updateUPAuthenticator',
+  'deleteUPAuthenticator',
+  'importUsers',
+  'importDevices',
+  'importOrganizations',
+  'addDevice',
+  'createOrganization',
+  'createCibaRequest',
+  'indirectDeliverChallenge',
+  'approveChallenge',
+  'denyChallenge',
+  'expireCibaRequest',
+  'notifyCibaClient',
+  'searchAuditRecords',
+  'readAuditRecord',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export type AuditResult = 'RESPONSE_SUCCESS' | 'RESPONSE_FAILURE';

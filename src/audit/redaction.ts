@@ -1,0 +1,26 @@
+/** Keys whose values must never reach a log line or an audit record. */
+const SECRET_KEYS = /secret|password|token|authorization|assertion|credential|private/i;
+
+/** Parameters may be shown to auditors: anything that looks like a secret is masked. */
+export function redactParameters(parameters: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parameters)) {
+    out[key] = SECRET_KEYS.test(key) ? '[REDACTED]' : value;
+  }
+  return out;
+}
+
+/** pino redact paths: request headers and body fields that carry credentials. */
+export const LOG_REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+  '*.client_secret',
+  '*.password',
+  '*.access_token',
+  '*.id_token',
+  '*.refresh_token',
+  '*.registration_access_token',
+  '*.client_notification_token',
+];

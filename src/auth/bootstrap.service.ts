@@ -1,0 +1,87 @@
+import { Transactional, TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import { AuditService } from '../audit/audit.service';
+import { ClientProvisioningService } from '../clients/client-provisioning.service';
+import { ClientsRepository } from '../clients/clients.repository';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { RequestContextService } from '../context/request-context.service';
+import { GRANT_CIBA, GRANT_CLIENT_CREDENTIALS, MANAGEMENT_SCOPES, OIDC_SCOPES } from './scopes';
+import { digestSecret, verifySecret } from './secrets';
+import { SigningKeysService } from './signing-keys.service';
+import { TenantsService } from './tenants.service';
+
+export const BOOTSTRAP_ACTOR = 'system:bootstrap';
+
+/**
+ * Ensures the configured tenants, their signing keys and admin clients exist. Idempotent and
+ * safe with several instances starting together (an advisory lock per tenant). What it
+ * creates is audited like any other change, by the actor `system:bootstrap`.
+ */
+@Injectable()
+export class BootstrapService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(BootstrapService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly tenants: TenantsService,
+    private readonly keys: SigningKeysService,
+    private readonly clients: ClientsRepository,
+    private readonly provisioning: ClientProvisioningService,
+    private readonly audit: AuditService,
+    private readonly context: RequestContextService,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const tenant of this.config.bootstrapTenants) {
+      await this.tenants.ensure(tenant);
+      await this.keys.ensureKey(tenant);
+      const generated = await this.context.run(
+        { requestId: uuidv7(), tenant, actor: { id: BOOTSTRAP_ACTOR } },
+        () => this.ensureAdminClient(tenant),
+      );
+      if (generated) {
+        // Shown once, on the console only: never through the logger, never stored in clear.
+        process.stdout.write(
+          `\nGenerated admin client for tenant "${tenant}":\n  client_id:     ${tenant}-admin\n  client_secret: ${generated}\n` +
+            `Store it now; it is kept only as a digest. Set BOOTSTRAP_ADMIN_SECRET to choose it.\n\n`,
+        );
+      }
+    }
+  }
+
+  /** Returns the secret when one was generated now. */
+  @Transactional()
+  private async ensureAdminClient(tenant: string): Promise<string | undefined> {
+    await this.txHost.tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+      `bootstrap:${tenant}`,
+    ]);
+    const clientId = `${tenant}-admin`;
+    const configured = this.config.bootstrapAdminSecret;
+    const existing = await this.clients.findByClientId(tenant, clientId);
+    if (existing) {
+      if (configured && !verifySecret(configured, existing.secret_digest)) {
+        await this.clients.updateSecretDigest(tenant, clientId, digestSecret(configured, 'chosen'));
+        await this.audit.record('updateUPAuthenticator', {
+          target: { id: clientId, immutableId: existing.service_user_id ?? undefined },
+          parameters: { clientId, reason: 'BOOTSTRAP_ADMIN_SECRET changed' },
+        });
+        this.logger.log(`Admin secret of tenant ${tenant} updated from BOOTSTRAP_ADMIN_SECRET`);
+      }
+      return undefined;
+    }
+    const { secret } = await this.provisioning.provision(tenant, {
+      clientId,
+      clientName: `${tenant} administrator`,
+      grantTypes: [GRANT_CLIENT_CREDENTIALS, GRANT_CIBA],
+      scopes: [...MANAGEMENT_SCOPES, ...OIDC_SCOPES],
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      metadata: { backchannel_token_delivery_mode: 'poll', bootstrap: true },
+      secret: configured,
+    });
+    this.logger.log(`Created tenant ${tenant} with admin client ${clientId}`);
+    return configured ? undefined : secret;
+  }
+}

@@ -1,0 +1,100 @@
+import { Injectable } from '@nestjs/common';
+import { ApiError, oauthError } from '../common/api-error';
+import { ClientRow } from '../clients/client-row';
+import { ClientsRepository } from '../clients/clients.repository';
+import { RequestContextService } from '../context/request-context.service';
+import { verifySecret } from './secrets';
+import { TenantsService } from './tenants.service';
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
+
+export interface AuthenticatedClient {
+  client: ClientRow;
+  method: ClientAuthMethod;
+}
+
+export type FormBody = Record<string, string | string[] | undefined>;
+
+/**
+ * OAuth client authentication (RFC 6749 §2.3.1) for the token and CIBA endpoints:
+ * `client_secret_basic` or `client_secret_post`, never both. Every failure is the same
+ * `invalid_client`, whether the tenant, the client or the secret was wrong. Either secret
+ * method is accepted for every client; the registered `token_endpoint_auth_method` is advice.
+ */
+@Injectable()
+export class ClientAuthenticatorService {
+  constructor(
+    private readonly tenants: TenantsService,
+    private readonly clients: ClientsRepository,
+    private readonly context: RequestContextService,
+  ) {}
+
+  async authenticate(
+    tenant: string,
+    authorization: string | undefined,
+    body: FormBody,
+  ): Promise<AuthenticatedClient> {
+    const basic = authorization ? parseBasic(authorization) : undefined;
+    const postId = single(body, 'client_id');
+    const postSecret = single(body, 'client_secret');
+    if (authorization && !basic) {
+      throw invalidClient(tenant, true, 'Unsupported or malformed Authorization header');
+    }
+    if (basic && postSecret !== undefined) {
+      throw oauthError(400, 'invalid_request', 'Use exactly one client authentication method');
+    }
+    const method: ClientAuthMethod = basic ? 'client_secret_basic' : 'client_secret_post';
+    const clientId = basic?.clientId ?? postId;
+    const secret = basic?.secret ?? postSecret;
+    if (basic && postId !== undefined && postId !== basic.clientId) {
+      throw oauthError(400, 'invalid_request', 'client_id does not match the authenticated client');
+    }
+    if (!clientId) throw invalidClient(tenant, !!basic, 'Client authentication is required');
+    this.context.require().claimedClientId = clientId.slice(0, 128);
+    if (secret === undefined || secret === '') {
+      throw invalidClient(tenant, !!basic, 'Client authentication failed');
+    }
+    const client = (await this.tenants.exists(tenant))
+      ? await this.clients.findByClientId(tenant, clientId)
+      : undefined;
+    // Compare even when there is no client, so timing does not tell which part was wrong.
+    const ok = verifySecret(secret, client?.secret_digest ?? DUMMY_DIGEST) && !!client;
+    if (!ok || !client) throw invalidClient(tenant, !!basic, 'Client authentication failed');
+    return { client, method };
+  }
+}
+
+const DUMMY_DIGEST = `sha256:${'0'.repeat(64)}`;
+
+function parseBasic(header: string): { clientId: string; secret: string } | undefined {
+  const match = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  try {
+    // RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
+    const form = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+    return { clientId: form(decoded.slice(0, colon)), secret: form(decoded.slice(colon + 1)) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A form parameter that must appear at most once (RFC 6749 §3.2). */
+export function single(body: FormBody, name: string): string | undefined {
+  const value = body[name];
+  if (Array.isArray(value)) {
+    throw oauthError(400, 'invalid_request', `Parameter ${name} must not be repeated`);
+  }
+  return value;
+}
+
+function invalidClient(tenant: string, basic: boolean, description: string): ApiError {
+  return oauthError(
+    401,
+    'invalid_client',
+    description,
+    basic ? { 'WWW-Authenticate': `Basic realm="${tenant}"` } : undefined,
+  );
+}

@@ -1,0 +1,38 @@
+import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+
+/** A server-made secret: 256 bits of randomness, URL-safe. */
+export function generateSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * Digest for storage. Server-made secrets have 256 bits of entropy, so one SHA-256 is enough;
+ * an operator-chosen secret (the bootstrap one) may be weak, so it gets scrypt.
+ */
+export function digestSecret(
+  secret: string,
+  strength: 'generated' | 'chosen' = 'generated',
+): string {
+  if (strength === 'generated') {
+    return `sha256:${createHash('sha256').update(secret).digest('hex')}`;
+  }
+  const salt = randomBytes(16).toString('hex');
+  return `scrypt:${salt}:${scryptSync(secret, salt, 32).toString('hex')}`;
+}
+
+/** Constant-time check of a presented secret against its stored digest. */
+export function verifySecret(secret: string, digest: string): boolean {
+  const [kind, a, b] = digest.split(':');
+  let expected: Buffer;
+  let actual: Buffer;
+  if (kind === 'sha256' && a) {
+    expected = Buffer.from(a, 'hex');
+    actual = createHash('sha256').update(secret).digest();
+  } else if (kind === 'scrypt' && a && b) {
+    expected = Buffer.from(b, 'hex');
+    actual = scryptSync(secret, a, 32);
+  } else {
+    return false;
+  }
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}

@@ -1,0 +1,68 @@
+import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { FastifyReply } from 'fastify';
+import { oauthError } from '../common/api-error';
+import { AuditedAs } from '../common/audit-action.decorator';
+import { Public } from './auth.decorators';
+import { ClientAuthenticatorService, FormBody, single } from './client-authenticator.service';
+import { GRANT_CIBA, GRANT_CLIENT_CREDENTIALS } from './scopes';
+import { TokenGrantRegistry } from './token-grant.registry';
+import { TokenResponse, TokenService } from './token.service';
+
+@ApiTags('OAuth')
+@Controller(':tenant/authn')
+export class TokenController {
+  constructor(
+    private readonly authenticator: ClientAuthenticatorService,
+    private readonly tokens: TokenService,
+    private readonly grants: TokenGrantRegistry,
+  ) {}
+
+  @Post('token')
+  @Public()
+  @HttpCode(200)
+  @AuditedAs('primaryAuthenticateUP')
+  @ApiOperation({
+    summary: 'OAuth 2.0 token endpoint (client_credentials, CIBA)',
+    operationId: 'issueToken',
+  })
+  @ApiConsumes('application/x-www-form-urlencoded')
+  async issueToken(
+    @Param('tenant') tenant: string,
+    @Headers('authorization') authorization: string | undefined,
+    @Headers('content-type') contentType: string | undefined,
+    @Body() body: FormBody | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenResponse> {
+    void reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+    if (!contentType?.toLowerCase().startsWith('application/x-www-form-urlencoded') || !body) {
+      throw oauthError(
+        400,
+        'invalid_request',
+        'The token request must be application/x-www-form-urlencoded',
+      );
+    }
+    const authenticated = await this.authenticator.authenticate(tenant, authorization, body);
+    const grantType = single(body, 'grant_type');
+    if (!grantType) throw oauthError(400, 'invalid_request', 'grant_type is required');
+    if (grantType === GRANT_CLIENT_CREDENTIALS) {
+      return this.tokens.clientCredentials(tenant, authenticated, single(body, 'scope'));
+    }
+    const handler = this.grants.get(grantType);
+    if (!handler) {
+      throw oauthError(
+        400,
+        'unsupported_grant_type',
+        `Unsupported grant_type: ${grantType.slice(0, 100)}`,
+      );
+    }
+    if (grantType === GRANT_CIBA && !authenticated.client.grant_types.includes(GRANT_CIBA)) {
+      throw oauthError(
+        400,
+        'unauthorized_client',
+        'This client is not registered for the CIBA grant',
+      );
+    }
+    return handler(tenant, authenticated, body);
+  }
+}

@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import { AuditService } from '../audit/audit.service';
+import { digestSecret, generateSecret } from '../auth/secrets';
+import { USER_SCHEMA } from '../users/user.mapper';
+import { UsersRepository } from '../users/users.repository';
+import { ClientRow } from './client-row';
+import { ClientsRepository } from './clients.repository';
+
+export interface ClientSpec {
+  clientId?: string;
+  clientName?: string | null;
+  grantTypes: string[];
+  scopes: string[];
+  tokenEndpointAuthMethod: string;
+  metadata: Record<string, unknown>;
+  /** An operator-chosen secret (bootstrap); otherwise one is generated. */
+  secret?: string;
+  registrationTokenDigest?: string | null;
+}
+
+/**
+ * Creates a client the way HID does: its service-account user, its configuration and its
+ * secret authenticator, three records. Callers run it inside their transaction.
+ */
+@Injectable()
+export class ClientProvisioningService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly clients: ClientsRepository,
+    private readonly audit: AuditService,
+  ) {}
+
+  async provision(
+    tenant: string,
+    spec: ClientSpec,
+  ): Promise<{ client: ClientRow; secret: string }> {
+    const clientId = spec.clientId ?? uuidv7();
+    const secret = spec.secret ?? generateSecret();
+    const user = await this.users.insert(tenant, {
+      id: uuidv7(),
+      userName: clientId,
+      active: true,
+      serviceAccount: true,
+      resource: {
+        schemas: [USER_SCHEMA],
+        ...(spec.clientName ? { displayName: spec.clientName } : {}),
+        userType: 'ServiceAccount',
+      },
+    });
+    const target = { id: user.user_name, immutableId: user.id };
+    await this.audit.record('createUser', { target, parameters: { userType: 'ServiceAccount' } });
+
+    const client = await this.clients.insert(tenant, {
+      id: uuidv7(),
+      clientId,
+      clientName: spec.clientName,
+      secretDigest: digestSecret(secret, spec.secret ? 'chosen' : 'generated'),
+      registrationTokenDigest: spec.registrationTokenDigest,
+      grantTypes: spec.grantTypes,
+      scopes: spec.scopes,
+      tokenEndpointAuthMethod: spec.tokenEndpointAuthMethod,
+      metadata: spec.metadata,
+      serviceUserId: user.id,
+    });
+    await this.audit.record('createAdapterConfiguration', {
+      target,
+      parameters: { clientId, grantTypes: spec.grantTypes.join(' '), scope: spec.scopes.join(' ') },
+    });
+    await this.audit.record('createUPAuthenticator', {
+      target,
+      parameters: { clientId, authenticatorType: 'CLIENT_SECRET' },
+    });
+    return { client, secret };
+  }
+}

@@ -1,0 +1,62 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
+import { CLIENT_COLUMNS, ClientRow } from './client-row';
+
+export interface NewClient {
+  id: string;
+  clientId: string;
+  clientName?: string | null;
+  secretDigest: string;
+  registrationTokenDigest?: string | null;
+  grantTypes: string[];
+  scopes: string[];
+  tokenEndpointAuthMethod: string;
+  metadata: Record<string, unknown>;
+  serviceUserId: string;
+}
+
+/** Clients table access through the CLS transaction. */
+@Injectable()
+export class ClientsRepository {
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  async findByClientId(tenant: string, clientId: string): Promise<ClientRow | undefined> {
+    const rows: ClientRow[] = await this.txHost.tx.query(
+      `SELECT ${CLIENT_COLUMNS} FROM clients WHERE tenant_id = $1 AND client_id = $2`,
+      [tenant, clientId],
+    );
+    return rows[0];
+  }
+
+  async insert(tenant: string, client: NewClient): Promise<ClientRow> {
+    const rows: ClientRow[] = await this.txHost.tx.query(
+      `INSERT INTO clients (id, tenant_id, client_id, client_name, secret_digest,
+         registration_token_digest, grant_types, scopes, token_endpoint_auth_method, metadata,
+         service_user_id)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING ${CLIENT_COLUMNS}`,
+      [
+        client.id,
+        tenant,
+        client.clientId,
+        client.clientName ?? null,
+        client.secretDigest,
+        client.registrationTokenDigest ?? null,
+        client.grantTypes,
+        client.scopes,
+        client.tokenEndpointAuthMethod,
+        JSON.stringify(client.metadata),
+        client.serviceUserId,
+      ],
+    );
+    return rows[0];
+  }
+
+  async updateSecretDigest(tenant: string, clientId: string, digest: string): Promise<void> {
+    await this.txHost.tx.query(
+      `UPDATE clients SET secret_digest = $3, updated = date_trunc('milliseconds', now())
+       WHERE tenant_id = $1 AND client_id = $2`,
+      [tenant, clientId, digest],
+    );
+  }
+}

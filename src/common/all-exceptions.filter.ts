@@ -1,0 +1,191 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { QueryFailedError } from 'typeorm';
+import { AuditAction } from '../audit/audit-actions';
+import { AuditService } from '../audit/audit.service';
+import { REQUEST_CONTEXT_KEY, RequestContext } from '../context/request-context';
+import { ScimFilterError } from '../scim/filter';
+import { TenantsService } from '../auth/tenants.service';
+import { ApiError, AuditUnavailableError, statusCode } from './api-error';
+import { AUDIT_ROUTE_CONFIG_KEY } from './audit-action.decorator';
+import { isTenantName, parseTenantPath } from './route-family';
+
+export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+interface Normalised {
+  status: number;
+  code: string;
+  scimType?: string;
+  detail: string;
+  headers: Record<string, string>;
+  skipAudit: boolean;
+}
+
+/**
+ * The one exception filter: every error (Nest, Fastify body parsing, database, ours) becomes a
+ * body in the route's format with no stack, SQL or secret, and a failed write on a tenant
+ * route leaves exactly one RESPONSE_FAILURE record, written after the failed transaction.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  constructor(
+    private readonly audit: AuditService,
+    private readonly tenants: TenantsService,
+  ) {}
+
+  async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const error = this.normalise(exception);
+    if (error.status >= 500) {
+      this.logger.error({ err: exception }, `request failed with ${error.status}`);
+    }
+    await this.recordFailure(request, error);
+    if (reply.sent) return;
+    void reply.headers(error.headers).status(error.status).send(this.render(request, error));
+  }
+
+  private normalise(exception: unknown): Normalised {
+    const base = { headers: {} as Record<string, string>, skipAudit: false };
+    if (exception instanceof ApiError) {
+      return {
+        ...base,
+        status: exception.status,
+        code: exception.code,
+        scimType: exception.options.scimType,
+        detail: exception.detail,
+        headers: exception.options.headers ?? {},
+        skipAudit: exception.options.skipAudit ?? false,
+      };
+    }
+    if (exception instanceof ScimFilterError) {
+      return {
+        ...base,
+        status: 400,
+        code: 'invalid_request',
+        scimType: exception.scimType,
+        detail: exception.message,
+      };
+    }
+    if (exception instanceof AuditUnavailableError || isDatabaseUnavailable(exception)) {
+      return {
+        ...base,
+        status: 503,
+        code: 'temporarily_unavailable',
+        detail: 'The service is temporarily unavailable; retry later',
+        headers: { 'Retry-After': '5' },
+      };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      return {
+        ...base,
+        status,
+        code: statusCode(status),
+        detail: httpExceptionDetail(exception),
+        scimType: status === 400 ? 'invalidValue' : undefined,
+      };
+    }
+    const fastifyError = exception as { statusCode?: number; code?: string; message?: string };
+    if (
+      typeof fastifyError.statusCode === 'number' &&
+      fastifyError.statusCode < 500 &&
+      typeof fastifyError.code === 'string' &&
+      fastifyError.code.startsWith('FST_')
+    ) {
+      return { ...base, ...fromFastifyError(fastifyError.statusCode, fastifyError.code) };
+    }
+    return { ...base, status: 500, code: 'server_error', detail: 'An internal error occurred' };
+  }
+
+  private render(request: FastifyRequest, error: Normalised): unknown {
+    const { family } = parseTenantPath(request.url);
+    if (family === 'scim') {
+      return {
+        schemas: [SCIM_ERROR_SCHEMA],
+        status: String(error.status),
+        ...(error.scimType ? { scimType: error.scimType } : {}),
+        detail: error.detail,
+      };
+    }
+    return { error: error.code, error_description: error.detail };
+  }
+
+  private async recordFailure(request: FastifyRequest, error: Normalised): Promise<void> {
+    if (error.skipAudit || request.method === 'GET' || request.method === 'HEAD') return;
+    const action = (
+      request.routeOptions?.config as unknown as Record<string, unknown> | undefined
+    )?.[AUDIT_ROUTE_CONFIG_KEY] as AuditAction | undefined;
+    const { tenant } = parseTenantPath(request.url);
+    const ctx = (request.raw as { [REQUEST_CONTEXT_KEY]?: RequestContext })[REQUEST_CONTEXT_KEY];
+    if (!action || !ctx || !isTenantName(tenant)) return;
+    try {
+      // Nobody can read the trail of a tenant that does not exist; writing one would let
+      // anyone fill the table with made-up tenants.
+      if (!(await this.tenants.exists(tenant))) return;
+      await this.audit.recordFailure(
+        action,
+        { status: error.status, error: error.scimType ?? error.code, message: error.detail },
+        { ...ctx, tenant },
+      );
+    } catch (e) {
+      this.audit.logFailure(e);
+    }
+  }
+}
+
+function httpExceptionDetail(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  if (typeof message === 'string') return message;
+  return exception.message;
+}
+
+function fromFastifyError(status: number, code: string): Omit<Normalised, 'headers' | 'skipAudit'> {
+  switch (code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return {
+        status: 400,
+        code: 'invalid_request',
+        scimType: 'invalidSyntax',
+        detail: 'The request body is not valid JSON',
+      };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return {
+        status: 413,
+        code: 'request_too_large',
+        scimType: 'tooLarge',
+        detail: 'The request body is larger than this route accepts',
+      };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return {
+        status: status === 415 ? 415 : 400,
+        code: statusCode(status),
+        detail: 'Unsupported or invalid request body',
+      };
+    default:
+      return {
+        status,
+        code: statusCode(status),
+        scimType: status === 400 ? 'invalidSyntax' : undefined,
+        detail: 'The request could not be processed',
+      };
+  }
+}
+
+function isDatabaseUnavailable(exception: unknown): boolean {
+  if (exception instanceof QueryFailedError) {
+    const code = (exception.driverError as { code?: string } | undefined)?.code ?? '';
+    // connection exceptions, insufficient resources, operator intervention, serialization
+    return /^(08|53|57P|40001|40P01)/.test(code);
+  }
+  const msg = exception instanceof Error ? exception.message : '';
+  return /Connection terminated|ECONNREFUSED|timeout exceeded when trying to connect/i.test(msg);
+}

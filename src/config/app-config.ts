@@ -1,0 +1,63 @@
+import { EnvironmentVariables, validateEnvironment } from './env.schema';
+
+/** The typed, validated configuration every other module reads (never process.env). */
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  publicBaseUrl: string;
+  databaseUrl?: string;
+  embeddedPg: { dataDir: string; port: number };
+  dbPoolSize: number;
+  bootstrapTenants: string[];
+  bootstrapAdminSecret?: string;
+  correlationIdMaxLength: number;
+  auditLogAccess: boolean;
+  scimResourcesKey: 'Resources' | 'resources';
+  logLevel: string;
+  limits: {
+    bodyBytes: number;
+    importBodyBytes: number;
+    importMaxItems: number;
+    userNameLength: number;
+    stringLength: number;
+  };
+  accessTokenTtlSeconds: number;
+  searchStatementTimeoutMs: number;
+  serviceId: string;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export function toAppConfig(env: EnvironmentVariables): AppConfig {
+  return {
+    nodeEnv: env.NODE_ENV as AppConfig['nodeEnv'],
+    port: env.PORT,
+    host: env.HOST,
+    publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    databaseUrl: env.DATABASE_URL,
+    embeddedPg: { dataDir: env.EMBEDDED_PG_DATA_DIR, port: env.EMBEDDED_PG_PORT },
+    dbPoolSize: env.DB_POOL_SIZE,
+    bootstrapTenants: [...new Set(env.BOOTSTRAP_TENANTS.split(','))],
+    bootstrapAdminSecret: env.BOOTSTRAP_ADMIN_SECRET,
+    correlationIdMaxLength: env.CORRELATION_ID_MAX_LENGTH,
+    auditLogAccess: env.AUDIT_LOG_ACCESS,
+    scimResourcesKey: env.SCIM_RESOURCES_KEY,
+    logLevel: env.LOG_LEVEL,
+    limits: {
+      bodyBytes: env.BODY_LIMIT_BYTES,
+      importBodyBytes: env.IMPORT_BODY_LIMIT_BYTES,
+      importMaxItems: env.IMPORT_MAX_ITEMS,
+      userNameLength: env.USERNAME_MAX_LENGTH,
+      stringLength: env.STRING_MAX_LENGTH,
+    },
+    accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+    searchStatementTimeoutMs: env.SEARCH_STATEMENT_TIMEOUT_MS,
+    serviceId: env.SERVICE_ID,
+  };
+}
+
+/** Loads configuration from an environment map; the one place that reads process.env. */
+export function loadConfig(raw: Record<string, string | undefined> = process.env): AppConfig {
+  return toAppConfig(validateEnvironment(raw));
+}

@@ -1,0 +1,35 @@
+import { loadConfig } from './app-config';
+
+describe('configuration', () => {
+  it('applies defaults', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.correlationIdMaxLength).toBe(64);
+    expect(c.auditLogAccess).toBe(true);
+    expect(c.bootstrapTenants).toEqual(['default']);
+    expect(c.scimResourcesKey).toBe('Resources');
+  });
+
+  it('names every bad variable in one error', () => {
+    expect(() =>
+      loadConfig({ PORT: 'abc', CORRELATION_ID_MAX_LENGTH: '129', AUDIT_LOG_ACCESS: 'maybe' }),
+    ).toThrow(/3 variable[\s\S]*PORT[\s\S]*CORRELATION_ID_MAX_LENGTH[\s\S]*AUDIT_LOG_ACCESS/);
+  });
+
+  it.each(['0', '129', '-1', 'x'])('refuses CORRELATION_ID_MAX_LENGTH=%s', (v) => {
+    expect(() => loadConfig({ CORRELATION_ID_MAX_LENGTH: v })).toThrow(/CORRELATION_ID_MAX_LENGTH/);
+  });
+
+  it('accepts the 1..128 range', () => {
+    expect(loadConfig({ CORRELATION_ID_MAX_LENGTH: '1' }).correlationIdMaxLength).toBe(1);
+    expect(loadConfig({ CORRELATION_ID_MAX_LENGTH: '128' }).correlationIdMaxLength).toBe(128);
+  });
+
+  it('requires the admin secret in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/BOOTSTRAP_ADMIN_SECRET/);
+  });
+
+  it('refuses a bad tenant list', () => {
+    expect(() => loadConfig({ BOOTSTRAP_TENANTS: 'ok,Bad_Name' })).toThrow(/BOOTSTRAP_TENANTS/);
+  });
+});

@@ -1,0 +1,154 @@
+import { Transform, plainToInstance } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  return value;
+};
+
+/** Every environment variable the service reads, with its default. `.env.example` mirrors this. */
+export class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV = 'development';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  /** Public base URL used in token issuer, locations and discovery; defaults to http://localhost:PORT. */
+  @IsOptional()
+  @IsUrl({ require_tld: false, require_protocol: true })
+  PUBLIC_BASE_URL?: string;
+
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @IsString()
+  EMBEDDED_PG_DATA_DIR = '.data/pg';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(65535)
+  EMBEDDED_PG_PORT = 54329;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DB_POOL_SIZE = 10;
+
+  @Matches(/^[a-z0-9][a-z0-9-]{1,62}(,[a-z0-9][a-z0-9-]{1,62})*$/, {
+    message:
+      'BOOTSTRAP_TENANTS must be a comma list of tenant names matching ^[a-z0-9][a-z0-9-]{1,62}$',
+  })
+  BOOTSTRAP_TENANTS = 'default';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(16, { message: 'BOOTSTRAP_ADMIN_SECRET must be at least 16 characters' })
+  BOOTSTRAP_ADMIN_SECRET?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(128)
+  CORRELATION_ID_MAX_LENGTH = 64;
+
+  @Transform(toBool)
+  @IsBoolean()
+  AUDIT_LOG_ACCESS = true;
+
+  @IsIn(['Resources', 'resources'])
+  SCIM_RESOURCES_KEY: 'Resources' | 'resources' = 'Resources';
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  BODY_LIMIT_BYTES = 1_048_576;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  IMPORT_BODY_LIMIT_BYTES = 10_485_760;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  IMPORT_MAX_ITEMS = 10_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(4096)
+  USERNAME_MAX_LENGTH = 256;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(65536)
+  STRING_MAX_LENGTH = 1024;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  ACCESS_TOKEN_TTL_SECONDS = 3600;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  SEARCH_STATEMENT_TIMEOUT_MS = 5000;
+
+  /** `service.id` stamped on every audit record (HID calls it the channel). */
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/)
+  SERVICE_ID = 'CH_DIRECT';
+}
+
+/** Validates the raw environment once, naming every bad variable in a single error. */
+export function validateEnvironment(raw: Record<string, string | undefined>): EnvironmentVariables {
+  const present = Object.fromEntries(
+    Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const env = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false });
+  if (errors.length > 0) {
+    const lines = errors.map(
+      (e) => `  - ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+    );
+    throw new Error(`Invalid configuration (${errors.length} variable(s)):\n${lines.join('\n')}`);
+  }
+  if (env.NODE_ENV === 'production' && !env.BOOTSTRAP_ADMIN_SECRET) {
+    throw new Error(
+      'Invalid configuration (1 variable(s)):\n  - BOOTSTRAP_ADMIN_SECRET: required when NODE_ENV=production',
+    );
+  }
+  return env;
+}

@@ -1,0 +1,37 @@
+import { FastifyInstance } from 'fastify';
+import { IncomingMessage } from 'node:http';
+import { v7 as uuidv7 } from 'uuid';
+import { parseCorrelationHeader } from './correlation-id';
+import { REQUEST_CONTEXT_KEY, RequestContext, RequestWithContext } from './request-context';
+
+export const CORRELATION_HEADER = 'x-correlation-id';
+
+/**
+ * The request's context, made once from the raw request whichever of the Fastify hook or the
+ * CLS middleware meets it first: the request id, and the judged correlation header.
+ */
+export function contextFor(raw: IncomingMessage, maxLength: number): RequestContext {
+  const holder = raw as IncomingMessage & RequestWithContext;
+  const existing = holder[REQUEST_CONTEXT_KEY];
+  if (existing) return existing;
+  const header = parseCorrelationHeader(raw.headers[CORRELATION_HEADER], maxLength);
+  const ctx: RequestContext = { requestId: uuidv7() };
+  if (header.kind === 'valid') ctx.correlationId = header.value;
+  if (header.kind === 'invalid') ctx.correlationError = header.reason;
+  holder[REQUEST_CONTEXT_KEY] = ctx;
+  return ctx;
+}
+
+/**
+ * The first hook of every request, before routing, body parsing, guards or filters: both echo
+ * headers are set on the reply here, so no later failure (404, 413, malformed JSON, a throw
+ * anywhere) can send a response without them. An invalid correlation id is never echoed.
+ */
+export function registerCorrelationHook(fastify: FastifyInstance, maxLength: number): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const ctx = contextFor(request.raw, maxLength);
+    if (ctx.correlationId !== undefined) void reply.header('X-Correlation-ID', ctx.correlationId);
+    void reply.header('X-Request-ID', ctx.requestId);
+    done();
+  });
+}

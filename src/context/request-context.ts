@@ -1,0 +1,39 @@
+import { ClsStore } from 'nestjs-cls';
+
+/** Who acted: a client (its service-account user) or, for CIBA answers, a user. */
+export interface Actor {
+  id: string;
+  immutableId?: string;
+  session?: { id: string; authenticationMethod?: string };
+  clientId?: string;
+  scopes?: string[];
+  tenant?: string;
+}
+
+/**
+ * What a request (or a background job acting for one) carries. Filled by the correlation
+ * hook from the raw request, then by the auth guard; read by the audit service.
+ */
+export interface RequestContext {
+  requestId: string;
+  correlationId?: string;
+  /** Set when the header was present but broken; the request is then refused. */
+  correlationError?: string;
+  tenant?: string;
+  actor?: Actor;
+  /** Client id a caller claimed before authentication succeeded (failure records). */
+  claimedClientId?: string;
+  /** COI of the long-running operation this work belongs to. */
+  coi?: string;
+}
+
+export interface AppClsStore extends ClsStore {
+  ctx: RequestContext;
+}
+
+/** Property under which the hook stores the context on the raw Fastify request. */
+export const REQUEST_CONTEXT_KEY = 'requestContext';
+
+export interface RequestWithContext {
+  [REQUEST_CONTEXT_KEY]?: RequestContext;
+}

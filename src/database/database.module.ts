@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { DATABASE_URL, DatabaseUrlModule } from './database-url.module';
+import { runMigrations } from './migration-runner';
+import { migrations } from './migrations';
+
+/** Opens the TypeORM data source and applies migrations before anything touches the schema. */
+@Module({
+  imports: [
+    DatabaseUrlModule,
+    TypeOrmModule.forRootAsync({
+      imports: [DatabaseUrlModule],
+      inject: [APP_CONFIG, DATABASE_URL],
+      useFactory: (config: AppConfig, url: string) => ({
+        type: 'postgres' as const,
+        url,
+        migrations,
+        migrationsRun: false,
+        synchronize: false,
+        entities: [],
+        extra: { max: config.dbPoolSize },
+        logging: false,
+      }),
+      dataSourceFactory: async (options) => {
+        const dataSource = await new DataSource(options!).initialize();
+        await runMigrations(dataSource);
+        return dataSource;
+      },
+    }),
+  ],
+})
+export class DatabaseModule {}

@@ -1,0 +1,71 @@
+import { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+
+const identity: SchemaObject = {
+  type: 'object',
+  properties: { id: { type: 'string' }, immutableId: { type: 'string' } },
+};
+
+/** The AuditRecord resource (API.md §4), with the typed correlation attributes. */
+export const AUDIT_RECORD_COMPONENT: SchemaObject = {
+  type: 'object',
+  required: ['schemas', 'id', 'tenantId', 'requestId', 'action', 'result', 'created', 'hash'],
+  properties: {
+    schemas: {
+      type: 'array',
+      items: { type: 'string', example: 'urn:hid:scim:api:idp:2.0:AuditRecord' },
+    },
+    id: { type: 'string', format: 'uuid' },
+    tenantId: { type: 'string' },
+    correlationId: {
+      type: 'string',
+      description: 'The X-Correlation-ID of the call; absent when none was sent',
+    },
+    requestId: {
+      type: 'string',
+      format: 'uuid',
+      description: 'Server-made id of the request (UUIDv7)',
+    },
+    coi: {
+      type: 'string',
+      description: 'Id of the long-running operation (import, CIBA); absent when none',
+    },
+    service: { type: 'object', properties: { id: { type: 'string' }, host: { type: 'string' } } },
+    action: {
+      type: 'object',
+      properties: {
+        actionName: { type: 'string' },
+        actionParameters: { type: 'object', additionalProperties: { type: 'string' } },
+      },
+    },
+    result: { type: 'string', enum: ['RESPONSE_SUCCESS', 'RESPONSE_FAILURE'] },
+    message: { type: 'string', nullable: true },
+    return_value: {
+      type: 'object',
+      properties: { status: { type: 'string' }, error: { type: 'string' } },
+    },
+    actingUserId: {
+      type: 'object',
+      properties: {
+        ...identity.properties,
+        session: {
+          type: 'object',
+          properties: { id: { type: 'string' }, authenticationMethod: { type: 'string' } },
+        },
+      },
+    },
+    targetUserId: identity,
+    created: { type: 'string', format: 'date-time' },
+    hash: {
+      type: 'string',
+      description: 'SHA-256 (hex) of the canonical content, computed when written',
+    },
+    meta: {
+      type: 'object',
+      properties: {
+        resourceType: { type: 'string' },
+        created: { type: 'string', format: 'date-time' },
+        location: { type: 'string' },
+      },
+    },
+  },
+};

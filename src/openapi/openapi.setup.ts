@@ -1,0 +1,68 @@
+import { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { AppConfig } from '../config/app-config';
+import { AUDIT_RECORD_COMPONENT } from './audit-record.schema';
+
+const DESCRIPTION = `Management API of an identity platform. Every change is recorded in an append-only,
+hash-stamped audit trail together with the caller's \`X-Correlation-ID\` and a server-made
+\`X-Request-ID\`; long-running flows add a COI.
+
+**Audit search filter extensions** (beyond RFC 7644 §3.4.2.2): deeper attribute paths where
+the AuditRecord schema defines them (\`action.actionParameters.COI\`, \`actingUserId.session.id\`),
+and bare unquoted values as in HID's documentation (\`correlationId eq f058ebd6-...\`): a bare
+value runs to the next whitespace, \`)\` or \`]\`; \`true\`, \`false\`, \`null\` and JSON numbers keep
+their RFC meaning, anything else is a string.`;
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
+
+/** OpenAPI at /docs and /docs-json, with the correlation headers on every operation. */
+export function setupOpenApi(app: INestApplication, config: AppConfig): OpenAPIObject {
+  const builder = new DocumentBuilder()
+    .setTitle('Correlated Management API')
+    .setDescription(DESCRIPTION)
+    .setVersion('0.1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .build();
+  const document = SwaggerModule.createDocument(app, builder, {
+    operationIdFactory: (_controller, method) => method,
+  });
+  addCorrelationHeaders(document, config.correlationIdMaxLength);
+  document.components = {
+    ...document.components,
+    schemas: { ...document.components?.schemas, AuditRecord: AUDIT_RECORD_COMPONENT },
+  };
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return document;
+}
+
+function addCorrelationHeaders(document: OpenAPIObject, maxLength: number): void {
+  const correlation = {
+    description:
+      'Caller-chosen id echoed on the response and stored on every audit record of the call',
+    schema: { type: 'string', minLength: 1, maxLength, pattern: '^[A-Za-z0-9_\\-.*~@+/:]+$' },
+  };
+  const responseHeaders = {
+    'X-Correlation-ID': {
+      description: "The request's valid X-Correlation-ID, unchanged",
+      schema: { type: 'string' },
+    },
+    'X-Request-ID': {
+      description: 'Server-made request id (UUIDv7), stored on every audit record',
+      schema: { type: 'string', format: 'uuid' },
+    },
+  };
+  for (const item of Object.values(document.paths)) {
+    for (const method of HTTP_METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      operation.parameters = [
+        ...(operation.parameters ?? []),
+        { name: 'X-Correlation-ID', in: 'header', required: false, ...correlation },
+      ];
+      for (const response of Object.values(operation.responses ?? {})) {
+        const r = response as { headers?: Record<string, unknown> };
+        r.headers = { ...r.headers, ...responseHeaders };
+      }
+    }
+  }
+}

@@ -1,0 +1,160 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import { scimError } from '../common/api-error';
+import { UserRow } from './user-row';
+import { UserDto } from './user.dto';
+
+export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+
+/** Attributes the server owns: ignored when a client sends them (RFC 7643 readOnly). */
+const READ_ONLY = new Set(['id', 'meta', 'groups']);
+/** Kept in columns rather than in `resource`. */
+const COLUMN_ATTRIBUTES = new Set(['schemas', 'userName', 'externalId', 'active', 'password']);
+
+const CANONICAL = [
+  'schemas',
+  'id',
+  'externalId',
+  'userName',
+  'name',
+  'displayName',
+  'nickName',
+  'profileUrl',
+  'title',
+  'userType',
+  'preferredLanguage',
+  'locale',
+  'timezone',
+  'active',
+  'password',
+  'emails',
+  'phoneNumbers',
+  'ims',
+  'photos',
+  'addresses',
+  'groups',
+  'entitlements',
+  'roles',
+  'x509Certificates',
+  'meta',
+];
+const CANONICAL_BY_LOWER = new Map(CANONICAL.map((a) => [a.toLowerCase(), a]));
+
+/** RFC 7643 §2.1: attribute names are case-insensitive; store them in their schema spelling. */
+export function canonicaliseKeys(body: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    out[CANONICAL_BY_LOWER.get(key.toLowerCase()) ?? key] = value;
+  }
+  return out;
+}
+
+export interface UserLimits {
+  userNameLength: number;
+  stringLength: number;
+}
+
+/** Validates a client-written user (POST/PUT, or the result of a PATCH) into a DTO. */
+export function validateUser(body: unknown, limits: UserLimits): UserDto {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw scimError(400, 'invalidSyntax', 'The request body must be a SCIM User object');
+  }
+  const plain = canonicaliseKeys(body as Record<string, unknown>);
+  for (const key of READ_ONLY) delete plain[key];
+  const dto = plainToInstance(UserDto, plain);
+  const errors = validateSync(dto, { whitelist: true, forbidUnknownValues: false });
+  if (errors.length > 0) throw scimError(400, 'invalidValue', describe(errors));
+  if (!dto.schemas.includes(USER_SCHEMA)) {
+    throw scimError(400, 'invalidValue', `schemas must contain ${USER_SCHEMA}`);
+  }
+  if (dto.userName.trim() === '')
+    throw scimError(400, 'invalidValue', 'userName must not be blank');
+  if (dto.userName.length > limits.userNameLength) {
+    throw scimError(
+      400,
+      'invalidValue',
+      `userName must be at most ${limits.userNameLength} characters`,
+    );
+  }
+  const long = findLongString(dto, limits.stringLength);
+  if (long)
+    throw scimError(
+      400,
+      'invalidValue',
+      `${long} must be at most ${limits.stringLength} characters`,
+    );
+  return dto;
+}
+
+function describe(errors: ValidationError[], prefix = ''): string {
+  return errors
+    .flatMap((e) => {
+      const path = prefix ? `${prefix}.${e.property}` : e.property;
+      const own = Object.values(e.constraints ?? {}).map((m) => m.replace(e.property, path));
+      return [...own, ...(e.children?.length ? [describe(e.children, path)] : [])];
+    })
+    .join('; ');
+}
+
+function findLongString(value: unknown, max: number, path = ''): string | undefined {
+  if (typeof value === 'string')
+    return value.length > max && path !== 'userName' ? path : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = findLongString(value[i], max, `${path}[${i}]`);
+      if (hit) return hit;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const hit = findLongString(v, max, path ? `${path}.${k}` : k);
+      if (hit) return hit;
+    }
+  }
+  return undefined;
+}
+
+/** The part of a validated user that lives in the `resource` jsonb column. */
+export function resourceOf(dto: UserDto): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(dto)) {
+    if (!COLUMN_ATTRIBUTES.has(key) && value !== undefined) out[key] = value;
+  }
+  return JSON.parse(JSON.stringify(out)) as Record<string, unknown>;
+}
+
+export function userVersion(row: UserRow): string {
+  return `W/"${row.version}"`;
+}
+
+/** The SCIM representation (never the password). */
+export function toUserResource(row: UserRow, baseUrl: string): Record<string, unknown> {
+  const { schemas: _ignored, ...rest } = row.resource as { schemas?: unknown };
+  const resource: Record<string, unknown> = {
+    schemas: [USER_SCHEMA],
+    id: row.id,
+    ...(row.external_id !== null ? { externalId: row.external_id } : {}),
+    userName: row.user_name,
+    ...rest,
+    active: row.active,
+    meta: {
+      resourceType: 'User',
+      created: row.created.toISOString(),
+      lastModified: row.last_modified.toISOString(),
+      location: `${baseUrl}/${row.tenant_id}/v2/Users/${row.id}`,
+      version: userVersion(row),
+    },
+  };
+  return resource;
+}
+
+/** The full client-writable view of a stored user: the starting point of a PATCH. */
+export function writableView(row: UserRow): Record<string, unknown> {
+  const { schemas: _ignored, ...rest } = row.resource as { schemas?: unknown };
+  return {
+    schemas: [USER_SCHEMA],
+    userName: row.user_name,
+    ...(row.external_id !== null ? { externalId: row.external_id } : {}),
+    active: row.active,
+    ...structuredClone(rest),
+  };
+}

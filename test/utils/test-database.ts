@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { EmbeddedPostgresLauncher } from '../../src/database/embedded-postgres.launcher';
+import { runMigrations } from '../../src/database/migration-runner';
+import { migrations } from '../../src/database/migrations';
+
+/** Environment variable through which global setup hands the database to test workers. */
+export const TEST_DB_ENV = 'MGMT_E2E_DATABASE_URL';
+
+export interface TestDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * One PostgreSQL for the whole run, with every migration applied: a fresh database on the
+ * server named by TEST_DATABASE_URL when set, otherwise an embedded server in a throw-away
+ * folder (the path a new contributor takes).
+ */
+export async function startTestDatabase(): Promise<TestDatabase> {
+  const server = process.env.TEST_DATABASE_URL;
+  const db = server ? await freshDatabaseOn(server) : await embedded();
+  const dataSource = await new DataSource({
+    type: 'postgres',
+    url: db.url,
+    migrations,
+  }).initialize();
+  try {
+    await runMigrations(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+  return db;
+}
+
+async function embedded(): Promise<TestDatabase> {
+  const dir = join(process.cwd(), '.data', `test-pg-${randomBytes(4).toString('hex')}`);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const launcher = new EmbeddedPostgresLauncher(dir, port, !!process.env.DEBUG_EMBEDDED_PG);
+  const url = await launcher.start();
+  return {
+    url,
+    stop: async () => {
+      await launcher.stop();
+      await rm(dir, { recursive: true, force: true });
+      await rm(`${dir}.credentials.json`, { force: true });
+    },
+  };
+}
+
+/** A new database (and, where allowed, a non-superuser owner role) on an existing server. */
+async function freshDatabaseOn(serverUrl: string): Promise<TestDatabase> {
+  const name = `mgmt_e2e_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  const url = new URL(serverUrl);
+  try {
+    const role = `${name}_app`;
+    const password = randomBytes(16).toString('hex');
+    try {
+      await admin.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER PASSWORD '${password}'`);
+      await admin.query(`CREATE DATABASE ${name} OWNER ${role}`);
+      url.username = role;
+      url.password = password;
+    } catch {
+      await admin.query(`CREATE DATABASE ${name}`);
+    }
+  } finally {
+    await admin.end();
+  }
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    stop: async () => {
+      const c = new Client({ connectionString: serverUrl });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await c.query(`DROP ROLE IF EXISTS ${name}_app`).catch(() => undefined);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
