@@ -12,6 +12,7 @@ import { ContextModule } from './context/context.module';
 import { RequestGuard } from './context/request.guard';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { JobsModule } from './jobs/jobs.module';
 import { loggerOptions } from './logging/logger.options';
 import { UsersModule } from './users/users.module';
 
@@ -26,6 +27,7 @@ export class AppModule {
         DatabaseModule,
         ContextModule,
         AuditModule,
+        JobsModule,
         AuthModule,
         UsersModule,
         HealthModule,
