@@ -106,7 +106,7 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
     const envelope: JobEnvelope<T> = { ctx: this.context.require(), payload };
     const db = {
       executeSql: async (text: string, values: unknown[]) => ({
-        rows: (await this.txHost.tx.query(text, values)) as unknown[],
+        rows: await this.txHost.tx.query<unknown[]>(text, values),
       }),
     };
     return this.boss.send(queue, envelope as object, {
