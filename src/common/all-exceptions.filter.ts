@@ -3,7 +3,11 @@ import { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 import { AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
-import { REQUEST_CONTEXT_KEY, RequestContext } from '../context/request-context';
+import {
+  REQUEST_CONTEXT_KEY,
+  RequestContext,
+  RequestWithContext,
+} from '../context/request-context';
 import { ScimFilterError } from '../scim/filter';
 import { TenantsService } from '../auth/tenants.service';
 import { ApiError, AuditUnavailableError, statusCode } from './api-error';
@@ -101,17 +105,24 @@ export class AllExceptionsFilter implements ExceptionFilter {
     return { ...base, status: 500, code: 'server_error', detail: 'An internal error occurred' };
   }
 
+  /**
+   * The route's error format. A valid correlation id is added to the body too, so a caller
+   * who logs only bodies can still hand it to support; an invalid one is never echoed.
+   */
   private render(request: FastifyRequest, error: Normalised): unknown {
     const { family } = parseTenantPath(request.url);
+    const correlationId = requestContextOf(request)?.correlationId;
+    const correlation = correlationId !== undefined ? { correlationId } : {};
     if (family === 'scim') {
       return {
         schemas: [SCIM_ERROR_SCHEMA],
         status: String(error.status),
         ...(error.scimType ? { scimType: error.scimType } : {}),
         detail: error.detail,
+        ...correlation,
       };
     }
-    return { error: error.code, error_description: error.detail };
+    return { error: error.code, error_description: error.detail, ...correlation };
   }
 
   private async recordFailure(request: FastifyRequest, error: Normalised): Promise<void> {
@@ -120,7 +131,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       request.routeOptions?.config as unknown as Record<string, unknown> | undefined
     )?.[AUDIT_ROUTE_CONFIG_KEY] as AuditAction | undefined;
     const { tenant } = parseTenantPath(request.url);
-    const ctx = (request.raw as { [REQUEST_CONTEXT_KEY]?: RequestContext })[REQUEST_CONTEXT_KEY];
+    const ctx = requestContextOf(request);
     if (!action || !ctx || !isTenantName(tenant)) return;
     try {
       // Nobody can read the trail of a tenant that does not exist; writing one would let
@@ -188,4 +199,8 @@ function isDatabaseUnavailable(exception: unknown): boolean {
   }
   const msg = exception instanceof Error ? exception.message : '';
   return /Connection terminated|ECONNREFUSED|timeout exceeded when trying to connect/i.test(msg);
+}
+
+function requestContextOf(request: FastifyRequest): RequestContext | undefined {
+  return (request.raw as RequestWithContext)[REQUEST_CONTEXT_KEY];
 }
