@@ -14,6 +14,8 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { loggerOptions } from './logging/logger.options';
+import { SearchModule } from './search/search.module';
+import { ServiceProviderModule } from './service-provider/service-provider.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -26,10 +28,12 @@ export class AppModule {
         LoggerModule.forRoot(loggerOptions(config, logDestination)),
         DatabaseModule,
         ContextModule,
+        SearchModule,
         AuditModule,
         JobsModule,
         AuthModule,
         UsersModule,
+        ServiceProviderModule,
         HealthModule,
       ],
       providers: [
