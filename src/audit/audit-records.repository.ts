@@ -2,6 +2,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { isUuid } from '../users/users.repository';
+import { CountQuery, PageQuery } from '../search/search.service';
 import { AuditRecordRow } from './audit-record';
 
 export const AUDIT_COLUMNS = `r.id, r.tenant_id, r.correlation_id, r.request_id, r.coi, r.service_id,
@@ -23,22 +24,33 @@ export class AuditRecordsRepository {
     return rows[0];
   }
 
-  async page(
-    tenant: string,
-    offset: number,
-    limit: number,
-  ): Promise<{ total: number; rows: AuditRecordRow[] }> {
+  /** A page of a search; see PageQuery for how the SQL fragments and parameters fit. */
+  async page(tenant: string, q: PageQuery): Promise<SearchableAuditRow[]> {
+    const params = [tenant, ...q.params];
+    return this.txHost.tx.query(
+      `SELECT ${AUDIT_COLUMNS}, ${q.keyColumn} AS sort_key FROM audit_records r
+       WHERE ${where(q.filter, q.after)}
+       ORDER BY ${q.orderBy} OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
+      [...params, q.offset, q.limit],
+    );
+  }
+
+  async count(tenant: string, q: CountQuery): Promise<number> {
     const [{ total }]: { total: number }[] = await this.txHost.tx.query(
-      'SELECT count(*)::int AS total FROM audit_records r WHERE r.tenant_id = $1',
-      [tenant],
+      `SELECT count(*)::int AS total FROM audit_records r WHERE ${where(q.filter)}`,
+      [tenant, ...q.params],
     );
-    if (limit === 0) return { total, rows: [] };
-    const rows: AuditRecordRow[] = await this.txHost.tx.query(
-      `SELECT ${AUDIT_COLUMNS} FROM audit_records r WHERE r.tenant_id = $1
-       ORDER BY r.created, r.id OFFSET $2 LIMIT $3`,
-      [tenant, offset, limit],
+    return total;
+  }
+
+  /** Whether any record matching the filter fails its hash check (Events' `tainted`). */
+  async anyTainted(tenant: string, q: CountQuery): Promise<boolean> {
+    const [{ tainted }]: { tainted: boolean }[] = await this.txHost.tx.query(
+      `SELECT EXISTS (SELECT 1 FROM audit_records r
+         WHERE ${where(q.filter)} AND r.hash <> audit_record_hash(r)) AS tainted`,
+      [tenant, ...q.params],
     );
-    return { total, rows };
+    return tainted;
   }
 
   /** Records whose stored hash no longer matches their content. */
@@ -51,4 +63,11 @@ export class AuditRecordsRepository {
     );
     return rows.map((r) => r.id);
   }
+}
+
+export type SearchableAuditRow = AuditRecordRow & { sort_key: string | null };
+
+/** The tenant condition comes first and the filter is one parenthesised term: no escape. */
+function where(filter?: string, after?: string): string {
+  return ['r.tenant_id = $1', filter && `(${filter})`, after].filter(Boolean).join(' AND ');
 }

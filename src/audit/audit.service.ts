@@ -97,13 +97,16 @@ export class AuditService {
       if (v !== undefined) parameters[k] = String(v);
     }
     if (ctx.coi) parameters.COI = ctx.coi;
+    // The typed column and the parameter are one value, whichever way the caller gave it: the
+    // indexed column is what `coi` and `action.actionParameters.COI` searches read.
+    const coi = parameters.COI;
     const failure = 'status' in details ? details : undefined;
     await manager.query(INSERT, [
       uuidv7(),
       ctx.tenant,
       ctx.correlationId ?? null,
       ctx.requestId,
-      ctx.coi ?? null,
+      coi ?? null,
       this.config.serviceId,
       this.host,
       action,
