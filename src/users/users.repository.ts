@@ -3,6 +3,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { scimError } from '../common/api-error';
+import { CountQuery, PageQuery } from '../search/search.service';
 import { NewUser, UserRow } from './user-row';
 
 const COLUMNS = `id, tenant_id, user_name, external_id, active, service_account, password_hash,
@@ -88,31 +89,30 @@ export class UsersRepository {
     await this.txHost.tx.query('DELETE FROM users WHERE tenant_id = $1 AND id = $2', [tenant, id]);
   }
 
-  /** A page of users; `where` is a compiled filter over alias `u` with params from $2 on. */
-  async list(
-    tenant: string,
-    options: {
-      where?: string;
-      params?: unknown[];
-      orderBy?: string;
-      offset: number;
-      limit: number;
-    },
-  ): Promise<{ total: number; rows: UserRow[] }> {
-    const params = [tenant, ...(options.params ?? [])];
-    const where = `u.tenant_id = $1${options.where ? ` AND (${options.where})` : ''}`;
-    const [{ total }]: { total: number }[] = await this.txHost.tx.query(
-      `SELECT count(*)::int AS total FROM users u WHERE ${where}`,
-      params,
+  /** A page of a search over alias `u`; see PageQuery for how the fragments fit. */
+  async page(tenant: string, q: PageQuery): Promise<UserSearchRow[]> {
+    const params = [tenant, ...q.params];
+    return this.txHost.tx.query(
+      `SELECT ${COLUMNS}, ${q.keyColumn} AS sort_key FROM users u WHERE ${where(q.filter, q.after)}
+       ORDER BY ${q.orderBy} OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
+      [...params, q.offset, q.limit],
     );
-    if (options.limit === 0 || total === 0) return { total, rows: [] };
-    const rows: UserRow[] = await this.txHost.tx.query(
-      `SELECT ${COLUMNS} FROM users u WHERE ${where}
-       ORDER BY ${options.orderBy ?? 'u.created, u.id'} OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
-      [...params, options.offset, options.limit],
-    );
-    return { total, rows };
   }
+
+  async count(tenant: string, q: CountQuery): Promise<number> {
+    const [{ total }]: { total: number }[] = await this.txHost.tx.query(
+      `SELECT count(*)::int AS total FROM users u WHERE ${where(q.filter)}`,
+      [tenant, ...q.params],
+    );
+    return total;
+  }
+}
+
+export type UserSearchRow = UserRow & { sort_key: string | null };
+
+/** The tenant condition comes first and the filter is one parenthesised term: no escape. */
+function where(filter?: string, after?: string): string {
+  return ['u.tenant_id = $1', filter && `(${filter})`, after].filter(Boolean).join(' AND ');
 }
 
 export function isUuid(value: string): boolean {
