@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RequireScopes } from '../auth/auth.decorators';
 import { AuditedAs } from '../common/audit-action.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -11,6 +11,22 @@ import { toAuditRecordResource } from './audit-record';
 import { AuditSearchService } from './audit-search.service';
 
 type Json = Record<string, unknown>;
+
+const RECORD = { $ref: '#/components/schemas/AuditRecord' };
+const LIST = {
+  description: 'SCIM ListResponse; nextCursor instead of startIndex when paging by cursor',
+  schema: {
+    type: 'object',
+    properties: {
+      schemas: { type: 'array', items: { type: 'string' } },
+      totalResults: { type: 'integer' },
+      startIndex: { type: 'integer' },
+      itemsPerPage: { type: 'integer' },
+      nextCursor: { type: 'string' },
+      Resources: { type: 'array', items: RECORD },
+    },
+  },
+};
 
 const SEARCH_QUERY = [
   'filter',
@@ -43,6 +59,7 @@ export class AuditRecordsController {
     operationId: 'listAuditRecords',
   })
   @SearchQueryParameters()
+  @ApiOkResponse(LIST)
   async listAuditRecords(@Param('tenant') tenant: string, @Query() query: Json): Promise<Json> {
     return this.search(tenant, readSearchRequest(query, { cursor: true }));
   }
@@ -56,6 +73,7 @@ export class AuditRecordsController {
     operationId: 'searchAuditRecords',
   })
   @ApiBody({ type: SearchRequestDto })
+  @ApiOkResponse(LIST)
   async searchAuditRecords(@Param('tenant') tenant: string, @Body() body: unknown): Promise<Json> {
     return this.search(tenant, readSearchRequest(readSearchBody(body), { cursor: true }));
   }
@@ -64,6 +82,7 @@ export class AuditRecordsController {
   @RequireScopes('audit:read')
   @AuditedAs('readAuditRecord')
   @ApiOperation({ summary: 'Read one audit record', operationId: 'readAuditRecord' })
+  @ApiOkResponse({ description: 'The record', schema: RECORD })
   async readAuditRecord(
     @Param('tenant') tenant: string,
     @Param('id') id: string,

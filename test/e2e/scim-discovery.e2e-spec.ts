@@ -110,6 +110,18 @@ describe('SCIM discovery and the Users search (API.md §6, §7)', () => {
     });
   });
 
+  it('documents the search operations in OpenAPI, with the correlation headers', async () => {
+    const doc = (await t.request({ method: 'GET', url: '/docs-json' })).json();
+    const search = doc.paths['/{tenant}/v2/AuditRecords/.search'].post;
+    expect(search.operationId).toBe('searchAuditRecords');
+    expect(search.parameters.map((p: any) => p.name)).toContain('X-Correlation-ID');
+    expect(doc.paths['/{tenant}/v2/AuditRecords'].get.operationId).toBe('listAuditRecords');
+    expect(doc.paths['/{tenant}/v2/AuditRecords/{id}'].get.responses['200'].content).toBeDefined();
+    expect(doc.paths['/{tenant}/v2/Events/.search'].post.operationId).toBe('searchEvents');
+    expect(doc.paths['/{tenant}/v2/ServiceProviderConfig'].get).toBeDefined();
+    expect(doc.components.schemas.AuditRecord.properties.coi).toBeDefined();
+  });
+
   describe('/Users with the same filter engine', () => {
     const users = (query: string) => get(`Users?${query}`);
     const search = (body: Record<string, unknown>) =>
