@@ -12,12 +12,14 @@ import { startTestDatabase } from '../test/utils/test-database';
 import { BENCH_SECRET, BENCH_TENANT, BenchContext, Scenario, ScenarioReport } from './lib/context';
 import { buildService, freePort, startNode, stop, waitFor } from './lib/processes';
 
-function loadScenarios(): Scenario[] {
+/** Every scenario file in bench/scenarios exports `scenario`; adding one needs no registry. */
+async function loadScenarios(): Promise<Scenario[]> {
   const dir = join(__dirname, 'scenarios');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))
-    .map((f) => (require(join(dir, f)) as { scenario: Scenario }).scenario)
-    .filter(Boolean);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'));
+  const modules = await Promise.all(
+    files.map((f) => import(join(dir, f)) as Promise<{ scenario?: Scenario }>),
+  );
+  return modules.flatMap((m) => (m.scenario ? [m.scenario] : []));
 }
 
 function table(report: ScenarioReport): string {
@@ -39,7 +41,9 @@ function table(report: ScenarioReport): string {
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
-  const scenarios = loadScenarios().filter((s) => wanted.length === 0 || wanted.includes(s.name));
+  const scenarios = (await loadScenarios()).filter(
+    (s) => wanted.length === 0 || wanted.includes(s.name),
+  );
   if (scenarios.length === 0) throw new Error(`no scenario matches ${wanted.join(', ')}`);
   const settings = {
     connections: Number(process.env.BENCH_CONNECTIONS ?? 16),
