@@ -87,10 +87,12 @@ export class SearchService {
 
   /** Runs `fn` in a search transaction; whatever it records commits with it. */
   inTransaction<T>(fn: () => Promise<T>): Promise<T> {
-    return this.txHost.withTransaction({ isolationLevel: 'REPEATABLE READ' }, async () => {
-      await this.txHost.tx.query(`SELECT set_config('statement_timeout', $1, true)`, [
-        String(this.config.searchStatementTimeoutMs),
-      ]);
+    return this.txHost.withTransaction(async () => {
+      // One round trip for both settings (the timeout is a validated integer, not client text).
+      const timeout = Math.trunc(this.config.searchStatementTimeoutMs);
+      await this.txHost.tx.query(
+        `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL statement_timeout = ${timeout}`,
+      );
       try {
         return await fn();
       } catch (error) {
