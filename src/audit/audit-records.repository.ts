@@ -2,13 +2,19 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { isUuid } from '../users/users.repository';
-import { CountQuery, PageQuery } from '../search/search.service';
+import { SearchQuery, searchResult, searchStatement, SearchTable } from '../search/search.service';
 import { AuditRecordRow } from './audit-record';
 
 export const AUDIT_COLUMNS = `r.id, r.tenant_id, r.correlation_id, r.request_id, r.coi, r.service_id,
   r.service_host, r.action_name, r.action_parameters, r.result, r.message, r.return_value,
   r.acting_user_id, r.acting_user_immutable_id, r.acting_session_id, r.acting_auth_method,
   r.target_user_id, r.target_user_immutable_id, r.created, r.hash`;
+
+const AUDIT_TABLE: SearchTable = {
+  from: 'audit_records r',
+  tenantColumn: 'r.tenant_id',
+  columns: AUDIT_COLUMNS,
+};
 
 /** Reads of the audit trail; always scoped to one tenant. */
 @Injectable()
@@ -24,30 +30,21 @@ export class AuditRecordsRepository {
     return rows[0];
   }
 
-  /** A page of a search; see PageQuery for how the SQL fragments and parameters fit. */
-  async page(tenant: string, q: PageQuery): Promise<SearchableAuditRow[]> {
-    const params = [tenant, ...q.params];
-    return this.txHost.tx.query(
-      `SELECT ${AUDIT_COLUMNS}, ${q.keyColumn} AS sort_key FROM audit_records r
-       WHERE ${where(q.filter, q.after)}
-       ORDER BY ${q.orderBy} OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
-      [...params, q.offset, q.limit],
-    );
-  }
-
-  async count(tenant: string, q: CountQuery): Promise<number> {
-    const [{ total }]: { total: number }[] = await this.txHost.tx.query(
-      `SELECT count(*)::int AS total FROM audit_records r WHERE ${where(q.filter)}`,
-      [tenant, ...q.params],
-    );
-    return total;
+  /** A page of a search and the total number of matches, in one statement. */
+  async search(
+    tenant: string,
+    q: SearchQuery,
+  ): Promise<{ rows: SearchableAuditRow[]; total: number }> {
+    const { sql, params } = searchStatement(AUDIT_TABLE, tenant, q);
+    return searchResult<SearchableAuditRow>(await this.txHost.tx.query(sql, params));
   }
 
   /** Whether any record matching the filter fails its hash check (Events' `tainted`). */
-  async anyTainted(tenant: string, q: CountQuery): Promise<boolean> {
+  async anyTainted(tenant: string, q: { filter?: string; params: unknown[] }): Promise<boolean> {
     const [{ tainted }]: { tainted: boolean }[] = await this.txHost.tx.query(
       `SELECT EXISTS (SELECT 1 FROM audit_records r
-         WHERE ${where(q.filter)} AND r.hash <> audit_record_hash(r)) AS tainted`,
+         WHERE r.tenant_id = $1 ${q.filter ? `AND (${q.filter})` : ''}
+           AND r.hash <> audit_record_hash(r)) AS tainted`,
       [tenant, ...q.params],
     );
     return tainted;
@@ -66,8 +63,3 @@ export class AuditRecordsRepository {
 }
 
 export type SearchableAuditRow = AuditRecordRow & { sort_key: string | null };
-
-/** The tenant condition comes first and the filter is one parenthesised term: no escape. */
-function where(filter?: string, after?: string): string {
-  return ['r.tenant_id = $1', filter && `(${filter})`, after].filter(Boolean).join(' AND ');
-}

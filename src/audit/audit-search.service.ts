@@ -78,10 +78,7 @@ export class AuditSearchService {
   }
 
   private source(tenant: string): SearchSource<SearchableAuditRow> {
-    return {
-      page: (q) => this.records.page(tenant, q),
-      count: (q) => this.records.count(tenant, q),
-    };
+    return { search: (q) => this.records.search(tenant, q) };
   }
 
   private async recordAccess(

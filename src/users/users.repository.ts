@@ -3,11 +3,19 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { scimError } from '../common/api-error';
-import { CountQuery, PageQuery } from '../search/search.service';
+import { SearchQuery, searchResult, searchStatement, SearchTable } from '../search/search.service';
 import { NewUser, UserRow } from './user-row';
 
 const COLUMNS = `id, tenant_id, user_name, external_id, active, service_account, password_hash,
   resource, version, created, last_modified`;
+
+const USERS_TABLE: SearchTable = {
+  from: 'users u',
+  tenantColumn: 'u.tenant_id',
+  columns: COLUMNS.split(',')
+    .map((c) => `u.${c.trim()}`)
+    .join(', '),
+};
 
 /** Users table access, always through the CLS transaction's EntityManager. */
 @Injectable()
@@ -89,31 +97,14 @@ export class UsersRepository {
     await this.txHost.tx.query('DELETE FROM users WHERE tenant_id = $1 AND id = $2', [tenant, id]);
   }
 
-  /** A page of a search over alias `u`; see PageQuery for how the fragments fit. */
-  async page(tenant: string, q: PageQuery): Promise<UserSearchRow[]> {
-    const params = [tenant, ...q.params];
-    return this.txHost.tx.query(
-      `SELECT ${COLUMNS}, ${q.keyColumn} AS sort_key FROM users u WHERE ${where(q.filter, q.after)}
-       ORDER BY ${q.orderBy} OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
-      [...params, q.offset, q.limit],
-    );
-  }
-
-  async count(tenant: string, q: CountQuery): Promise<number> {
-    const [{ total }]: { total: number }[] = await this.txHost.tx.query(
-      `SELECT count(*)::int AS total FROM users u WHERE ${where(q.filter)}`,
-      [tenant, ...q.params],
-    );
-    return total;
+  /** A page of a search and the total number of matches, in one statement. */
+  async search(tenant: string, q: SearchQuery): Promise<{ rows: UserSearchRow[]; total: number }> {
+    const { sql, params } = searchStatement(USERS_TABLE, tenant, q);
+    return searchResult<UserSearchRow>(await this.txHost.tx.query(sql, params));
   }
 }
 
 export type UserSearchRow = UserRow & { sort_key: string | null };
-
-/** The tenant condition comes first and the filter is one parenthesised term: no escape. */
-function where(filter?: string, after?: string): string {
-  return ['u.tenant_id = $1', filter && `(${filter})`, after].filter(Boolean).join(' AND ');
-}
 
 export function isUuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);

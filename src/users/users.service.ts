@@ -138,10 +138,7 @@ export class UsersService {
   /** A filtered, sorted page, by index or by cursor (the same search engine as AuditRecords). */
   list(tenant: string, request: SearchRequest): Promise<SearchPage<UserSearchRow>> {
     return this.search.inTransaction(() =>
-      this.search.page(tenant, USERS, request, {
-        page: (q) => this.users.page(tenant, q),
-        count: (q) => this.users.count(tenant, q),
-      }),
+      this.search.page(tenant, USERS, request, { search: (q) => this.users.search(tenant, q) }),
     );
   }
 
