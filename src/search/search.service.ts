@@ -1,7 +1,7 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { QueryFailedError } from 'typeorm';
 import { scimError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import {
@@ -121,7 +121,6 @@ export class SearchService {
 
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
-    private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -226,9 +225,14 @@ export class SearchService {
     return error;
   }
 
+  /**
+   * The cursor key, read once. Through the search's own transaction: a search holds a pooled
+   * connection while it needs the key, and asking the pool for another one could wait forever
+   * once every connection is held by a search doing the same.
+   */
   private key(): Promise<Buffer> {
     if (!this.secret) {
-      this.secret = this.dataSource
+      this.secret = this.txHost.tx
         .query<{ secret: Buffer }[]>('SELECT secret FROM search_cursor_keys WHERE id = 1')
         .then((rows) => {
           if (!rows[0]) throw new Error('search_cursor_keys has no key');

@@ -183,3 +183,33 @@ describe('audit search cursor paging (RFC 9865)', () => {
     });
   });
 });
+
+describe('cursor searches on a small connection pool', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ DB_POOL_SIZE: '2' });
+    await bulkRecords(t, 30, 'pool');
+  });
+  afterAll(() => t.close());
+
+  it('never waits on the pool for the cursor key while holding a connection', async () => {
+    const token = await t.adminToken();
+    const searches = Array.from({ length: 8 }, () =>
+      t.request({
+        method: 'POST',
+        url: `/${t.tenant}/v2/AuditRecords/.search`,
+        token,
+        payload: {
+          schemas: [SEARCH_REQUEST],
+          filter: 'correlationId eq pool',
+          cursor: '',
+          count: 5,
+        },
+      }),
+    );
+    const results = await Promise.all(searches);
+    expect(results.map((r) => r.statusCode)).toEqual(Array(8).fill(200));
+    expect(results.every((r) => typeof r.json().nextCursor === 'string')).toBe(true);
+  }, 30_000);
+});
