@@ -19,10 +19,12 @@ export interface AppConfig {
     bodyBytes: number;
     importBodyBytes: number;
     importMaxItems: number;
+    importBatchSize: number;
     userNameLength: number;
     stringLength: number;
   };
   accessTokenTtlSeconds: number;
+  jobs: { maintenanceIntervalSeconds: number; importExpireSeconds: number };
   searchStatementTimeoutMs: number;
   serviceId: string;
 }
@@ -48,10 +50,15 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       bodyBytes: env.BODY_LIMIT_BYTES,
       importBodyBytes: env.IMPORT_BODY_LIMIT_BYTES,
       importMaxItems: env.IMPORT_MAX_ITEMS,
+      importBatchSize: env.IMPORT_BATCH_SIZE,
       userNameLength: env.USERNAME_MAX_LENGTH,
       stringLength: env.STRING_MAX_LENGTH,
     },
     accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+    jobs: {
+      maintenanceIntervalSeconds: env.JOBS_MAINTENANCE_INTERVAL_SECONDS,
+      importExpireSeconds: env.IMPORT_JOB_EXPIRE_SECONDS,
+    },
     searchStatementTimeoutMs: env.SEARCH_STATEMENT_TIMEOUT_MS,
     serviceId: env.SERVICE_ID,
   };

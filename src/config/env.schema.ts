@@ -103,6 +103,27 @@ export class EnvironmentVariables {
   @Min(1)
   IMPORT_MAX_ITEMS = 10_000;
 
+  /** Items one import batch (one transaction) takes at most. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  IMPORT_BATCH_SIZE = 500;
+
+  /** Seconds an import job may run before it counts as lost and is retried elsewhere. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(3)
+  @Max(3600)
+  IMPORT_JOB_EXPIRE_SECONDS = 60;
+
+  /** How often the job queue looks for jobs whose worker died (expired) to retry them. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  JOBS_MAINTENANCE_INTERVAL_SECONDS = 10;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)

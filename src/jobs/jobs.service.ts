@@ -50,6 +50,9 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
       connectionString: url,
       schema: 'pgboss',
       max: Math.max(2, Math.ceil(config.dbPoolSize / 2)),
+      // Expired jobs (their worker died) are only retried when maintenance runs; pg-boss's
+      // default of two minutes would leave a crashed import idle that long.
+      maintenanceIntervalSeconds: config.jobs.maintenanceIntervalSeconds,
     });
     this.boss.on('error', (error) => this.logger.error({ err: error }, 'job queue error'));
   }
@@ -80,14 +83,13 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
       {
         batchSize: options.batchSize ?? 1,
         pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5,
+        // Without the metadata pg-boss leaves out retryCount, and handlers would always see 0.
+        includeMetadata: true,
       },
       async (jobs) => {
         for (const job of jobs) {
           await this.context.run(job.data.ctx, () =>
-            handler(job.data.payload, {
-              id: job.id,
-              retryCount: (job as { retryCount?: number }).retryCount ?? 0,
-            }),
+            handler(job.data.payload, { id: job.id, retryCount: job.retryCount }),
           );
         }
       },
