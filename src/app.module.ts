@@ -11,9 +11,11 @@ import { ConfigModule } from './config/config.module';
 import { ContextModule } from './context/context.module';
 import { RequestGuard } from './context/request.guard';
 import { DatabaseModule } from './database/database.module';
+import { DevicesModule } from './devices/devices.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { loggerOptions } from './logging/logger.options';
+import { OrganizationsModule } from './organizations/organizations.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -30,6 +32,8 @@ export class AppModule {
         JobsModule,
         AuthModule,
         UsersModule,
+        DevicesModule,
+        OrganizationsModule,
         HealthModule,
       ],
       providers: [
