@@ -35,6 +35,36 @@ export class UsersRepository {
     }
   }
 
+  /**
+   * Inserts many users in one statement (bulk import). A user whose userName is taken, in the
+   * tenant or earlier in the same list, is skipped rather than failing the statement; the
+   * returned set holds the ids that were inserted.
+   */
+  async insertMany(tenant: string, users: NewUser[]): Promise<Set<string>> {
+    if (users.length === 0) return new Set();
+    const rows: { id: string }[] = await this.txHost.tx.query(
+      `INSERT INTO users (id, tenant_id, user_name, external_id, active, service_account, password_hash, resource)
+       SELECT x.id, $1, x.user_name, x.external_id, x.active, false, x.password_hash, x.resource
+       FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, user_name text, external_id text,
+         active boolean, password_hash text, resource jsonb)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [
+        tenant,
+        JSON.stringify(
+          users.map((u) => ({
+            id: u.id,
+            user_name: u.userName,
+            external_id: u.externalId ?? null,
+            active: u.active,
+            password_hash: u.passwordHash ?? null,
+            resource: u.resource,
+          })),
+        ),
+      ],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
   async findById(tenant: string, id: string): Promise<UserRow | undefined> {
     if (!isUuid(id)) return undefined;
     const rows: UserRow[] = await this.txHost.tx.query(
@@ -50,6 +80,20 @@ export class UsersRepository {
       [tenant, userName],
     );
     return rows[0];
+  }
+
+  /** The users of the tenant with one of these ids or (case-insensitively) userNames. */
+  async findRefs(
+    tenant: string,
+    ids: string[],
+    userNames: string[],
+  ): Promise<{ id: string; user_name: string }[]> {
+    if (ids.length === 0 && userNames.length === 0) return [];
+    return this.txHost.tx.query(
+      `SELECT id, user_name FROM users WHERE tenant_id = $1
+         AND (id = ANY($2::uuid[]) OR lower(user_name) IN (SELECT lower(n) FROM unnest($3::text[]) n))`,
+      [tenant, ids.filter(isUuid), userNames],
+    );
   }
 
   /** Locks the row for the rest of the transaction (read-modify-write of PUT and PATCH). */

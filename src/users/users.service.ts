@@ -173,7 +173,8 @@ export class UsersService {
       externalId: dto.externalId ?? null,
       active: dto.active ?? true,
       passwordHash,
-      resource: resourceOf(dto),
+      // Group membership is server-managed (bulk import applies it): a PUT or PATCH keeps it.
+      resource: { ...resourceOf(dto), ...groupsOf(existing) },
     });
     await this.audit.record('updateUser', {
       target: target(row),
@@ -200,6 +201,10 @@ function etagMatches(header: string, version: string): boolean {
     .some((t) => t === '*' || t === version || `W/${t}` === version);
 }
 
+function groupsOf(row: UserRow): Record<string, unknown> {
+  return row.resource.groups !== undefined ? { groups: row.resource.groups } : {};
+}
+
 function target(row: UserRow) {
   return { id: row.user_name, immutableId: row.id };
 }
@@ -208,7 +213,7 @@ function notFound(id: string) {
   return scimError(404, undefined, `User ${id.slice(0, 64)} not found`);
 }
 
-async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16).toString('hex');
   return `scrypt:${salt}:${(await scryptAsync(password, salt, 32)).toString('hex')}`;
 }
