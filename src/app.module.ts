@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { DestinationStream } from 'pino';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { BulkImportModule } from './bulk-import/bulk-import.module';
 import { BearerGuard } from './auth/bearer.guard';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { AppConfig } from './config/app-config';
@@ -34,6 +35,7 @@ export class AppModule {
         UsersModule,
         DevicesModule,
         OrganizationsModule,
+        BulkImportModule,
         HealthModule,
       ],
       providers: [
