@@ -1,6 +1,7 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { setTimeout as delay } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DATABASE_URL } from '../database/database-url.module';
@@ -39,6 +40,8 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
   private readonly boss: PgBoss;
   private readonly queues = new Map<string, QueueOptions>();
   private started = false;
+  private stopping = false;
+  private readonly workers: Promise<void>[] = [];
 
   constructor(
     @Inject(DATABASE_URL) url: string,
@@ -63,8 +66,11 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     if (!this.started) return;
     this.started = false;
+    // Workers finish the job in hand (bounded by the stop timeout), then pg-boss closes.
+    await Promise.race([Promise.all(this.workers), delay(10_000, undefined, { ref: false })]);
     await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
   }
 
@@ -78,22 +84,42 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
       retryDelay: options.retryDelay ?? 1,
       retryBackoff: options.retryBackoff ?? true,
     });
-    await this.boss.work<JobEnvelope<T>>(
-      queue,
-      {
+    this.workers.push(this.work(queue, options, handler));
+  }
+
+  /**
+   * Polls `queue` and runs its jobs one at a time, each inside the context of the request that
+   * enqueued it. pg-boss's own work() does not await the complete/fail it issues after a
+   * handler, so a database outage at that moment became an unhandled rejection and killed
+   * the process; here every call is awaited and its failure logged. A job that could not be
+   * marked stays active, expires and is retried: handlers must be idempotent.
+   */
+  private async work<T>(queue: string, options: QueueOptions, handler: JobHandler<T>) {
+    const pause = (options.pollingIntervalSeconds ?? 0.5) * 1000;
+    while (!this.stopping) {
+      // fetch() answers [] when the database cannot be reached.
+      const jobs = await this.boss.fetch<JobEnvelope<T>>(queue, {
         batchSize: options.batchSize ?? 1,
-        pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5,
-        // Without the metadata pg-boss leaves out retryCount, and handlers would always see 0.
         includeMetadata: true,
-      },
-      async (jobs) => {
-        for (const job of jobs) {
+      });
+      for (const job of jobs) {
+        try {
           await this.context.run(job.data.ctx, () =>
             handler(job.data.payload, { id: job.id, retryCount: job.retryCount }),
           );
+        } catch (error) {
+          this.logger.warn({ err: error, queue, job: job.id }, 'job failed');
+          await this.boss
+            .fail(queue, job.id, { message: error instanceof Error ? error.message : 'failed' })
+            .catch((e: unknown) => this.logger.error({ err: e, queue }, 'could not fail job'));
+          continue;
         }
-      },
-    );
+        await this.boss
+          .complete(queue, job.id)
+          .catch((e: unknown) => this.logger.error({ err: e, queue }, 'could not complete job'));
+      }
+      if (jobs.length === 0 && !this.stopping) await delay(pause);
+    }
   }
 
   /**
