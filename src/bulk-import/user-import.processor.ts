@@ -4,7 +4,8 @@ import { scimError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { NewUser } from '../users/user-row';
 import { UserDto } from '../users/user.dto';
-import { canonicaliseKeys, resourceOf, USER_SCHEMA, validateUser } from '../users/user.mapper';
+import { validateUserFast } from '../users/user.fast-path';
+import { canonicaliseKeys, resourceOf, USER_SCHEMA } from '../users/user.mapper';
 import { UsersRepository } from '../users/users.repository';
 import { hashPassword } from '../users/users.service';
 import { ImportOptions } from './import-envelope';
@@ -25,7 +26,8 @@ import {
 /**
  * Reads one imported user the way HID's import does: `schemas` may be left out (the route
  * says what the items are), and a user without `userName` takes its `externalId`, else its
- * first email. Everything else is checked exactly as POST /Users checks it.
+ * first email. Everything else is checked exactly as POST /Users checks it (on the fast path
+ * where the item is plainly valid).
  */
 export function readImportedUser(value: unknown, limits: Limits): UserDto {
   const plain = canonicaliseKeys(asObject(value, 'user'));
@@ -41,7 +43,7 @@ export function readImportedUser(value: unknown, limits: Limits): UserDto {
     }
     plain.userName = userName;
   }
-  return validateUser(plain, limits);
+  return validateUserFast(plain, limits);
 }
 
 function derivedUserName(plain: Record<string, unknown>): string | undefined {

@@ -64,6 +64,11 @@ export function validateUser(body: unknown, limits: UserLimits): UserDto {
   const dto = plainToInstance(UserDto, plain);
   const errors = validateSync(dto, { whitelist: true, forbidUnknownValues: false });
   if (errors.length > 0) throw scimError(400, 'invalidValue', describe(errors));
+  return checkUser(dto, limits);
+}
+
+/** The rules beyond the DTO's types: the core schema, a userName, the length limits. */
+export function checkUser(dto: UserDto, limits: UserLimits): UserDto {
   if (!dto.schemas.includes(USER_SCHEMA)) {
     throw scimError(400, 'invalidValue', `schemas must contain ${USER_SCHEMA}`);
   }
