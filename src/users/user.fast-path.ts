@@ -75,7 +75,7 @@ function plainUser(body: Record<string, unknown>): UserDto | undefined {
     if (key === 'schemas') {
       if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string'))
         return undefined;
-      out.schemas = [...(value as string[])];
+      out.schemas = [...value];
     } else if (STRINGS.has(key)) {
       if (typeof value !== 'string') return undefined;
       out[key] = value;
