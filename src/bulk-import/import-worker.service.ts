@@ -32,6 +32,7 @@ export class ImportWorker implements OnModuleInit {
         retryLimit: IMPORT_RETRY_LIMIT,
         retryDelay: 1,
         retryBackoff: true,
+        concurrency: this.config.jobs.importConcurrency,
       },
       (payload, job) => this.run(payload.coi, job.retryCount),
     );

@@ -24,7 +24,11 @@ export interface AppConfig {
     stringLength: number;
   };
   accessTokenTtlSeconds: number;
-  jobs: { maintenanceIntervalSeconds: number; importExpireSeconds: number };
+  jobs: {
+    maintenanceIntervalSeconds: number;
+    importExpireSeconds: number;
+    importConcurrency: number;
+  };
   searchStatementTimeoutMs: number;
   serviceId: string;
 }
@@ -58,6 +62,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     jobs: {
       maintenanceIntervalSeconds: env.JOBS_MAINTENANCE_INTERVAL_SECONDS,
       importExpireSeconds: env.IMPORT_JOB_EXPIRE_SECONDS,
+      importConcurrency: env.IMPORT_CONCURRENCY,
     },
     searchStatementTimeoutMs: env.SEARCH_STATEMENT_TIMEOUT_MS,
     serviceId: env.SERVICE_ID,

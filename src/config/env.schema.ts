@@ -110,6 +110,13 @@ export class EnvironmentVariables {
   @Max(10_000)
   IMPORT_BATCH_SIZE = 500;
 
+  /** Import jobs one instance works on at once (each import's batches run in order). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  IMPORT_CONCURRENCY = 2;
+
   /** Seconds an import job may run before it counts as lost and is retried elsewhere. */
   @Transform(toInt)
   @IsInt()

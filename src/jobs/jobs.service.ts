@@ -22,6 +22,8 @@ export interface QueueOptions {
   retryBackoff?: boolean;
   /** Jobs one worker takes at once; each is still handled on its own. */
   batchSize?: number;
+  /** Workers on this instance, each running one job at a time (default 1). */
+  concurrency?: number;
   pollingIntervalSeconds?: number;
 }
 
@@ -84,7 +86,9 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
       retryDelay: options.retryDelay ?? 1,
       retryBackoff: options.retryBackoff ?? true,
     });
-    this.workers.push(this.work(queue, options, handler));
+    for (let i = 0; i < (options.concurrency ?? 1); i++) {
+      this.workers.push(this.work(queue, options, handler));
+    }
   }
 
   /**
