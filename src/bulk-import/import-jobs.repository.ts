@@ -34,7 +34,7 @@ export class ImportJobsRepository {
     // The server splits the document, so one round trip stores any number of chunks.
     await this.txHost.tx.query(
       `INSERT INTO import_chunks (job_id, chunk_no, items)
-       SELECT $1, c.ordinality - 1, c.value FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY c`,
+       SELECT $1, c.ordinality - 1, c.value FROM json_array_elements($2::json) WITH ORDINALITY c`,
       [job.id, JSON.stringify(chunks)],
     );
   }
