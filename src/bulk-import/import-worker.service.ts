@@ -4,8 +4,11 @@ import { RequestContextService } from '../context/request-context.service';
 import { JobsService } from '../jobs/jobs.service';
 import { IMPORT_QUEUE, ImportBatchService, ImportJobPayload } from './import-batch.service';
 
-/** Attempts of one job (pg-boss retries) before its import is declared failed. */
-export const IMPORT_RETRY_LIMIT = 5;
+/**
+ * Retries of one job before its import is declared failed. With back-off doubling from a
+ * second, ten retries ride out a database outage of a quarter of an hour or more.
+ */
+export const IMPORT_RETRY_LIMIT = 10;
 
 /**
  * Works the import queue on every instance. A job runs batches until its import is done or

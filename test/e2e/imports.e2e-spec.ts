@@ -1,3 +1,7 @@
+import { v7 as uuidv7 } from 'uuid';
+import { newCoi } from '../../src/bulk-import/coi';
+import { IMPORT_RETRY_LIMIT, ImportWorker } from '../../src/bulk-import/import-worker.service';
+import { RequestContextService } from '../../src/context/request-context.service';
 import { createTestApp, TestApp, userBody } from '../utils/test-app';
 import { postImport, recordsForCoi, waitForImport } from '../utils/imports';
 
@@ -319,6 +323,36 @@ describe('bulk import of users', () => {
       token: readOnly,
     });
     expect(status.statusCode).toBe(403);
+  });
+
+  it('gives up on an import whose batch fails on its last attempt', async () => {
+    // A job whose items are gone: every batch fails, as a bug or a lasting outage would.
+    const broken = newCoi();
+    await t.db.query(
+      `INSERT INTO import_jobs (id, tenant_id, kind, status, import_size, chunk_size)
+       VALUES ($1, $2, 'users', 'running', 4, 3)`,
+      [broken, t.tenant],
+    );
+    const worker = t.app.get(ImportWorker);
+    const context = t.app.get(RequestContextService);
+    const ctx = { requestId: uuidv7(), correlationId: 'give-up', tenant: t.tenant };
+    await expect(context.run(ctx, () => worker.run(broken, 0))).rejects.toThrow(/no chunk/);
+    await context.run(ctx, () => worker.run(broken, IMPORT_RETRY_LIMIT));
+
+    const status = await t.request({
+      method: 'GET',
+      url: `/${t.tenant}/v2/Users/.import/${broken}`,
+      token,
+    });
+    expect(status.json()).toMatchObject({ status: 'failed', importSize: 4, nbImported: 0 });
+    const records = await t.recordsFor('give-up');
+    expect(records.map((r) => [r.action_name, r.result, r.coi, r.action_parameters.step])).toEqual([
+      ['importUsers', 'RESPONSE_FAILURE', broken, 'end'],
+    ]);
+    expect(records[0].return_value).toEqual({ status: '500', error: 'server_error' });
+    // Giving up twice changes nothing.
+    await context.run(ctx, () => worker.run(broken, IMPORT_RETRY_LIMIT));
+    expect(await t.recordsFor('give-up')).toHaveLength(1);
   });
 
   it('answers 404 for an unknown COI and for an import of another kind', async () => {
