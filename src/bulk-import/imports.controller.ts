@@ -1,9 +1,22 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { RequireScopes } from '../auth/auth.decorators';
 import { AuditedAs } from '../common/audit-action.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { UserDto } from '../users/user.dto';
+import {
+  DEVICE_IMPORT_BODY,
+  IMPORT_CREATED,
+  ORGANIZATION_IMPORT_BODY,
+  USER_IMPORT_BODY,
+} from './import.openapi';
 import { IMPORT_KINDS, ImportKindSpec } from './import-kinds';
 import { importPath, toImportResponse, toImportStatus } from './import-status';
 import { ImportsService } from './imports.service';
@@ -16,6 +29,7 @@ type Json = Record<string, unknown>;
  * absolute URL, as everywhere else.
  */
 @ApiTags('Bulk import')
+@ApiExtraModels(UserDto)
 @Controller(':tenant/v2')
 export class ImportsController {
   constructor(
@@ -28,6 +42,8 @@ export class ImportsController {
   @RequireScopes('import:write')
   @AuditedAs('importUsers')
   @ApiOperation({ summary: 'Import users as a background job', operationId: 'importUsers' })
+  @ApiBody({ schema: USER_IMPORT_BODY })
+  @ApiCreatedResponse(IMPORT_CREATED)
   async importUsers(
     @Param('tenant') tenant: string,
     @Body() body: unknown,
@@ -41,6 +57,8 @@ export class ImportsController {
   @RequireScopes('import:write')
   @AuditedAs('importDevices')
   @ApiOperation({ summary: 'Import devices as a background job', operationId: 'importDevices' })
+  @ApiBody({ schema: DEVICE_IMPORT_BODY })
+  @ApiCreatedResponse(IMPORT_CREATED)
   async importDevices(
     @Param('tenant') tenant: string,
     @Body() body: unknown,
@@ -57,6 +75,8 @@ export class ImportsController {
     summary: 'Import organizations as a background job',
     operationId: 'importOrganizations',
   })
+  @ApiBody({ schema: ORGANIZATION_IMPORT_BODY })
+  @ApiCreatedResponse(IMPORT_CREATED)
   async importOrganizations(
     @Param('tenant') tenant: string,
     @Body() body: unknown,

@@ -355,6 +355,25 @@ describe('bulk import of users', () => {
     expect(await t.recordsFor('give-up')).toHaveLength(1);
   });
 
+  it('documents the import, device and organization routes in OpenAPI', async () => {
+    const doc = (await t.request({ method: 'GET', url: '/docs-json' })).json();
+    const post = doc.paths['/{tenant}/v2/Users/.import'].post;
+    expect(post.operationId).toBe('importUsers');
+    expect(post.requestBody.content['application/json'].schema.properties.users.items.$ref).toBe(
+      '#/components/schemas/UserDto',
+    );
+    expect(post.parameters.map((p: any) => p.name)).toContain('X-Correlation-ID');
+    for (const path of [
+      '/{tenant}/v2/Devices/.import',
+      '/{tenant}/v2/Organizations/.import',
+      '/{tenant}/v2/Users/.import/{coi}',
+      '/{tenant}/v2/Devices/{id}',
+      '/{tenant}/v2/Organizations',
+    ]) {
+      expect(doc.paths[path]).toBeDefined();
+    }
+  });
+
   it('answers 404 for an unknown COI and for an import of another kind', async () => {
     const { coi } = await importUsers({ users: [userBody('kind-check')] });
     for (const url of [
