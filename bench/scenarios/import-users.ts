@@ -236,9 +236,10 @@ export const scenario: Scenario = {
           result: row(big.users, big.seconds, big.postMs),
         },
         {
-          label: `floor: multi-row INSERT of the same rows + records`,
-          result: row(TOTAL, floorSeconds, []),
+          label: 'floor: multi-row INSERTs of the same rows + records, 1 connection',
+          result: row(TOTAL, floor1, []),
         },
+        { label: 'floor: the same over 2 connections', result: row(TOTAL, floor2, []) },
         {
           label: `service: ${small.users} users (warm-up)`,
           result: row(small.users, small.seconds, small.postMs),
