@@ -23,11 +23,11 @@ function user(prefix: string, i: number, password?: string) {
   };
 }
 
-/** The service's resident memory, from its Prometheus metrics. */
-async function rss(ctx: BenchContext): Promise<number> {
+/** The service's resident memory and V8 heap in use, from its Prometheus metrics. */
+async function memory(ctx: BenchContext): Promise<{ rss: number; heap: number }> {
   const text = await (await fetch(`${ctx.serviceUrl}/metrics`)).text();
-  const match = /^process_resident_memory_bytes (\d+)/m.exec(text);
-  return match ? Number(match[1]) : NaN;
+  const read = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  return { rss: read('process_resident_memory_bytes'), heap: read('nodejs_heap_size_used_bytes') };
 }
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
@@ -37,7 +37,7 @@ interface ImportRun {
   seconds: number;
   postMs: number[];
   /** RSS sampled every 250 ms, with the number of users imported by then. */
-  samples: { imported: number; rss: number }[];
+  samples: { imported: number; rss: number; heap: number }[];
   failed: number;
 }
 
@@ -61,7 +61,7 @@ async function importUsers(
       }),
     );
   }
-  const samples: ImportRun['samples'] = [{ imported: 0, rss: await rss(ctx) }];
+  const samples: ImportRun['samples'] = [{ imported: 0, ...(await memory(ctx)) }];
   const started = performance.now();
   const locations: string[] = [];
   const postMs: number[] = [];
@@ -93,11 +93,11 @@ async function importUsers(
     const imported = statuses.reduce((sum, s) => sum + s.nbImported, 0);
     failed = statuses.reduce((sum, s) => sum + s.nbFailed, 0);
     if (statuses.every((s) => s.status === 'completed' || s.status === 'failed')) break;
-    samples.push({ imported, rss: await rss(ctx) });
+    samples.push({ imported, ...(await memory(ctx)) });
     await new Promise((r) => setTimeout(r, 250));
   }
   const seconds = (performance.now() - started) / 1000;
-  samples.push({ imported: users, rss: await rss(ctx) });
+  samples.push({ imported: users, ...(await memory(ctx)) });
   return { users, seconds, postMs, samples, failed };
 }
 
@@ -201,14 +201,25 @@ function row(users: number, seconds: number, latencies: number[]): LoadResult {
   };
 }
 
-/** RSS at roughly each quarter of the import, and the peak. */
-function memoryProfile(run: ImportRun): string {
+/**
+ * RSS at each quarter of the import, and the peaks of RSS and V8 heap in its first and
+ * second halves: memory that grew with the import would peak higher in the second.
+ */
+function memoryProfile(run: ImportRun): string[] {
   const quarters = [0.25, 0.5, 0.75, 1].map((q) => {
     const sample = run.samples.find((s) => s.imported >= q * run.users) ?? run.samples.at(-1)!;
     return `${Math.round(q * 100)}%: ${mib(sample.rss)}`;
   });
-  const peak = Math.max(...run.samples.map((s) => s.rss));
-  return `before: ${mib(run.samples[0].rss)}, ${quarters.join(', ')}; peak ${mib(peak)}`;
+  const half = (first: boolean, key: 'rss' | 'heap') =>
+    mib(
+      Math.max(
+        ...run.samples.filter((s) => s.imported < run.users / 2 === first).map((s) => s[key]),
+      ),
+    );
+  return [
+    `service RSS through the ${run.users}-user import: before ${mib(run.samples[0].rss)}, ${quarters.join(', ')}`,
+    `peaks in the first / second half of it: RSS ${half(true, 'rss')} / ${half(false, 'rss')}, V8 heap used ${half(true, 'heap')} / ${half(false, 'heap')}`,
+  ];
 }
 
 export const scenario: Scenario = {
@@ -257,8 +268,8 @@ export const scenario: Scenario = {
         'requests = users, req/s = users per second end to end (first POST until every status is completed); p50/p99 = POST response time in ms',
         `service ${serviceRate.toFixed(0)} users/s vs the faster floor ${floorRate.toFixed(0)} users/s: ${((serviceRate / floorRate) * 100).toFixed(1)}% of it (target >= 5000 users/s end to end)`,
         `items failed: ${big.failed} (expected 0)`,
-        `service RSS, ${TOTAL}-user import: ${memoryProfile(big)}`,
-        `service RSS peak: ${mib(peak(small))} for ${small.users} users, ${mib(peak(big))} for ${big.users} users`,
+        ...memoryProfile(big),
+        `service RSS peak: ${mib(peak(small))} for the first ${small.users}-user import, ${mib(peak(big))} for the ${big.users}-user one`,
         ...(withPasswords
           ? [
               `a password costs: ${(withPasswords.users / withPasswords.seconds).toFixed(0)} users/s with passwords vs ${serviceRate.toFixed(0)} without`,
