@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { freePort, PostgresProcess, ServiceProcess } from '../utils/service-process';
@@ -212,7 +213,7 @@ describe('bulk import durability', () => {
 
   it('carries on after the database restarts mid-job', async () => {
     // A server of its own: the shared test server cannot be restarted under other tests.
-    const dir = join(process.cwd(), '.data', `restart-pg-${randomBytes(4).toString('hex')}`);
+    const dir = join(tmpdir(), `mgmt-restart-pg-${randomBytes(4).toString('hex')}`);
     const port = await freePort();
     let server = await PostgresProcess.start(dir, port);
     const ownUrl = server.url;
