@@ -17,6 +17,8 @@ const ENV = {
   // Instances behind one name: a token issued by one is valid on the other.
   PUBLIC_BASE_URL: 'http://mgmt.test',
   IMPORT_BATCH_SIZE: '10',
+  // One import at a time per instance: with four queued, the second instance must take some.
+  IMPORT_CONCURRENCY: '1',
   IMPORT_JOB_EXPIRE_SECONDS: '4',
   JOBS_MAINTENANCE_INTERVAL_SECONDS: '1',
 };
