@@ -31,17 +31,24 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   });
 
   const metrics = app.get(MetricsService);
-  // The root logger of this application (captured now: tests run several in one process).
-  const logger = PinoLogger.root;
+  // The root logger of this application. The logger module creates it during Nest's init,
+  // after this set-up, so it is taken when the server gets ready (and per application: tests
+  // run several in one process).
+  let logger: PinoLogger['logger'] | undefined;
+  fastify.addHook('onReady', (done) => {
+    logger = PinoLogger.root;
+    done();
+  });
   fastify.addHook('onResponse', (request, reply, done) => {
     const ctx = contextFor(request.raw, config.correlationIdMaxLength);
-    logger.info(
+    logger?.info(
       {
         requestId: ctx.requestId,
         correlationId: ctx.correlationId,
         tenant: ctx.tenant,
         req: { method: request.method, url: request.url.split('?', 1)[0] },
-        res: { statusCode: reply.statusCode },
+        // The raw response: pino's standard `res` serializer reads statusCode from it only.
+        res: reply.raw,
         responseTime: Math.round(reply.elapsedTime * 10) / 10,
       },
       'request completed',

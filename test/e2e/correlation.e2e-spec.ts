@@ -497,11 +497,14 @@ describe('correlation (API.md §2)', () => {
       ]);
       // Error body.
       expect(refused.json()).toMatchObject({ scimType: 'uniqueness', correlationId: cid });
-      // Log lines of both requests.
-      for (const requestId of requestIds) {
+      // Log lines of both requests: one completion line each, with the id and the status.
+      for (const [i, requestId] of requestIds.entries()) {
         const lines = logLines(t.logs, { requestId, msg: 'request completed' });
         expect(lines).toHaveLength(1);
-        expect(lines[0].correlationId).toBe(cid);
+        expect(lines[0]).toMatchObject({
+          correlationId: cid,
+          res: { statusCode: [201, 409][i] },
+        });
       }
       // The background job ran in the context of the request that enqueued it.
       const job = await jobRan;
