@@ -126,9 +126,23 @@ export function userVersion(row: UserRow): string {
   return `W/"${row.version}"`;
 }
 
+/**
+ * What `resource` may contribute: everything but what the columns and the server own, and
+ * never a password, whoever wrote the row (imports and provisioning write it directly).
+ */
+const OWNED_ELSEWHERE = new Set(
+  [...COLUMN_ATTRIBUTES, ...READ_ONLY].map((name) => name.toLowerCase()),
+);
+
+function storedAttributes(row: UserRow): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(row.resource).filter(([key]) => !OWNED_ELSEWHERE.has(key.toLowerCase())),
+  );
+}
+
 /** The SCIM representation (never the password). */
 export function toUserResource(row: UserRow, baseUrl: string): Record<string, unknown> {
-  const { schemas: _ignored, ...rest } = row.resource as { schemas?: unknown };
+  const rest = storedAttributes(row);
   const resource: Record<string, unknown> = {
     schemas: [USER_SCHEMA],
     id: row.id,
@@ -149,7 +163,7 @@ export function toUserResource(row: UserRow, baseUrl: string): Record<string, un
 
 /** The full client-writable view of a stored user: the starting point of a PATCH. */
 export function writableView(row: UserRow): Record<string, unknown> {
-  const { schemas: _ignored, ...rest } = row.resource as { schemas?: unknown };
+  const rest = storedAttributes(row);
   return {
     schemas: [USER_SCHEMA],
     userName: row.user_name,
