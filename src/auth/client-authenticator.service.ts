@@ -81,6 +81,11 @@ function parseBasic(header: string): { clientId: string; secret: string } | unde
   }
 }
 
+/** The client id a Basic header names, unverified: for failure records only, never the secret. */
+export function basicClientId(header: string): string | undefined {
+  return parseBasic(header)?.clientId.slice(0, 128) || undefined;
+}
+
 /** A form parameter that must appear at most once (RFC 6749 §3.2). */
 export function single(body: FormBody, name: string): string | undefined {
   const value = body[name];

@@ -546,6 +546,45 @@ describe('authentication and tenants (API.md §3)', () => {
       expect(rows).toHaveLength(0);
     });
 
+    it('a write refused before authentication ran is recorded with the client its token names', async () => {
+      const token = await t.adminToken();
+      for (const [payload, status] of [
+        ['{"userName": ', 400],
+        [JSON.stringify(userBody(uniqueId(), { displayName: 'x'.repeat(1_100_000) })), 413],
+      ] as const) {
+        const res = await t.request({
+          method: 'POST',
+          url: `/${t.tenant}/v2/Users`,
+          token,
+          payload,
+        });
+        expect(res.statusCode).toBe(status);
+        const [record] = await recordsOfRequest(res);
+        expect(record).toMatchObject({
+          action_name: 'createUser',
+          result: 'RESPONSE_FAILURE',
+          acting_user_id: admin(),
+          return_value: { status: String(status) },
+        });
+      }
+    });
+
+    it('a token request refused before client authentication names the client it claimed', async () => {
+      const res = await post(t.tenant, 'grant_type=client_credentials', {
+        'content-type': 'text/plain',
+        authorization: basic(admin(), WRONG_SECRET),
+      });
+      expect(res.statusCode).toBe(415);
+      const [record] = await recordsOfRequest(res);
+      expect(record).toMatchObject({
+        action_name: 'primaryAuthenticateUP',
+        result: 'RESPONSE_FAILURE',
+        acting_user_id: admin(),
+        return_value: { status: '415' },
+      });
+      expect(JSON.stringify(record)).not.toContain(WRONG_SECRET);
+    });
+
     it('an unauthenticated write is recorded with the client id its token claims', async () => {
       const token = await t.adminToken();
       const [h, p] = token.split('.');
