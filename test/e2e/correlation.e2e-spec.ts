@@ -337,6 +337,34 @@ describe('correlation (API.md §2)', () => {
     });
   });
 
+  describe('body limits (API.md §1)', () => {
+    const body = (bytes: number) => JSON.stringify({ blob: 'x'.repeat(bytes) });
+
+    it('1 MB on ordinary routes, 10 MB on import routes, 413 beyond, echoed', async () => {
+      const importUrl = `/${t.tenant}/v2/Probe/.import`;
+      const ordinary = await send({
+        method: 'POST',
+        url: users,
+        correlationId: 'limit-1',
+        payload: body(1_100_000),
+      });
+      expect(ordinary.statusCode).toBe(413);
+      expectEchoed(ordinary, 'limit-1');
+      const accepted = await send({ method: 'POST', url: importUrl, payload: body(9_000_000) });
+      expect(accepted.statusCode).toBe(200);
+      expect(accepted.json().bytes).toBeGreaterThan(9_000_000);
+      const tooLarge = await send({
+        method: 'POST',
+        url: importUrl,
+        correlationId: 'limit-2',
+        payload: body(10_600_000),
+      });
+      expect(tooLarge.statusCode).toBe(413);
+      expectEchoed(tooLarge, 'limit-2');
+      expect(tooLarge.json()).toMatchObject({ status: '413', correlationId: 'limit-2' });
+    });
+  });
+
   describe('CORRELATION_ID_MAX_LENGTH', () => {
     it.each([
       ['8', 8],
