@@ -465,6 +465,78 @@ describe('SCIM Users (API.md §1, §7)', () => {
     });
   });
 
+  describe('service accounts', () => {
+    it("deleting a client's service-account user is 409 and leaves both in place", async () => {
+      const [client] = await t.db.query(
+        'SELECT service_user_id FROM clients WHERE tenant_id = $1 AND client_id = $2',
+        [t.tenant, `${t.tenant}-admin`],
+      );
+      const res = await send({ method: 'DELETE', url: `${users}/${client.service_user_id}` });
+      expectScimError(res, 409);
+      expect(res.json().detail).toMatch(/client/);
+      expect((await recordsOfRequest(res))[0]).toMatchObject({
+        action_name: 'deleteUser',
+        result: 'RESPONSE_FAILURE',
+        return_value: { status: '409' },
+      });
+      const still = await send({ method: 'GET', url: `${users}/${client.service_user_id}` });
+      expect(still.statusCode).toBe(200);
+      expect(still.json()).toMatchObject({
+        userName: `${t.tenant}-admin`,
+        userType: 'ServiceAccount',
+      });
+    });
+  });
+
+  describe('concurrency', () => {
+    it('concurrent creates of one userName: one 201, the others 409, one record', async () => {
+      const name = uniqueId('race');
+      const cid = uniqueId('race');
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          send({
+            method: 'POST',
+            url: users,
+            correlationId: cid,
+            payload: userBody(i % 2 ? name : name.toUpperCase()),
+          }),
+        ),
+      );
+      expect(results.map((r) => r.statusCode).sort()).toEqual([201, 409, 409, 409, 409, 409]);
+      const records = await t.recordsFor(cid);
+      expect(records.filter((r) => r.result === 'RESPONSE_SUCCESS')).toHaveLength(1);
+      expect(records.filter((r) => r.result === 'RESPONSE_FAILURE')).toHaveLength(5);
+    });
+
+    it('concurrent replaces with the same If-Match: one wins, the other is 412', async () => {
+      const user = await create();
+      const results = await Promise.all(
+        ['first', 'second'].map((displayName) =>
+          send({
+            method: 'PUT',
+            url: `${users}/${user.id}`,
+            headers: { 'if-match': 'W/"1"' },
+            payload: userBody(user.userName, { displayName }),
+          }),
+        ),
+      );
+      expect(results.map((r) => r.statusCode).sort()).toEqual([200, 412]);
+      const now = await send({ method: 'GET', url: `${users}/${user.id}` });
+      expect(now.headers.etag).toBe('W/"2"');
+    });
+  });
+
+  it('reads are not recorded', async () => {
+    const user = await create();
+    const reads = [
+      await send({ method: 'GET', url: `${users}/${user.id}` }),
+      await send({ method: 'GET', url: `${users}?count=1` }),
+      await send({ method: 'POST', url: `${users}/.search`, payload: { count: 1 } }),
+      await send({ method: 'GET', url: `${users}/00000000-0000-7000-8000-000000000000` }),
+    ];
+    for (const res of reads) expect(await recordsOfRequest(res)).toEqual([]);
+  });
+
   describe('uniqueness', () => {
     it('userName is unique per tenant regardless of case: 409 uniqueness', async () => {
       const base = uniqueId('Alice');
