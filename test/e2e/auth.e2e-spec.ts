@@ -605,6 +605,68 @@ describe('authentication and tenants (API.md §3)', () => {
     });
   });
 
+  describe('bootstrap without BOOTSTRAP_ADMIN_SECRET (outside production)', () => {
+    async function startCapturingStdout(env: Record<string, string>) {
+      const printed: string[] = [];
+      const spy = jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: unknown) => {
+        printed.push(String(chunk));
+        return true;
+      }) as typeof process.stdout.write);
+      try {
+        const app = await createTestApp({ BOOTSTRAP_ADMIN_SECRET: '', ...env });
+        return { app, printed: printed.join('') };
+      } finally {
+        spy.mockRestore();
+      }
+    }
+
+    it('generates a 256-bit secret once, prints it once, stores only a digest', async () => {
+      const first = await startCapturingStdout({});
+      const tenant = first.app.tenant;
+      let secret = '';
+      try {
+        const match = /client_id:\s+(\S+)\s+client_secret:\s+(\S+)/.exec(first.printed);
+        expect(match?.[1]).toBe(`${tenant}-admin`);
+        secret = match![2];
+        expect(Buffer.from(secret, 'base64url')).toHaveLength(32);
+        const ok = await first.app.tokenRequest(
+          { grant_type: 'client_credentials' },
+          `${tenant}-admin`,
+          secret,
+          tenant,
+        );
+        expect(ok.statusCode).toBe(200);
+        const [client] = await first.app.db.query(
+          'SELECT secret_digest FROM clients WHERE tenant_id = $1',
+          [tenant],
+        );
+        expect(client.secret_digest).not.toContain(secret);
+        expect(first.app.logs.join('\n')).not.toContain(secret);
+        const records = await first.app.db.query(
+          'SELECT * FROM audit_records WHERE tenant_id = $1',
+          [tenant],
+        );
+        expect(JSON.stringify(records)).not.toContain(secret);
+      } finally {
+        await first.app.close();
+      }
+
+      const second = await startCapturingStdout({ BOOTSTRAP_TENANTS: tenant });
+      try {
+        expect(second.printed).not.toContain('client_secret');
+        const again = await second.app.tokenRequest(
+          { grant_type: 'client_credentials' },
+          `${tenant}-admin`,
+          secret,
+          tenant,
+        );
+        expect(again.statusCode).toBe(200);
+      } finally {
+        await second.app.close();
+      }
+    });
+  });
+
   it('no secret or token reaches a log line, an audit record or an error body', async () => {
     const tokens = issued.filter(Boolean);
     expect(tokens.length).toBeGreaterThan(3);
