@@ -132,6 +132,13 @@ describe('user mapper', () => {
       ).toBe('name.familyName must be at most 1024 characters');
     });
 
+    it('does not apply the string limit to the schema URNs', () => {
+      const tiny = { userNameLength: 256, stringLength: 5 };
+      expect(
+        validateUser({ schemas: [USER_SCHEMA], userName: 'abc', title: 'short' }, tiny),
+      ).toBeDefined();
+    });
+
     it('honours configured limits', () => {
       const small = { userNameLength: 3, stringLength: 45 };
       expect(

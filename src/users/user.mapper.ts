@@ -76,7 +76,9 @@ export function validateUser(body: unknown, limits: UserLimits): UserDto {
       `userName must be at most ${limits.userNameLength} characters`,
     );
   }
-  const long = findLongString(dto, limits.stringLength);
+  // `schemas` holds the protocol's URNs, not user data: the string limit is not theirs.
+  const { schemas: _urns, ...attributes } = dto;
+  const long = findLongString(attributes, limits.stringLength);
   if (long)
     throw scimError(
       400,

@@ -200,6 +200,35 @@ describe('SCIM Users (API.md §1, §7)', () => {
     });
   });
 
+  it('takes its limits from the configuration', async () => {
+    const app = await createTestApp({
+      BODY_LIMIT_BYTES: '4096',
+      USERNAME_MAX_LENGTH: '10',
+      STRING_MAX_LENGTH: '20',
+    });
+    try {
+      const post = async (payload: unknown) =>
+        app.request({
+          method: 'POST',
+          url: `/${app.tenant}/v2/Users`,
+          token: await app.adminToken(),
+          payload,
+        });
+      expect(
+        (await post(userBody('u'.repeat(10), { displayName: 'd'.repeat(20) }))).statusCode,
+      ).toBe(201);
+      expectScimError(await post(userBody('u'.repeat(11))), 400, 'invalidValue');
+      expectScimError(
+        await post(userBody('v', { displayName: 'd'.repeat(21) })),
+        400,
+        'invalidValue',
+      );
+      expectScimError(await post(userBody('w', { emails: [{ value: 'e'.repeat(5000) }] })), 413);
+    } finally {
+      await app.close();
+    }
+  });
+
   describe('read', () => {
     it('returns the resource with its ETag', async () => {
       const user = await create();
