@@ -1,4 +1,9 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { createHash, randomBytes } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import { ClientProvisioningService } from '../../src/clients/client-provisioning.service';
+import { RequestContextService } from '../../src/context/request-context.service';
 import { ISO_MS, UUID_V7 } from '../utils/http';
 import {
   ADMIN_SECRET,
@@ -86,10 +91,13 @@ describe('audit trail (API.md §4, §5, §10)', () => {
     beforeAll(async () => {
       // Stands in for an audit store that cannot take the record: success records of these
       // correlation ids are refused; failure records (written afterwards) still go through.
+      // `<prefix>-last-...` refuses only the last record of a client's three.
       await t.db.query(`
         CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-          IF NEW.correlation_id LIKE '${prefix}%' AND NEW.result = 'RESPONSE_SUCCESS' THEN
+          IF NEW.correlation_id LIKE '${prefix}%' AND NEW.result = 'RESPONSE_SUCCESS'
+             AND (NEW.correlation_id NOT LIKE '${prefix}-last-%'
+                  OR NEW.action_name = 'createUPAuthenticator') THEN
             RAISE EXCEPTION 'audit store unavailable (test)';
           END IF;
           RETURN NEW;
@@ -155,6 +163,60 @@ describe('audit trail (API.md §4, §5, §10)', () => {
       const now = await send({ method: 'GET', url: `${users}/${user.id}` });
       expect(now.statusCode).toBe(200);
       expect(now.json()).toEqual(user);
+    });
+
+    it('a call with several records: all share its ids, and one refused record undoes all', async () => {
+      const context = t.app.get(RequestContextService);
+      const txHost = t.app.get(TransactionHost, {
+        strict: false,
+      }) as TransactionHost<TransactionalAdapterTypeOrm>;
+      const provisioning = t.app.get(ClientProvisioningService);
+      const provision = (correlationId: string, clientId: string) =>
+        context.run(
+          {
+            requestId: uuidv7(),
+            correlationId,
+            tenant: t.tenant,
+            actor: { id: `${t.tenant}-admin` },
+          },
+          () =>
+            txHost.withTransaction(() =>
+              provisioning.provision(t.tenant, {
+                clientId,
+                grantTypes: ['client_credentials'],
+                scopes: [],
+                tokenEndpointAuthMethod: 'client_secret_basic',
+                metadata: {},
+              }),
+            ),
+        );
+
+      const okId = uniqueId('multi');
+      await provision(`multi-fine-${suffix}`, okId);
+      const records = await t.recordsFor(`multi-fine-${suffix}`);
+      expect(records.map((r) => r.action_name)).toEqual([
+        'createUser',
+        'createAdapterConfiguration',
+        'createUPAuthenticator',
+      ]);
+      expect(new Set(records.map((r) => r.request_id)).size).toBe(1);
+      expect(new Set(records.map((r) => r.created.toISOString())).size).toBe(1);
+
+      const lostId = uniqueId('multi');
+      await expect(provision(`${prefix}-last-client`, lostId)).rejects.toThrow(/audit trail/);
+      expect(await t.recordsFor(`${prefix}-last-client`)).toEqual([]);
+      expect(
+        await t.db.query('SELECT 1 FROM clients WHERE tenant_id = $1 AND client_id = $2', [
+          t.tenant,
+          lostId,
+        ]),
+      ).toEqual([]);
+      expect(
+        await t.db.query('SELECT 1 FROM users WHERE tenant_id = $1 AND user_name = $2', [
+          t.tenant,
+          lostId,
+        ]),
+      ).toEqual([]);
     });
 
     it('token: 503 and no token when primaryAuthenticateUP cannot be recorded', async () => {
