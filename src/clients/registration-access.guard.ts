@@ -8,11 +8,11 @@ import { TenantsService } from '../auth/tenants.service';
 import { RequestContextService } from '../context/request-context.service';
 import { ClientsRepository } from './clients.repository';
 
-const ADMIN_SCOPE = 'registrationAdminScope';
+export const CLIENT_CONFIGURATION_SCOPE = 'clientConfigurationScope';
 
 /** The scope an admin access token needs on this RFC 7592 route. */
 export const ClientConfigurationAccess = (scope: ManagementScope) =>
-  SetMetadata(ADMIN_SCOPE, scope);
+  SetMetadata(CLIENT_CONFIGURATION_SCOPE, scope);
 
 type ConfigurationRequest = FastifyRequest<{ Params: { tenant?: string; clientId?: string } }>;
 
@@ -38,7 +38,10 @@ export class RegistrationAccessGuard implements CanActivate {
 
   async canActivate(execution: ExecutionContext): Promise<boolean> {
     const request = execution.switchToHttp().getRequest<ConfigurationRequest>();
-    const scope = this.reflector.get<ManagementScope>(ADMIN_SCOPE, execution.getHandler());
+    const scope = this.reflector.get<ManagementScope>(
+      CLIENT_CONFIGURATION_SCOPE,
+      execution.getHandler(),
+    );
     const header = request.headers.authorization;
     const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
     // An access token is a JWT (three dot-separated parts); a registration token never is.
