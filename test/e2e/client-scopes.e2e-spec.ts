@@ -35,9 +35,9 @@ function tenantRoutes(t: TestApp): { routes: Route[]; unscoped: string[] } {
       for (const name of Object.getOwnPropertyNames(proto)) {
         const handler = proto[name];
         if (name === 'constructor' || typeof handler !== 'function') continue;
-        const sub: unknown = Reflect.getMetadata(PATH_METADATA, handler);
+        const sub = Reflect.getMetadata(PATH_METADATA, handler) as string | undefined;
         if (sub === undefined) continue;
-        const path = `/${[base, String(sub)].filter((p) => p && p !== '/').join('/')}`;
+        const path = `/${[base, sub].filter((p) => p && p !== '/').join('/')}`;
         if (!path.startsWith('/:tenant/')) continue;
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
         const configurationScope = Reflect.getMetadata(CLIENT_CONFIGURATION_SCOPE, handler) as
