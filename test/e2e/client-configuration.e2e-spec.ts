@@ -355,7 +355,8 @@ describe('client configuration endpoint (RFC 7592)', () => {
       // Every test above fed the kit; make sure the scan is not vacuous.
       expect(kit.secrets.size).toBeGreaterThan(40);
       expect(kit.errorBodies.length).toBeGreaterThan(25);
-      expect(t.logs.length).toBeGreaterThan(100);
+      // Every request leaves at least one log line to scan.
+      expect(t.logs.length).toBeGreaterThanOrEqual(kit.calls);
       expect(await kit.leaks()).toEqual([]);
     });
   });

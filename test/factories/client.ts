@@ -23,6 +23,7 @@ const SECRET_MEMBERS = ['client_secret', 'registration_access_token', 'access_to
 export class ClientKit {
   readonly secrets = new Set<string>();
   readonly errorBodies: string[] = [];
+  calls = 0;
 
   constructor(readonly t: TestApp) {}
 
@@ -33,6 +34,7 @@ export class ClientKit {
 
   async call(o: InjectOptions): Promise<TestResponse> {
     const res = await this.t.request(o);
+    this.calls += 1;
     if (res.statusCode >= 400) this.errorBodies.push(res.body);
     if (res.body.startsWith('{')) {
       const body = res.json<Record<string, unknown>>();
