@@ -207,6 +207,24 @@ describe('OAuth client registration (RFC 7591/7592)', () => {
     });
   });
 
+  it('documents the four operations in the OpenAPI document', async () => {
+    const doc = (await t.request({ method: 'GET', url: '/docs-json' })).json<{
+      paths: Record<
+        string,
+        Record<string, { operationId: string; parameters?: { name: string }[] }>
+      >;
+    }>();
+    const register = doc.paths['/{tenant}/authn/register'];
+    const configuration = doc.paths['/{tenant}/authn/register/{clientId}'];
+    expect(register.post.operationId).toBe('registerClient');
+    expect(configuration.get.operationId).toBe('readClientRegistration');
+    expect(configuration.put.operationId).toBe('updateClientRegistration');
+    expect(configuration.delete.operationId).toBe('deleteClientRegistration');
+    expect(configuration.put.parameters?.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['rotate_secret', 'rotate_registration_token', 'X-Correlation-ID']),
+    );
+  });
+
   describe('who may register', () => {
     it('needs a bearer token: 401 with a challenge, recorded', async () => {
       const correlationId = correlation('anon');
