@@ -54,7 +54,7 @@ export class ClientRegistrationService {
         );
       }
     }
-    this.checkGrantableScopes(metadata.scopes, []);
+    this.checkScopesWithinCaller(metadata.scopes, []);
     const registrationAccessToken = generateSecret();
     const { client, secret } = await this.provisioning.provision(tenant, {
       clientName: metadata.clientName,
@@ -98,6 +98,7 @@ export class ClientRegistrationService {
     rotate: RotationRequest,
   ): Promise<ClientInformation> {
     const existing = await this.lockForChange(tenant, clientId);
+    this.checkScopesWithinCaller([], existing.scopes);
     const metadata = this.parse(body);
     const input = body as Record<string, unknown>;
     // RFC 7592 §2.2: the request names the client, and may carry its current secret only.
@@ -118,7 +119,7 @@ export class ClientRegistrationService {
         );
       }
     }
-    this.checkGrantableScopes(metadata.scopes, existing.scopes);
+    this.checkScopesWithinCaller(metadata.scopes, []);
     const row = await this.clients.update(tenant, clientId, {
       clientName: metadata.clientName,
       grantTypes: metadata.grantTypes,
@@ -160,6 +161,7 @@ export class ClientRegistrationService {
   @Transactional()
   private async deleteInTransaction(tenant: string, clientId: string): Promise<void> {
     const existing = await this.lockForChange(tenant, clientId);
+    this.checkScopesWithinCaller([], existing.scopes);
     const target = targetOf(existing);
     await this.clients.delete(tenant, clientId);
     await this.audit.record('deleteUPAuthenticator', {
@@ -194,19 +196,29 @@ export class ClientRegistrationService {
   }
 
   /**
-   * Nobody hands out management scopes it does not hold itself: an added scope must be one
-   * of the caller's (a client using its registration access token holds its own scopes, so
-   * it can keep or drop them, never add). The OIDC scopes carry no management power.
+   * Nobody hands out management scopes it does not hold itself, nor changes a client that
+   * holds more than it does (rotating that client's secret would be a way to get its
+   * scopes). A client using its registration access token holds exactly its own scopes,
+   * so it can keep or drop them, never add one. OIDC scopes carry no management power.
    */
-  private checkGrantableScopes(requested: string[], current: string[]): void {
+  private checkScopesWithinCaller(requested: string[], current: string[]): void {
     const actor = this.context.require().actor;
     const held = new Set(actor?.scopes ?? []);
-    const beyond = requested.filter((s) => !current.includes(s) && !OIDC.has(s) && !held.has(s));
-    if (beyond.length > 0) {
+    const beyond = (scopes: string[]) => scopes.filter((s) => !OIDC.has(s) && !held.has(s));
+    const guarded = beyond(current);
+    if (guarded.length > 0) {
       throw forbidden(
         actor?.tenant ?? '',
-        `The caller cannot grant scopes it does not hold: ${beyond.join(' ')}`,
-        beyond.join(' '),
+        `The caller cannot change a client holding scopes it does not hold: ${guarded.join(' ')}`,
+        guarded.join(' '),
+      );
+    }
+    const added = beyond(requested);
+    if (added.length > 0) {
+      throw forbidden(
+        actor?.tenant ?? '',
+        `The caller cannot grant scopes it does not hold: ${added.join(' ')}`,
+        added.join(' '),
       );
     }
   }

@@ -275,6 +275,38 @@ describe('client configuration endpoint (RFC 7592)', () => {
     expect(after.json().detail).toMatch(/lacks the scope users:read/);
   });
 
+  it('cannot be used to take over a client holding scopes the caller lacks', async () => {
+    const token = await t.adminToken(t.tenant, 'clients:write users:read');
+    kit.remember(token);
+    const privileged = await kit.client({ scope: 'users:read audit:read' });
+    for (const method of ['PUT', 'DELETE'] as const) {
+      const correlationId = correlation('takeover');
+      const res = await kit.configure(method, privileged, {
+        token,
+        correlationId,
+        query: method === 'PUT' ? '?rotate_secret=true' : '',
+        body: method === 'PUT' ? { client_id: privileged.client_id } : undefined,
+      });
+      expect(res.statusCode).toBe(403);
+      expect(res.json().error_description).toMatch(
+        /cannot change a client holding scopes it does not hold: audit:read/,
+      );
+      expect(res.json()).not.toHaveProperty('client_secret');
+      expect((await t.recordsFor(correlationId)).map((r) => r.result)).toEqual([
+        'RESPONSE_FAILURE',
+      ]);
+    }
+    expect((await kit.token(privileged, privileged.client_secret)).statusCode).toBe(200);
+    const modest = await kit.client({ scope: 'users:read openid' });
+    const rotated = await kit.configure('PUT', modest, {
+      token,
+      query: '?rotate_secret=true',
+      body: { client_id: modest.client_id, scope: 'users:read' },
+    });
+    expect(rotated.statusCode).toBe(200);
+    expect(rotated.json().client_secret).toEqual(expect.any(String));
+  });
+
   it('deletes a client: three records, nothing left, its credentials stop at once', async () => {
     const client = await kit.client({ scope: 'users:read' });
     const user = await kit.serviceUser(client.client_id);
