@@ -31,24 +31,25 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   });
 
   const metrics = app.get(MetricsService);
-  // The root logger of this application. The logger module creates it during Nest's init,
-  // after this set-up, so it is taken when the server gets ready (and per application: tests
-  // run several in one process).
-  let logger: PinoLogger['logger'] | undefined;
+  // The root logger of this application, taken once it exists: nestjs-pino sets it while
+  // Nest initialises (after this function), and tests run several applications per process.
+  // pino-http's req/res serializers expect raw Node objects; these lines carry plain ones.
+  let logger: typeof PinoLogger.root | undefined;
+  const requestLogger = () =>
+    (logger ??= PinoLogger.root.child({}, { serializers: { req: plain, res: plain } }));
   fastify.addHook('onReady', (done) => {
-    logger = PinoLogger.root;
+    requestLogger();
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
     const ctx = contextFor(request.raw, config.correlationIdMaxLength);
-    logger?.info(
+    requestLogger().info(
       {
         requestId: ctx.requestId,
         correlationId: ctx.correlationId,
         tenant: ctx.tenant,
         req: { method: request.method, url: request.url.split('?', 1)[0] },
-        // The raw response: pino's standard `res` serializer reads statusCode from it only.
-        res: reply.raw,
+        res: { statusCode: reply.statusCode },
         responseTime: Math.round(reply.elapsedTime * 10) / 10,
       },
       'request completed',
@@ -64,3 +65,5 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
 
   setupOpenApi(app, config);
 }
+
+const plain = (value: unknown) => value;

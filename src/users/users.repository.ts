@@ -64,7 +64,7 @@ export class UsersRepository {
 
   async update(tenant: string, user: NewUser): Promise<UserRow> {
     try {
-      // For UPDATE (and DELETE) TypeORM's postgres driver answers [rows, rowCount].
+      // TypeORM answers an UPDATE with [rows, affected count], not with the rows alone.
       const [rows]: [UserRow[], number] = await this.txHost.tx.query(
         `UPDATE users SET user_name = $3, external_id = $4, active = $5, password_hash = $6,
            resource = $7, version = version + 1, last_modified = date_trunc('milliseconds', now())

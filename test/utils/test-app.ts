@@ -175,6 +175,8 @@ export async function createTestApp(
   });
   const app = await createApp(config, sink, extraModules);
   await app.init();
+  // Nest buffers Logger lines (bufferLogs) until listen(), which tests never call.
+  app.flushLogs();
   await app.getHttpAdapter().getInstance().ready();
   activate(app);
   const testApp = new TestApp(app, tenants[0], tenants, logs);
