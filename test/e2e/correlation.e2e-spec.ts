@@ -257,6 +257,20 @@ describe('correlation (API.md §2)', () => {
       ['a quote', 'a"b'],
     ];
 
+    it.each(['/docs-json', '/docs'])(
+      'is refused on the OpenAPI route %s too, which Nest guards do not see',
+      async (url) => {
+        const res = await t.request({ method: 'GET', url, correlationId: 'has space' });
+        expect(res.statusCode).toBe(400);
+        expect(res.json()).toMatchObject({ error: 'invalid_correlation_id' });
+        expect(res.headers['x-correlation-id']).toBeUndefined();
+        expect(res.headers['x-request-id']).toMatch(UUID_V7);
+        const ok = await t.request({ method: 'GET', url: '/docs-json', correlationId: 'docs-1' });
+        expect(ok.statusCode).toBe(200);
+        expect(ok.headers['x-correlation-id']).toBe('docs-1');
+      },
+    );
+
     it.each(invalid)(
       '%s on a SCIM write: 400 invalidValue and one failure record',
       async (_l, cid) => {
