@@ -6,6 +6,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BulkImportModule } from './bulk-import/bulk-import.module';
 import { BearerGuard } from './auth/bearer.guard';
+import { ClientsModule } from './clients/clients.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -33,6 +34,7 @@ export class AppModule {
         JobsModule,
         AuthModule,
         UsersModule,
+        ClientsModule,
         DevicesModule,
         OrganizationsModule,
         BulkImportModule,

@@ -81,7 +81,9 @@ export function checkUser(dto: UserDto, limits: UserLimits): UserDto {
       `userName must be at most ${limits.userNameLength} characters`,
     );
   }
-  const long = findLongString(dto, limits.stringLength);
+  // `schemas` holds the protocol's URNs, not user data: the string limit is not theirs.
+  const { schemas: _urns, ...attributes } = dto;
+  const long = findLongString(attributes, limits.stringLength);
   if (long)
     throw scimError(
       400,
@@ -131,9 +133,27 @@ export function userVersion(row: UserRow): string {
   return `W/"${row.version}"`;
 }
 
+/**
+ * What `resource` may contribute: everything but what the columns and the server own, and
+ * never a password, whoever wrote the row (imports and provisioning write it directly).
+ * `groups` is the one server-owned attribute kept there: only the server writes it (the
+ * group of a bulk import) and, as at HID, a user shows the group it belongs to.
+ */
+const OWNED_ELSEWHERE = new Set(
+  [...COLUMN_ATTRIBUTES, ...READ_ONLY]
+    .filter((name) => name !== 'groups')
+    .map((name) => name.toLowerCase()),
+);
+
+function storedAttributes(row: UserRow): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(row.resource).filter(([key]) => !OWNED_ELSEWHERE.has(key.toLowerCase())),
+  );
+}
+
 /** The SCIM representation (never the password). */
 export function toUserResource(row: UserRow, baseUrl: string): Record<string, unknown> {
-  const { schemas: _ignored, ...rest } = row.resource as { schemas?: unknown };
+  const rest = storedAttributes(row);
   const resource: Record<string, unknown> = {
     schemas: [USER_SCHEMA],
     id: row.id,
@@ -154,7 +174,7 @@ export function toUserResource(row: UserRow, baseUrl: string): Record<string, un
 
 /** The full client-writable view of a stored user: the starting point of a PATCH. */
 export function writableView(row: UserRow): Record<string, unknown> {
-  const { schemas: _ignored, ...rest } = row.resource as { schemas?: unknown };
+  const rest = storedAttributes(row);
   return {
     schemas: [USER_SCHEMA],
     userName: row.user_name,

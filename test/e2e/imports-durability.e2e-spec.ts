@@ -3,7 +3,8 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort, PostgresProcess, ServiceProcess } from '../utils/service-process';
+import { PostgresProcess, ServiceInstance } from '../utils/service-instance';
+import { freePort } from '../utils/service-process';
 import { TEST_DB_ENV } from '../utils/test-database';
 import { uniqueTenant, userBody } from '../utils/test-app';
 
@@ -28,7 +29,7 @@ jest.setTimeout(240_000);
 describe('bulk import durability', () => {
   const url = process.env[TEST_DB_ENV]!;
   let db: Client;
-  const services: ServiceProcess[] = [];
+  const services: ServiceInstance[] = [];
 
   beforeAll(async () => {
     db = new Client({ connectionString: url });
@@ -39,8 +40,8 @@ describe('bulk import durability', () => {
     await db.end();
   });
 
-  async function start(tenant: string): Promise<ServiceProcess> {
-    const service = await ServiceProcess.start(url, tenant, ENV);
+  async function start(tenant: string): Promise<ServiceInstance> {
+    const service = await ServiceInstance.start(url, tenant, ENV);
     services.push(service);
     return service;
   }
@@ -193,7 +194,7 @@ describe('bulk import durability', () => {
         (await job(coi)).status === 'completed' ? true : undefined,
       );
     }
-    const workedBy = (s: ServiceProcess) =>
+    const workedBy = (s: ServiceInstance) =>
       new Set(s.linesWith('import batch').map((l) => l.coi as string));
     expect(workedBy(a).size).toBeGreaterThan(0);
     expect(workedBy(b).size).toBeGreaterThan(0);
@@ -222,7 +223,7 @@ describe('bulk import durability', () => {
     const own = new Client({ connectionString: ownUrl });
     try {
       const tenant = uniqueTenant();
-      const service = await ServiceProcess.start(ownUrl, tenant, ENV);
+      const service = await ServiceInstance.start(ownUrl, tenant, ENV);
       services.push(service);
       const users = Array.from({ length: 80 }, (_, i) =>
         userBody(`restart-${i}`, { password: `secret-${i}-0123456789` }),
