@@ -79,13 +79,16 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
   /** Declares a queue and starts working it with `handler` on this instance. */
   async register<T>(queue: string, options: QueueOptions, handler: JobHandler<T>): Promise<void> {
     this.queues.set(queue, options);
-    await this.boss.createQueue(queue, {
+    const settings = {
       name: queue,
       expireInSeconds: options.expireInSeconds ?? 300,
       retryLimit: options.retryLimit ?? 5,
       retryDelay: options.retryDelay ?? 1,
       retryBackoff: options.retryBackoff ?? true,
-    });
+    };
+    // createQueue leaves an existing queue as it was: the update applies today's settings.
+    await this.boss.createQueue(queue, settings);
+    await this.boss.updateQueue(queue, settings);
     for (let i = 0; i < (options.concurrency ?? 1); i++) {
       this.workers.push(this.work(queue, options, handler));
     }
@@ -141,8 +144,13 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
         rows: await this.txHost.tx.query<unknown[]>(text, values),
       }),
     };
+    // This instance's settings travel with the job: the queue row holds whichever instance
+    // registered last.
+    const settings = this.queues.get(queue);
     return this.boss.send(queue, envelope as object, {
       db,
+      ...(settings?.expireInSeconds ? { expireInSeconds: settings.expireInSeconds } : {}),
+      ...(settings?.retryLimit !== undefined ? { retryLimit: settings.retryLimit } : {}),
       ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
     });

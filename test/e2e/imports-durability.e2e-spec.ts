@@ -99,6 +99,13 @@ describe('bulk import durability', () => {
     expect(posted.status).toBe(201);
     const coi: string = posted.json.correlationId;
     const requestId = posted.headers.get('x-request-id');
+    // The job carries this instance's expiry, whatever another instance set on the queue.
+    const queued = await db.query(
+      `SELECT EXTRACT(epoch FROM expire_in)::int AS seconds FROM pgboss.job
+       WHERE name = 'bulk-import' AND data->'payload'->>'coi' = $1`,
+      [coi],
+    );
+    expect(queued.rows).toEqual([{ seconds: 4 }]);
 
     // Kill the worker once some batches have committed and while more remain.
     const before = await until('progress', async () => {
