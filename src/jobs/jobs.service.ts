@@ -39,6 +39,7 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
   private readonly boss: PgBoss;
   private readonly queues = new Map<string, QueueOptions>();
   private started = false;
+  private declaring: Promise<void> = Promise.resolve();
 
   constructor(
     @Inject(DATABASE_URL) url: string,
@@ -68,13 +69,7 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
   /** Declares a queue and starts working it with `handler` on this instance. */
   async register<T>(queue: string, options: QueueOptions, handler: JobHandler<T>): Promise<void> {
     this.queues.set(queue, options);
-    await this.boss.createQueue(queue, {
-      name: queue,
-      expireInSeconds: options.expireInSeconds ?? 300,
-      retryLimit: options.retryLimit ?? 5,
-      retryDelay: options.retryDelay ?? 1,
-      retryBackoff: options.retryBackoff ?? true,
-    });
+    await this.createQueue(queue, options);
     await this.boss.work<JobEnvelope<T>>(
       queue,
       {
@@ -92,6 +87,32 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
         }
       },
     );
+  }
+
+  /**
+   * pg-boss's create_queue deadlocks when two run at once (Nest starts a module's providers
+   * together; instances start together), so declarations here take turns, and one that
+   * still loses a deadlock to another instance is tried again: it is idempotent.
+   */
+  private createQueue(queue: string, options: QueueOptions): Promise<void> {
+    const create = async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.boss.createQueue(queue, {
+            name: queue,
+            expireInSeconds: options.expireInSeconds ?? 300,
+            retryLimit: options.retryLimit ?? 5,
+            retryDelay: options.retryDelay ?? 1,
+            retryBackoff: options.retryBackoff ?? true,
+          });
+        } catch (error) {
+          if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
+        }
+      }
+    };
+    const turn = this.declaring.then(create);
+    this.declaring = turn.catch(() => undefined);
+    return turn;
   }
 
   /**
