@@ -5,6 +5,7 @@ import { DestinationStream } from 'pino';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BearerGuard } from './auth/bearer.guard';
+import { CibaModule } from './ciba/ciba.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -30,6 +31,7 @@ export class AppModule {
         JobsModule,
         AuthModule,
         UsersModule,
+        CibaModule,
         HealthModule,
       ],
       providers: [

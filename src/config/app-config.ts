@@ -25,6 +25,7 @@ export interface AppConfig {
   accessTokenTtlSeconds: number;
   searchStatementTimeoutMs: number;
   serviceId: string;
+  ciba: { pollIntervalSeconds: number };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -54,6 +55,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
     searchStatementTimeoutMs: env.SEARCH_STATEMENT_TIMEOUT_MS,
     serviceId: env.SERVICE_ID,
+    ciba: { pollIntervalSeconds: env.CIBA_POLL_INTERVAL_SECONDS },
   };
 }
 
