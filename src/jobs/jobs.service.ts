@@ -75,14 +75,13 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
       {
         batchSize: options.batchSize ?? 1,
         pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5,
+        // Without the metadata pg-boss hands over no retry count, and handlers see 0 forever.
+        includeMetadata: true,
       },
       async (jobs) => {
         for (const job of jobs) {
           await this.context.run(job.data.ctx, () =>
-            handler(job.data.payload, {
-              id: job.id,
-              retryCount: (job as { retryCount?: number }).retryCount ?? 0,
-            }),
+            handler(job.data.payload, { id: job.id, retryCount: job.retryCount }),
           );
         }
       },

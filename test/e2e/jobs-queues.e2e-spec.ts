@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import { RequestContextService } from '../../src/context/request-context.service';
 import { JobsService } from '../../src/jobs/jobs.service';
 import { createTestApp, TestApp } from '../utils/test-app';
 
@@ -23,5 +25,25 @@ describe('job queues', () => {
       [names],
     );
     expect(rows.map((r) => r.name).sort()).toEqual(names);
+  });
+
+  it('tells a handler how many times its job was retried', async () => {
+    const jobs = t.app.get(JobsService);
+    const queue = `retries-${randomBytes(4).toString('hex')}`;
+    const seen: number[] = [];
+    await jobs.register<{ n: number }>(
+      queue,
+      { retryLimit: 2, retryDelay: 1, retryBackoff: false },
+      async (_p, { retryCount }) => {
+        seen.push(retryCount);
+        if (retryCount === 0) throw new Error('first attempt fails');
+      },
+    );
+    await t.app
+      .get(RequestContextService)
+      .run({ requestId: uuidv7(), tenant: t.tenant }, () => jobs.enqueue(queue, { n: 1 }));
+    const deadline = Date.now() + 15_000;
+    while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toEqual([0, 1]);
   });
 });
