@@ -1,9 +1,9 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyInstance } from 'fastify';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { parseTenantPath } from './common/route-family';
 import { AppConfig } from './config/app-config';
-import { registerCorrelationHook } from './context/correlation.hook';
+import { contextFor, registerCorrelationHook } from './context/correlation.hook';
 import { MetricsService } from './health/metrics.service';
 import { setupOpenApi } from './openapi/openapi.setup';
 import { registerBodyParsers } from './common/body-parsers';
@@ -31,7 +31,21 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   });
 
   const metrics = app.get(MetricsService);
+  // The root logger of this application (captured now: tests run several in one process).
+  const logger = PinoLogger.root;
   fastify.addHook('onResponse', (request, reply, done) => {
+    const ctx = contextFor(request.raw, config.correlationIdMaxLength);
+    logger.info(
+      {
+        requestId: ctx.requestId,
+        correlationId: ctx.correlationId,
+        tenant: ctx.tenant,
+        req: { method: request.method, url: request.url.split('?', 1)[0] },
+        res: { statusCode: reply.statusCode },
+        responseTime: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request completed',
+    );
     metrics.observe(
       request.method,
       request.routeOptions.url ?? 'unmatched',

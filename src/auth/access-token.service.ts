@@ -16,9 +16,19 @@ export interface AccessTokenClaims {
   client_auth_method?: string;
 }
 
+const VERIFIED_CACHE_MAX = 10_000;
+const VERIFIED_CACHE_TTL_MS = 60_000;
+
 /** RFC 9068 JWT access tokens: typ at+jwt, ES256, kid in the header. */
 @Injectable()
 export class AccessTokenService {
+  /**
+   * Tokens whose signature already verified, so a client sending the same token on every
+   * call pays for ES256 verification once a minute rather than once a request. The expiry
+   * is still checked on every use; a token string cannot change, so neither can its verdict.
+   */
+  private readonly verified = new Map<string, { claims: AccessTokenClaims; until: number }>();
+
   constructor(
     private readonly keys: SigningKeysService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -61,6 +71,22 @@ export class AccessTokenService {
 
   /** Verifies signature, type, issuer, audience and lifetime; returns the claims or a reason. */
   async verify(token: string): Promise<{ claims: AccessTokenClaims } | { error: string }> {
+    const now = Date.now();
+    const hit = this.verified.get(token);
+    if (hit && hit.until > now) {
+      return hit.claims.exp * 1000 > now ? { claims: hit.claims } : { error: 'token expired' };
+    }
+    const result = await this.verifyUncached(token);
+    if ('claims' in result) {
+      if (this.verified.size >= VERIFIED_CACHE_MAX) this.verified.clear();
+      this.verified.set(token, { claims: result.claims, until: now + VERIFIED_CACHE_TTL_MS });
+    }
+    return result;
+  }
+
+  private async verifyUncached(
+    token: string,
+  ): Promise<{ claims: AccessTokenClaims } | { error: string }> {
     let kid: string | undefined;
     try {
       const header = decodeProtectedHeader(token);

@@ -1,0 +1,92 @@
+import { ChildProcess } from 'node:child_process';
+import { Pool } from 'pg';
+import { LoadOptions, LoadResult, load } from './load';
+import { freePort, startNode, stop, waitFor } from './processes';
+
+export const BENCH_TENANT = 'bench';
+export const BENCH_SECRET = 'bench-admin-secret-0123456789';
+
+export interface BenchSettings {
+  connections: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+}
+
+/** What a scenario gets: a running service on a fresh database, and helpers to load it. */
+export class BenchContext {
+  readonly pool: Pool;
+  private tokens = new Map<string, string>();
+  private children: ChildProcess[] = [];
+
+  constructor(
+    readonly databaseUrl: string,
+    readonly serviceUrl: string,
+    readonly settings: BenchSettings,
+  ) {
+    this.pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  }
+
+  async adminToken(scope?: string): Promise<string> {
+    const key = scope ?? '';
+    const cached = this.tokens.get(key);
+    if (cached) return cached;
+    const res = await fetch(`${this.serviceUrl}/${BENCH_TENANT}/authn/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${BENCH_TENANT}-admin:${BENCH_SECRET}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) }),
+    });
+    if (!res.ok) throw new Error(`token: ${res.status} ${await res.text()}`);
+    const token = ((await res.json()) as { access_token: string }).access_token;
+    this.tokens.set(key, token);
+    return token;
+  }
+
+  /** Warm-up run (discarded), then the measured run, with the configured connections. */
+  async measure(
+    options: Omit<LoadOptions, 'connections' | 'durationSeconds'>,
+  ): Promise<LoadResult> {
+    const { connections, durationSeconds, warmupSeconds } = this.settings;
+    if (warmupSeconds > 0) await load({ ...options, connections, durationSeconds: warmupSeconds });
+    return load({ ...options, connections, durationSeconds });
+  }
+
+  /** Starts an extra process (a floor server) on a free port; stopped at the end. */
+  async startServer(
+    entry: string,
+    env: Record<string, string>,
+    readyPath = '/health',
+  ): Promise<string> {
+    const port = await freePort();
+    const child = startNode(entry, { ...env, PORT: String(port), DATABASE_URL: this.databaseUrl });
+    this.children.push(child);
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(`${url}${readyPath}`);
+    return url;
+  }
+
+  async close(): Promise<void> {
+    for (const child of this.children) await stop(child);
+    await this.pool.end();
+  }
+}
+
+export interface ScenarioRow {
+  label: string;
+  result: LoadResult;
+}
+
+export interface ScenarioReport {
+  title: string;
+  rows: ScenarioRow[];
+  /** Free-form lines (ratios, targets met or not). */
+  notes: string[];
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  run(ctx: BenchContext): Promise<ScenarioReport>;
+}
