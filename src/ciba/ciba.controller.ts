@@ -9,6 +9,32 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { parseBackchannelRequest } from './backchannel-request';
 import { BackchannelResponse, CibaService, Decision } from './ciba.service';
 
+const BACKCHANNEL_FORM = {
+  schema: {
+    type: 'object',
+    required: ['scope'],
+    properties: {
+      scope: { type: 'string', example: 'openid', description: 'Must contain openid' },
+      login_hint: { type: 'string', description: "The user's userName" },
+      login_hint_token: {
+        type: 'string',
+        description:
+          'Unsigned or signed JWT with usercode or sub, and deviceid, channel, authpol, tds',
+      },
+      id_token_hint: {
+        type: 'string',
+        description: 'An ID token this tenant issued to the client',
+      },
+      binding_message: { type: 'string', maxLength: 100 },
+      requested_expiry: { type: 'integer', minimum: 1, maximum: 600, default: 120 },
+      acr_values: { type: 'string' },
+      client_notification_token: { type: 'string', description: 'Required in ping and push modes' },
+      client_id: { type: 'string', description: 'With client_secret_post' },
+      client_secret: { type: 'string', description: 'With client_secret_post' },
+    },
+  },
+};
+
 const ANSWER_BODY = {
   required: false,
   schema: {
@@ -36,6 +62,7 @@ export class CibaController {
     operationId: 'createCibaRequest',
   })
   @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiBody(BACKCHANNEL_FORM)
   async createCibaRequest(
     @Param('tenant') tenant: string,
     @Headers('authorization') authorization: string | undefined,

@@ -594,6 +594,16 @@ describe('CIBA: bcauthorize, answers and the poll grant', () => {
   });
 
   describe('discovery', () => {
+    it('documents the three CIBA operations in the OpenAPI document', async () => {
+      const doc = (await t.request({ method: 'GET', url: '/docs-json' })).json();
+      const ops = Object.values(doc.paths as Record<string, Record<string, any>>).flatMap((p) =>
+        Object.values(p).map((o) => o.operationId),
+      );
+      expect(ops).toEqual(
+        expect.arrayContaining(['createCibaRequest', 'approveChallenge', 'denyChallenge']),
+      );
+    });
+
     it('lists the CIBA endpoint, grant type and delivery modes', async () => {
       const res = await t.request({
         method: 'GET',
