@@ -80,9 +80,15 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
       },
       async (jobs) => {
         for (const job of jobs) {
-          await this.context.run(job.data.ctx, () =>
-            handler(job.data.payload, { id: job.id, retryCount: job.retryCount }),
-          );
+          try {
+            await this.context.run(job.data.ctx, () =>
+              handler(job.data.payload, { id: job.id, retryCount: job.retryCount }),
+            );
+          } catch (error) {
+            // Fail this job alone: thrown out of the batch, pg-boss would fail (and later
+            // repeat) the batch's finished jobs and count a try against the untried ones.
+            await this.boss.fail(queue, job.id, error as object);
+          }
         }
       },
     );

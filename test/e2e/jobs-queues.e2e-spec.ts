@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
+import { TransactionHost } from '@nestjs-cls/transactional';
 import { RequestContextService } from '../../src/context/request-context.service';
 import { JobsService } from '../../src/jobs/jobs.service';
 import { createTestApp, TestApp } from '../utils/test-app';
@@ -45,5 +46,37 @@ describe('job queues', () => {
     const deadline = Date.now() + 15_000;
     while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(seen).toEqual([0, 1]);
+  });
+
+  it('handles each job of a batch on its own: one failure retries only that job', async () => {
+    const jobs = t.app.get(JobsService);
+    const queue = `batch-${randomBytes(4).toString('hex')}`;
+    const calls = new Map<number, number>();
+    await jobs.register<{ n: number }>(
+      queue,
+      { batchSize: 5, retryLimit: 2, retryDelay: 1, retryBackoff: false },
+      async ({ n }) => {
+        calls.set(n, (calls.get(n) ?? 0) + 1);
+        if (n === 2 && calls.get(n) === 1) throw new Error('job 2 fails once');
+      },
+    );
+    // Enqueued in one transaction, so the worker finds all five in one batch.
+    await t.app.get(RequestContextService).run({ requestId: uuidv7(), tenant: t.tenant }, () =>
+      t.app.get(TransactionHost).withTransaction(async () => {
+        for (let n = 0; n < 5; n++) await jobs.enqueue(queue, { n });
+      }),
+    );
+    const deadline = Date.now() + 15_000;
+    while ((calls.get(2) ?? 0) < 2 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    expect([...calls.entries()].sort()).toEqual([
+      [0, 1],
+      [1, 1],
+      [2, 2],
+      [3, 1],
+      [4, 1],
+    ]);
   });
 });
