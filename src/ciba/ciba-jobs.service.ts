@@ -10,6 +10,12 @@ import { CibaNotifierService } from './ciba-notifier.service';
 export const DELIVER_CHALLENGE_QUEUE = 'ciba-deliver-challenge';
 export const EXPIRE_REQUEST_QUEUE = 'ciba-expire-request';
 
+/**
+ * Jobs a worker takes per poll (every 0.5 s): a delivery or an expiry is a few milliseconds
+ * of database work, so one poll per job would cap an instance at two challenges a second.
+ */
+const JOB_BATCH = 50;
+
 export interface CibaJob {
   tenant: string;
   authReqId: string;
@@ -33,12 +39,12 @@ export class CibaJobsService implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     await this.jobs.register<CibaJob>(
       DELIVER_CHALLENGE_QUEUE,
-      { retryLimit: 5, retryDelay: 1, expireInSeconds: 60 },
+      { retryLimit: 5, retryDelay: 1, expireInSeconds: 60, batchSize: JOB_BATCH },
       (job, { retryCount }) => this.deliverChallenge(job, retryCount + 1),
     );
     await this.jobs.register<CibaJob>(
       EXPIRE_REQUEST_QUEUE,
-      { retryLimit: 10, retryDelay: 1, expireInSeconds: 60 },
+      { retryLimit: 10, retryDelay: 1, expireInSeconds: 60, batchSize: JOB_BATCH },
       (job) => this.expireRequest(job),
     );
   }

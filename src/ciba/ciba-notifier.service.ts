@@ -47,7 +47,15 @@ export class CibaNotifierService implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     await this.jobs.register<NotifyJob>(
       NOTIFY_CLIENT_QUEUE,
-      { retryLimit: NOTIFICATION_RETRIES, retryDelay: 1, retryBackoff: true, expireInSeconds: 60 },
+      {
+        retryLimit: NOTIFICATION_RETRIES,
+        retryDelay: 1,
+        retryBackoff: true,
+        expireInSeconds: 60,
+        // Calls in a batch run one after another: a batch of silent endpoints must still end
+        // (5 x 5 s) well within the job's expiry.
+        batchSize: 5,
+      },
       (job, { retryCount }) => this.notify(job, retryCount + 1),
     );
   }
