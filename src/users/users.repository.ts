@@ -64,7 +64,8 @@ export class UsersRepository {
 
   async update(tenant: string, user: NewUser): Promise<UserRow> {
     try {
-      const rows: UserRow[] = await this.txHost.tx.query(
+      // TypeORM answers an UPDATE with [rows, affected count], not with the rows alone.
+      const [rows]: [UserRow[], number] = await this.txHost.tx.query(
         `UPDATE users SET user_name = $3, external_id = $4, active = $5, password_hash = $6,
            resource = $7, version = version + 1, last_modified = date_trunc('milliseconds', now())
          WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,

@@ -122,6 +122,13 @@ export class UsersService {
   @Transactional()
   async delete(tenant: string, id: string, ifMatch?: string): Promise<void> {
     const existing = await this.lockForChange(tenant, id, ifMatch);
+    if (existing.service_account) {
+      throw scimError(
+        409,
+        undefined,
+        `User ${existing.user_name} is the service account of an OAuth client; delete the client (RFC 7592) instead`,
+      );
+    }
     await this.users.delete(tenant, existing.id);
     await this.audit.record('deleteUser', { target: target(existing) });
   }

@@ -146,6 +146,8 @@ export async function createTestApp(
   });
   const app = await createApp(config, sink);
   await app.init();
+  // Nest buffers Logger lines (bufferLogs) until listen(), which tests never call.
+  app.flushLogs();
   await app.getHttpAdapter().getInstance().ready();
   return new TestApp(app, tenants[0], tenants, logs);
 }
