@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { createHash } from 'node:crypto';
 import { SigningKeysService } from '../../src/auth/signing-keys.service';
-import { createClient } from '../factories/clients';
+import { provisionCibaClient, registerCibaClient } from '../factories/ciba-clients';
 import { createDevice, createUser, TestDevice, TestUser } from '../factories/devices';
 import { answer, bcauthorize, poll, recordOf, recordsForCoi, startFlow } from '../utils/ciba';
 import { createTestApp, TestApp } from '../utils/test-app';
@@ -93,9 +93,7 @@ describe('CIBA hints: login_hint_token and id_token_hint', () => {
   it("accepts an LHT signed with a key of the client's registered jwks", async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256');
     const jwk = { ...(await exportJWK(publicKey)), kid: 'client-key-1', alg: 'ES256' };
-    const client = await createClient(t, {
-      metadata: { backchannel_token_delivery_mode: 'poll', jwks: { keys: [jwk] } },
-    });
+    const client = await provisionCibaClient(t, { jwks: { keys: [jwk] } });
     const lht = await new SignJWT({ usercode: 'erin' })
       .setProtectedHeader({ alg: 'ES256', kid: 'client-key-1' })
       .setIssuer(client.clientId)
@@ -201,7 +199,7 @@ describe('CIBA hints: login_hint_token and id_token_hint', () => {
     });
 
     it('refuses an access token, a token for another client and garbage', async () => {
-      const other = await createClient(t);
+      const other = await registerCibaClient(t);
       for (const [hint, client] of [
         [accessToken, undefined],
         [idToken, other],

@@ -1,6 +1,6 @@
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { createHash } from 'node:crypto';
-import { createNotifiedClient, TestClient } from '../factories/clients';
+import { registerNotifiedClient, TestClient } from '../factories/ciba-clients';
 import { createUserWithDevice, TestUser } from '../factories/devices';
 import {
   answer,
@@ -26,8 +26,8 @@ describe('CIBA ping and push modes', () => {
     t = await createTestApp();
     listener = new NotificationListener();
     endpoint = await listener.start();
-    pingClient = await createNotifiedClient(t, 'ping', endpoint);
-    pushClient = await createNotifiedClient(t, 'push', endpoint);
+    pingClient = await registerNotifiedClient(t, 'ping', endpoint);
+    pushClient = await registerNotifiedClient(t, 'push', endpoint);
     gina = await createUserWithDevice(t, 'gina');
   });
   afterAll(async () => {
@@ -137,7 +137,7 @@ describe('CIBA ping and push modes', () => {
     });
 
     it('records an unreachable endpoint as a failed attempt', async () => {
-      const dead = await createNotifiedClient(t, 'ping', 'http://127.0.0.1:1/cb');
+      const dead = await registerNotifiedClient(t, 'ping', 'http://127.0.0.1:1/cb');
       const res = await bcauthorize(
         t,
         { scope: 'openid', login_hint: 'gina', client_notification_token: 'abc' },

@@ -1,5 +1,10 @@
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
-import { createClient, createClientCredentialsClient, TestClient } from '../factories/clients';
+import {
+  registerCibaClient,
+  registerClientCredentialsClient,
+  registerNotifiedClient,
+  TestClient,
+} from '../factories/ciba-clients';
 import { createDevice, createUser, createUserWithDevice, TestUser } from '../factories/devices';
 import {
   answer,
@@ -246,19 +251,14 @@ describe('CIBA: bcauthorize, answers and the poll grant', () => {
     });
 
     it('refuses a client not registered for CIBA with unauthorized_client', async () => {
-      const client = await createClientCredentialsClient(t);
+      const client = await registerClientCredentialsClient(t);
       const res = await bcauthorize(t, { scope: 'openid', login_hint: 'alice' }, { client });
       expect(res.statusCode).toBe(400);
       expect(res.json().error).toBe('unauthorized_client');
     });
 
     it('requires client_notification_token in ping mode', async () => {
-      const client = await createClient(t, {
-        metadata: {
-          backchannel_token_delivery_mode: 'ping',
-          backchannel_client_notification_endpoint: 'http://127.0.0.1:9/cb',
-        },
-      });
+      const client = await registerNotifiedClient(t, 'ping', 'http://127.0.0.1:9/cb');
       const res = await bcauthorize(t, { scope: 'openid', login_hint: 'alice' }, { client });
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ error: 'invalid_request' });
@@ -542,7 +542,7 @@ describe('CIBA: bcauthorize, answers and the poll grant', () => {
     });
 
     it('answers invalid_grant for an unknown id or one issued to another client', async () => {
-      const other: TestClient = await createClient(t);
+      const other: TestClient = await registerCibaClient(t);
       const id = await startFlow(t, 'alice');
       for (const [authReqId, client] of [
         ['B'.repeat(32), undefined],
@@ -562,7 +562,7 @@ describe('CIBA: bcauthorize, answers and the poll grant', () => {
     it('requires auth_req_id, and the CIBA grant on the client', async () => {
       const missing = await t.tokenRequest({ grant_type: 'urn:openid:params:grant-type:ciba' });
       expect(missing.json().error).toBe('invalid_request');
-      const client = await createClientCredentialsClient(t);
+      const client = await registerClientCredentialsClient(t);
       const res = await poll(t, 'C'.repeat(32), { client });
       expect(res.json().error).toBe('unauthorized_client');
     });
