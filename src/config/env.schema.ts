@@ -145,17 +145,15 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''),
   );
   const env = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
-  const errors = validateSync(env, { skipMissingProperties: false });
-  if (errors.length > 0) {
-    const lines = errors.map(
-      (e) => `  - ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`,
-    );
-    throw new Error(`Invalid configuration (${errors.length} variable(s)):\n${lines.join('\n')}`);
-  }
+  const lines = validateSync(env, { skipMissingProperties: false }).map(
+    (e) => `  - ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+  );
+  // Named in the same message as every other bad variable, not in a second round.
   if (env.NODE_ENV === 'production' && !env.BOOTSTRAP_ADMIN_SECRET) {
-    throw new Error(
-      'Invalid configuration (1 variable(s)):\n  - BOOTSTRAP_ADMIN_SECRET: required when NODE_ENV=production',
-    );
+    lines.push('  - BOOTSTRAP_ADMIN_SECRET: required when NODE_ENV=production');
+  }
+  if (lines.length > 0) {
+    throw new Error(`Invalid configuration (${lines.length} variable(s)):\n${lines.join('\n')}`);
   }
   return env;
 }

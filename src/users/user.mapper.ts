@@ -76,7 +76,9 @@ export function validateUser(body: unknown, limits: UserLimits): UserDto {
       `userName must be at most ${limits.userNameLength} characters`,
     );
   }
-  const long = findLongString(dto, limits.stringLength);
+  // `schemas` holds the protocol's URNs, not user data: the string limit is not theirs.
+  const { schemas: _urns, ...attributes } = dto;
+  const long = findLongString(attributes, limits.stringLength);
   if (long)
     throw scimError(
       400,
@@ -126,9 +128,23 @@ export function userVersion(row: UserRow): string {
   return `W/"${row.version}"`;
 }
 
+/**
+ * What `resource` may contribute: everything but what the columns and the server own, and
+ * never a password, whoever wrote the row (imports and provisioning write it directly).
+ */
+const OWNED_ELSEWHERE = new Set(
+  [...COLUMN_ATTRIBUTES, ...READ_ONLY].map((name) => name.toLowerCase()),
+);
+
+function storedAttributes(row: UserRow): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(row.resource).filter(([key]) => !OWNED_ELSEWHERE.has(key.toLowerCase())),
+  );
+}
+
 /** The SCIM representation (never the password). */
 export function toUserResource(row: UserRow, baseUrl: string): Record<string, unknown> {
-  const { schemas: _ignored, ...rest } = row.resource as { schemas?: unknown };
+  const rest = storedAttributes(row);
   const resource: Record<string, unknown> = {
     schemas: [USER_SCHEMA],
     id: row.id,
@@ -149,7 +165,7 @@ export function toUserResource(row: UserRow, baseUrl: string): Record<string, un
 
 /** The full client-writable view of a stored user: the starting point of a PATCH. */
 export function writableView(row: UserRow): Record<string, unknown> {
-  const { schemas: _ignored, ...rest } = row.resource as { schemas?: unknown };
+  const rest = storedAttributes(row);
   return {
     schemas: [USER_SCHEMA],
     userName: row.user_name,

@@ -86,7 +86,14 @@ export class UsersRepository {
   }
 
   async delete(tenant: string, id: string): Promise<void> {
-    await this.txHost.tx.query('DELETE FROM users WHERE tenant_id = $1 AND id = $2', [tenant, id]);
+    try {
+      await this.txHost.tx.query('DELETE FROM users WHERE tenant_id = $1 AND id = $2', [
+        tenant,
+        id,
+      ]);
+    } catch (error) {
+      throw stillReferenced(error);
+    }
   }
 
   /** A page of users; `where` is a compiled filter over alias `u` with params from $2 on. */
@@ -118,6 +125,21 @@ export class UsersRepository {
 
 export function isUuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+/** A client's service account goes with its client (RFC 7592 delete), not on its own. */
+function stillReferenced(error: unknown): unknown {
+  if (
+    error instanceof QueryFailedError &&
+    (error.driverError as { code?: string }).code === '23503'
+  ) {
+    return scimError(
+      409,
+      undefined,
+      'The user is still referenced, as the service account of a client; delete the client instead',
+    );
+  }
+  return error;
 }
 
 function uniqueness(error: unknown, userName: string): unknown {
