@@ -6,6 +6,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BulkImportModule } from './bulk-import/bulk-import.module';
 import { BearerGuard } from './auth/bearer.guard';
+import { CibaModule } from './ciba/ciba.module';
 import { ClientsModule } from './clients/clients.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { AppConfig } from './config/app-config';
@@ -38,6 +39,7 @@ export class AppModule {
         DevicesModule,
         OrganizationsModule,
         BulkImportModule,
+        CibaModule,
         HealthModule,
       ],
       providers: [

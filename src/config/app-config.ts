@@ -31,6 +31,7 @@ export interface AppConfig {
   };
   searchStatementTimeoutMs: number;
   serviceId: string;
+  ciba: { pollIntervalSeconds: number };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -66,6 +67,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     },
     searchStatementTimeoutMs: env.SEARCH_STATEMENT_TIMEOUT_MS,
     serviceId: env.SERVICE_ID,
+    ciba: { pollIntervalSeconds: env.CIBA_POLL_INTERVAL_SECONDS },
   };
 }
 

@@ -155,6 +155,13 @@ export class EnvironmentVariables {
   @Max(600_000)
   SEARCH_STATEMENT_TIMEOUT_MS = 5000;
 
+  /** CIBA: minimum seconds between token polls (`interval`); each slow_down adds 5. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  CIBA_POLL_INTERVAL_SECONDS = 5;
+
   /** `service.id` stamped on every audit record (HID calls it the channel). */
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/)
   SERVICE_ID = 'CH_DIRECT';

@@ -43,6 +43,7 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
   private readonly queues = new Map<string, QueueOptions>();
   private started = false;
   private stopping = false;
+  private declaring: Promise<void> = Promise.resolve();
   private readonly workers: Promise<void>[] = [];
 
   constructor(
@@ -79,6 +80,19 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
   /** Declares a queue and starts working it with `handler` on this instance. */
   async register<T>(queue: string, options: QueueOptions, handler: JobHandler<T>): Promise<void> {
     this.queues.set(queue, options);
+    await this.declareQueue(queue, options);
+    for (let i = 0; i < (options.concurrency ?? 1); i++) {
+      this.workers.push(this.work(queue, options, handler));
+    }
+  }
+
+  /**
+   * pg-boss's create_queue deadlocks when two run at once (Nest starts a module's providers
+   * together; instances start together), so declarations here take turns, and one that
+   * still loses a deadlock to another instance is tried again: it is idempotent. It also
+   * leaves an existing queue as it was, so the update applies today's settings.
+   */
+  private declareQueue(queue: string, options: QueueOptions): Promise<void> {
     const settings = {
       name: queue,
       expireInSeconds: options.expireInSeconds ?? 300,
@@ -86,17 +100,24 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
       retryDelay: options.retryDelay ?? 1,
       retryBackoff: options.retryBackoff ?? true,
     };
-    // createQueue leaves an existing queue as it was: the update applies today's settings.
-    await this.boss.createQueue(queue, settings);
-    await this.boss.updateQueue(queue, settings);
-    for (let i = 0; i < (options.concurrency ?? 1); i++) {
-      this.workers.push(this.work(queue, options, handler));
-    }
+    const declare = async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.boss.createQueue(queue, settings);
+          return await this.boss.updateQueue(queue, settings);
+        } catch (error) {
+          if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
+        }
+      }
+    };
+    const turn = this.declaring.then(declare);
+    this.declaring = turn.catch(() => undefined);
+    return turn;
   }
 
   /**
-   * Polls `queue` and runs its jobs one at a time, each inside the context of the request that
-   * enqueued it. pg-boss's own work() does not await the complete/fail it issues after a
+   * Polls `queue` and runs its jobs one at a time (a batch's jobs each complete or fail on
+   * their own), each inside the context of the request that enqueued it. pg-boss's own work() does not await the complete/fail it issues after a
    * handler, so a database outage at that moment became an unhandled rejection and killed
    * the process; here every call is awaited and its failure logged. A job that could not be
    * marked stays active, expires and is retried: handlers must be idempotent.
