@@ -19,6 +19,8 @@ import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { loggerOptions } from './logging/logger.options';
 import { OrganizationsModule } from './organizations/organizations.module';
+import { SearchModule } from './search/search.module';
+import { ServiceProviderModule } from './service-provider/service-provider.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -31,6 +33,7 @@ export class AppModule {
         LoggerModule.forRoot(loggerOptions(config, logDestination)),
         DatabaseModule,
         ContextModule,
+        SearchModule,
         AuditModule,
         JobsModule,
         AuthModule,
@@ -40,6 +43,7 @@ export class AppModule {
         OrganizationsModule,
         BulkImportModule,
         CibaModule,
+        ServiceProviderModule,
         HealthModule,
       ],
       providers: [

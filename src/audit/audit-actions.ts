@@ -30,3 +30,9 @@ export const AUDIT_ACTIONS = [
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export type AuditResult = 'RESPONSE_SUCCESS' | 'RESPONSE_FAILURE';
+
+/** Reads of the audit trail: recorded only when AUDIT_LOG_ACCESS is on. */
+export const AUDIT_ACCESS_ACTIONS: ReadonlySet<AuditAction> = new Set<AuditAction>([
+  'searchAuditRecords',
+  'readAuditRecord',
+]);

@@ -2,12 +2,19 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { isUuid } from '../users/users.repository';
+import { SearchQuery, searchResult, searchStatement, SearchTable } from '../search/search.service';
 import { AuditRecordRow } from './audit-record';
 
 export const AUDIT_COLUMNS = `r.id, r.tenant_id, r.correlation_id, r.request_id, r.coi, r.service_id,
   r.service_host, r.action_name, r.action_parameters, r.result, r.message, r.return_value,
   r.acting_user_id, r.acting_user_immutable_id, r.acting_session_id, r.acting_auth_method,
   r.target_user_id, r.target_user_immutable_id, r.created, r.hash`;
+
+const AUDIT_TABLE: SearchTable = {
+  from: 'audit_records r',
+  tenantColumn: 'r.tenant_id',
+  columns: AUDIT_COLUMNS,
+};
 
 /** Reads of the audit trail; always scoped to one tenant. */
 @Injectable()
@@ -23,22 +30,24 @@ export class AuditRecordsRepository {
     return rows[0];
   }
 
-  async page(
+  /** A page of a search and the total number of matches, in one statement. */
+  async search(
     tenant: string,
-    offset: number,
-    limit: number,
-  ): Promise<{ total: number; rows: AuditRecordRow[] }> {
-    const [{ total }]: { total: number }[] = await this.txHost.tx.query(
-      'SELECT count(*)::int AS total FROM audit_records r WHERE r.tenant_id = $1',
-      [tenant],
+    q: SearchQuery,
+  ): Promise<{ rows: SearchableAuditRow[]; total: number }> {
+    const { sql, params } = searchStatement(AUDIT_TABLE, tenant, q);
+    return searchResult<SearchableAuditRow>(await this.txHost.tx.query(sql, params));
+  }
+
+  /** Whether any record matching the filter fails its hash check (Events' `tainted`). */
+  async anyTainted(tenant: string, q: { filter?: string; params: unknown[] }): Promise<boolean> {
+    const [{ tainted }]: { tainted: boolean }[] = await this.txHost.tx.query(
+      `SELECT EXISTS (SELECT 1 FROM audit_records r
+         WHERE r.tenant_id = $1 ${q.filter ? `AND (${q.filter})` : ''}
+           AND r.hash <> audit_record_hash(r)) AS tainted`,
+      [tenant, ...q.params],
     );
-    if (limit === 0) return { total, rows: [] };
-    const rows: AuditRecordRow[] = await this.txHost.tx.query(
-      `SELECT ${AUDIT_COLUMNS} FROM audit_records r WHERE r.tenant_id = $1
-       ORDER BY r.created, r.id OFFSET $2 LIMIT $3`,
-      [tenant, offset, limit],
-    );
-    return { total, rows };
+    return tainted;
   }
 
   /** Records whose stored hash no longer matches their content. */
@@ -52,3 +61,5 @@ export class AuditRecordsRepository {
     return rows.map((r) => r.id);
   }
 }
+
+export type SearchableAuditRow = AuditRecordRow & { sort_key: string | null };

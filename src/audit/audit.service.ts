@@ -167,13 +167,16 @@ export class AuditService {
       if (v !== undefined) parameters[k] = String(v);
     }
     if (ctx.coi) parameters.COI = ctx.coi;
+    // The typed column and the parameter are one value, whichever way the caller gave it: the
+    // indexed column is what `coi` and `action.actionParameters.COI` searches read.
+    const coi = parameters.COI;
     const failure = 'status' in details ? details : undefined;
     return {
       id: uuidv7(),
       tenant_id: ctx.tenant,
       correlation_id: ctx.correlationId ?? null,
       request_id: ctx.requestId,
-      coi: ctx.coi ?? null,
+      coi: coi ?? null,
       service_id: this.config.serviceId,
       service_host: this.host,
       action_name: action,

@@ -1,7 +1,14 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  Inject,
+  Logger,
+} from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
-import { AuditAction } from '../audit/audit-actions';
+import { AUDIT_ACCESS_ACTIONS, AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import {
   REQUEST_CONTEXT_KEY,
@@ -12,6 +19,7 @@ import { ScimFilterError } from '../scim/filter';
 import { AccessTokenService } from '../auth/access-token.service';
 import { basicClientId } from '../auth/client-authenticator.service';
 import { TenantsService } from '../auth/tenants.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ApiError, AuditUnavailableError, statusCode } from './api-error';
 import { AUDIT_ROUTE_CONFIG_KEY } from './audit-action.decorator';
 import { isTenantName, parseTenantPath } from './route-family';
@@ -40,6 +48,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     private readonly audit: AuditService,
     private readonly tenants: TenantsService,
     private readonly tokens: AccessTokenService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
@@ -129,10 +138,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   private async recordFailure(request: FastifyRequest, error: Normalised): Promise<void> {
-    if (error.skipAudit || request.method === 'GET' || request.method === 'HEAD') return;
+    if (error.skipAudit) return;
     const action = (
       request.routeOptions?.config as unknown as Record<string, unknown> | undefined
     )?.[AUDIT_ROUTE_CONFIG_KEY] as AuditAction | undefined;
+    // Reads are not recorded, except reads of the audit trail itself (API.md §5), which are
+    // recorded, refused ones included, exactly when AUDIT_LOG_ACCESS is on.
+    if (action && AUDIT_ACCESS_ACTIONS.has(action)) {
+      if (!this.config.auditLogAccess) return;
+    } else if (request.method === 'GET' || request.method === 'HEAD') {
+      return;
+    }
     const { tenant } = parseTenantPath(request.url);
     const ctx = requestContextOf(request);
     if (!action || !ctx || !isTenantName(tenant)) return;

@@ -19,7 +19,8 @@ import { RequireScopes } from '../auth/auth.decorators';
 import { AuditedAs } from '../common/audit-action.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { projectAttributes, readAttributeList } from '../scim/scim-attributes';
-import { listResponse, readPaging, readString } from '../scim/scim-paging';
+import { readSearchBody, readSearchRequest } from '../scim/scim-search-request';
+import { searchListResponse } from '../search/search-response';
 import { PatchOpDto, UserDto } from './user.dto';
 import { toUserResource, userVersion } from './user.mapper';
 import { UserRow } from './user-row';
@@ -65,7 +66,7 @@ export class UsersController {
     operationId: 'searchUsers',
   })
   async searchUsers(@Param('tenant') tenant: string, @Body() body: unknown): Promise<Json> {
-    return this.search(tenant, (body && typeof body === 'object' ? body : {}) as Json);
+    return this.search(tenant, readSearchBody(body));
   }
 
   @Get(':id')
@@ -131,21 +132,17 @@ export class UsersController {
     await this.users.delete(tenant, id, ifMatch);
   }
 
-  private async search(tenant: string, query: Json): Promise<Json> {
-    const paging = readPaging(query.startIndex, query.count);
-    const filter = readString(query.filter, 'filter');
-    const { total, rows } = await this.users.list(tenant, {
-      ...paging,
-      filter,
-      sortBy: readString(query.sortBy, 'sortBy'),
-      sortOrder: readString(query.sortOrder, 'sortOrder'),
-    });
-    const attributes = readAttributeList(query.attributes);
-    const excluded = readAttributeList(query.excludedAttributes);
-    const resources = rows.map((r) =>
-      projectAttributes(toUserResource(r, this.config.publicBaseUrl), attributes, excluded),
+  private async search(tenant: string, source: Json): Promise<Json> {
+    const request = readSearchRequest(source, { cursor: true });
+    const page = await this.users.list(tenant, request);
+    const resources = page.rows.map((r) =>
+      projectAttributes(
+        toUserResource(r, this.config.publicBaseUrl),
+        request.attributes,
+        request.excludedAttributes,
+      ),
     );
-    return listResponse(this.config.scimResourcesKey, total, paging.startIndex, resources);
+    return searchListResponse(this.config.scimResourcesKey, page, resources);
   }
 
   private send(reply: FastifyReply, row: UserRow, created = false): Json {

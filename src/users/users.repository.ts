@@ -3,10 +3,19 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { scimError } from '../common/api-error';
+import { SearchQuery, searchResult, searchStatement, SearchTable } from '../search/search.service';
 import { NewUser, UserRow } from './user-row';
 
 const COLUMNS = `id, tenant_id, user_name, external_id, active, service_account, password_hash,
   resource, version, created, last_modified`;
+
+const USERS_TABLE: SearchTable = {
+  from: 'users u',
+  tenantColumn: 'u.tenant_id',
+  columns: COLUMNS.split(',')
+    .map((c) => `u.${c.trim()}`)
+    .join(', '),
+};
 
 /** Users table access, always through the CLS transaction's EntityManager. */
 @Injectable()
@@ -140,32 +149,14 @@ export class UsersRepository {
     }
   }
 
-  /** A page of users; `where` is a compiled filter over alias `u` with params from $2 on. */
-  async list(
-    tenant: string,
-    options: {
-      where?: string;
-      params?: unknown[];
-      orderBy?: string;
-      offset: number;
-      limit: number;
-    },
-  ): Promise<{ total: number; rows: UserRow[] }> {
-    const params = [tenant, ...(options.params ?? [])];
-    const where = `u.tenant_id = $1${options.where ? ` AND (${options.where})` : ''}`;
-    const [{ total }]: { total: number }[] = await this.txHost.tx.query(
-      `SELECT count(*)::int AS total FROM users u WHERE ${where}`,
-      params,
-    );
-    if (options.limit === 0 || total === 0) return { total, rows: [] };
-    const rows: UserRow[] = await this.txHost.tx.query(
-      `SELECT ${COLUMNS} FROM users u WHERE ${where}
-       ORDER BY ${options.orderBy ?? 'u.created, u.id'} OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
-      [...params, options.offset, options.limit],
-    );
-    return { total, rows };
+  /** A page of a search and the total number of matches, in one statement. */
+  async search(tenant: string, q: SearchQuery): Promise<{ rows: UserSearchRow[]; total: number }> {
+    const { sql, params } = searchStatement(USERS_TABLE, tenant, q);
+    return searchResult<UserSearchRow>(await this.txHost.tx.query(sql, params));
   }
 }
+
+export type UserSearchRow = UserRow & { sort_key: string | null };
 
 export function isUuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);

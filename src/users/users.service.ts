@@ -6,14 +6,14 @@ import { v7 as uuidv7 } from 'uuid';
 import { AuditService } from '../audit/audit.service';
 import { scimError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { compileScimFilter, compileSortBy, parseScimFilter, SqlParams } from '../scim/filter';
 import { applyPatch } from '../scim/scim-patch';
-import { Paging } from '../scim/scim-paging';
+import { SearchRequest } from '../scim/scim-search-request';
+import { SearchPage, SearchService, SearchSpec } from '../search/search.service';
 import { UserRow } from './user-row';
 import { UserDto } from './user.dto';
 import { resourceOf, userVersion, validateUser, writableView } from './user.mapper';
 import { USER_FILTER_SCHEMA } from './users.filter-schema';
-import { UsersRepository } from './users.repository';
+import { UserSearchRow, UsersRepository } from './users.repository';
 
 const scryptAsync = promisify(scrypt) as (
   password: string,
@@ -65,11 +65,19 @@ const SUB_ATTRIBUTE_NAMES = [
 ];
 const CANONICAL = new Map(SUB_ATTRIBUTE_NAMES.map((n) => [n.toLowerCase(), n]));
 
-export interface UserQuery extends Paging {
-  filter?: string;
-  sortBy?: string;
-  sortOrder?: string;
-}
+const USERS: SearchSpec = {
+  resource: 'Users',
+  schema: USER_FILTER_SCHEMA,
+  defaultSort: { sql: 'u.created', type: 'dateTime' },
+  id: 'u.id',
+  notNull: new Set([
+    'u.created',
+    'u.last_modified',
+    'u.active',
+    'lower(u.user_name) COLLATE "C"',
+    'u.id::text COLLATE "C"',
+  ]),
+};
 
 /** SCIM Users: every change and its audit record in one transaction. */
 @Injectable()
@@ -77,6 +85,7 @@ export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly audit: AuditService,
+    private readonly search: SearchService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -133,24 +142,11 @@ export class UsersService {
     await this.audit.record('deleteUser', { target: target(existing) });
   }
 
-  async list(tenant: string, query: UserQuery): Promise<{ total: number; rows: UserRow[] }> {
-    const params = new SqlParams(2);
-    const where = query.filter
-      ? compileScimFilter(parseScimFilter(query.filter), USER_FILTER_SCHEMA, params)
-      : undefined;
-    let orderBy: string | undefined;
-    if (query.sortBy) {
-      const sort = compileSortBy(query.sortBy, USER_FILTER_SCHEMA, params);
-      const direction = readSortOrder(query.sortOrder);
-      orderBy = `${sort.sql} ${direction} NULLS LAST, u.id ${direction}`;
-    }
-    return this.users.list(tenant, {
-      where,
-      params: params.values,
-      orderBy,
-      offset: query.startIndex - 1,
-      limit: query.count,
-    });
+  /** A filtered, sorted page, by index or by cursor (the same search engine as AuditRecords). */
+  list(tenant: string, request: SearchRequest): Promise<SearchPage<UserSearchRow>> {
+    return this.search.inTransaction(() =>
+      this.search.page(tenant, USERS, request, { search: (q) => this.users.search(tenant, q) }),
+    );
   }
 
   private async lockForChange(tenant: string, id: string, ifMatch?: string): Promise<UserRow> {
@@ -195,11 +191,8 @@ export class UsersService {
   }
 }
 
-export function readSortOrder(value: string | undefined): 'ASC' | 'DESC' {
-  if (value === undefined || value === '' || value.toLowerCase() === 'ascending') return 'ASC';
-  if (value.toLowerCase() === 'descending') return 'DESC';
-  throw scimError(400, 'invalidValue', 'sortOrder must be "ascending" or "descending"');
-}
+/** Kept for callers that imported it from here. */
+export { readSortOrder } from '../scim/scim-search-request';
 
 function etagMatches(header: string, version: string): boolean {
   return header

@@ -1,0 +1,17 @@
+import { listResponse } from '../scim/scim-paging';
+import { SearchPage } from './search.service';
+
+/**
+ * The ListResponse of a search: index paging reports startIndex (RFC 7644 §3.4.2.4), cursor
+ * paging reports nextCursor instead, present while more results follow (RFC 9865).
+ */
+export function searchListResponse<T>(
+  resourcesKey: 'Resources' | 'resources',
+  page: SearchPage<unknown>,
+  resources: T[],
+): Record<string, unknown> {
+  const extra = page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {};
+  const body = listResponse(resourcesKey, page.total, page.startIndex, resources, extra);
+  if (page.byCursor) delete body.startIndex;
+  return body;
+}
