@@ -101,7 +101,15 @@ describe('scope enforcement on every route, with registered clients', () => {
         'PUT /:tenant/authn/register/:clientId',
       ]),
     );
-    expect(unscoped).toEqual([]);
+    // SCIM discovery (RFC 7644 §4) needs a token of the tenant but no particular scope:
+    // API.md §3 names no scope for it, and every client may learn what the server supports.
+    expect(unscoped).toEqual([
+      'GET /:tenant/v2/ServiceProviderConfig',
+      'GET /:tenant/v2/Schemas',
+      'GET /:tenant/v2/Schemas/:id',
+      'GET /:tenant/v2/ResourceTypes',
+      'GET /:tenant/v2/ResourceTypes/:id',
+    ]);
   });
 
   it('a client holding only users:read gets 403 wherever another scope is needed, recorded on writes', async () => {
