@@ -11,7 +11,8 @@ const READ_ONLY = new Set(['id', 'meta', 'groups']);
 /** Kept in columns rather than in `resource`. */
 const COLUMN_ATTRIBUTES = new Set(['schemas', 'userName', 'externalId', 'active', 'password']);
 
-const CANONICAL = [
+/** Every core User attribute in its schema spelling (RFC 7643 §4.1). */
+export const USER_ATTRIBUTES = [
   'schemas',
   'id',
   'externalId',
@@ -38,7 +39,7 @@ const CANONICAL = [
   'x509Certificates',
   'meta',
 ];
-const CANONICAL_BY_LOWER = new Map(CANONICAL.map((a) => [a.toLowerCase(), a]));
+const CANONICAL_BY_LOWER = new Map(USER_ATTRIBUTES.map((a) => [a.toLowerCase(), a]));
 
 /** RFC 7643 §2.1: attribute names are case-insensitive; store them in their schema spelling. */
 export function canonicaliseKeys(body: Record<string, unknown>): Record<string, unknown> {

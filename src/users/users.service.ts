@@ -11,7 +11,13 @@ import { SearchRequest } from '../scim/scim-search-request';
 import { SearchPage, SearchService, SearchSpec } from '../search/search.service';
 import { UserRow } from './user-row';
 import { UserDto } from './user.dto';
-import { resourceOf, userVersion, validateUser, writableView } from './user.mapper';
+import {
+  resourceOf,
+  USER_ATTRIBUTES,
+  userVersion,
+  validateUser,
+  writableView,
+} from './user.mapper';
 import { USER_FILTER_SCHEMA } from './users.filter-schema';
 import { UserSearchRow, UsersRepository } from './users.repository';
 
@@ -21,6 +27,7 @@ const scryptAsync = promisify(scrypt) as (
   keylen: number,
 ) => Promise<Buffer>;
 
+/** Sub-attribute names of the core User, in schema spelling, for PATCH paths. */
 const SUB_ATTRIBUTE_NAMES = [
   'formatted',
   'familyName',
@@ -37,33 +44,10 @@ const SUB_ATTRIBUTE_NAMES = [
   'region',
   'postalCode',
   'country',
-  'schemas',
-  'id',
-  'externalId',
-  'userName',
-  'name',
-  'displayName',
-  'nickName',
-  'profileUrl',
-  'title',
-  'userType',
-  'preferredLanguage',
-  'locale',
-  'timezone',
-  'active',
-  'password',
-  'emails',
-  'phoneNumbers',
-  'ims',
-  'photos',
-  'addresses',
-  'groups',
-  'entitlements',
-  'roles',
-  'x509Certificates',
-  'meta',
 ];
-const CANONICAL = new Map(SUB_ATTRIBUTE_NAMES.map((n) => [n.toLowerCase(), n]));
+const CANONICAL = new Map(
+  [...SUB_ATTRIBUTE_NAMES, ...USER_ATTRIBUTES].map((n) => [n.toLowerCase(), n]),
+);
 
 const USERS: SearchSpec = {
   resource: 'Users',
