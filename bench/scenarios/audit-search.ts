@@ -77,7 +77,14 @@ export const scenario: Scenario = {
         durationSeconds: ctx.settings.durationSeconds,
       }),
     });
+    const floor = await ctx.measure({
+      url: ctx.serviceUrl,
+      method: 'GET',
+      path: `/${BENCH_TENANT}/v2/ServiceProviderConfig`,
+      headers: { authorization: `Bearer ${token}` },
+    });
     const results: ScenarioRow[] = [
+      { label: 'reference: GET ServiceProviderConfig (token check, no database)', result: floor },
       await search('correlationId eq (a request: 3 records)', requestSearch),
       await alone('correlationId eq (a request)', requestSearch),
       await search('correlationId eq (an import call: 500 records)', () => ({
@@ -111,7 +118,7 @@ export const scenario: Scenario = {
         filter: 'message co "TIMEOUT"',
       })),
     ];
-    const [request, , importCall, coi, page1, deep] = results.map((r) => r.result);
+    const [, request, , importCall, coi, page1, deep] = results.map((r) => r.result);
     const target = (what: string, p99: number) =>
       `${what}: p99 ${p99} ms at ${ctx.settings.connections} concurrent searches (target < 20 ms at 10M rows)`;
     notes.push(target('correlationId eq, request', request.p99));
