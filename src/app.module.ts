@@ -4,16 +4,21 @@ import { LoggerModule } from 'nestjs-pino';
 import { DestinationStream } from 'pino';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { BulkImportModule } from './bulk-import/bulk-import.module';
 import { BearerGuard } from './auth/bearer.guard';
+import { CibaModule } from './ciba/ciba.module';
+import { ClientsModule } from './clients/clients.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ContextModule } from './context/context.module';
 import { RequestGuard } from './context/request.guard';
 import { DatabaseModule } from './database/database.module';
+import { DevicesModule } from './devices/devices.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { loggerOptions } from './logging/logger.options';
+import { OrganizationsModule } from './organizations/organizations.module';
 import { SearchModule } from './search/search.module';
 import { ServiceProviderModule } from './service-provider/service-provider.module';
 import { UsersModule } from './users/users.module';
@@ -33,6 +38,11 @@ export class AppModule {
         JobsModule,
         AuthModule,
         UsersModule,
+        ClientsModule,
+        DevicesModule,
+        OrganizationsModule,
+        BulkImportModule,
+        CibaModule,
         ServiceProviderModule,
         HealthModule,
       ],

@@ -31,11 +31,19 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   });
 
   const metrics = app.get(MetricsService);
-  // The root logger of this application (captured now: tests run several in one process).
-  const logger = PinoLogger.root;
+  // The root logger of this application, taken once it exists: nestjs-pino sets it while
+  // Nest initialises (after this function), and tests run several applications per process.
+  // pino-http's req/res serializers expect raw Node objects; these lines carry plain ones.
+  let logger: typeof PinoLogger.root | undefined;
+  const requestLogger = () =>
+    (logger ??= PinoLogger.root.child({}, { serializers: { req: plain, res: plain } }));
+  fastify.addHook('onReady', (done) => {
+    requestLogger();
+    done();
+  });
   fastify.addHook('onResponse', (request, reply, done) => {
     const ctx = contextFor(request.raw, config.correlationIdMaxLength);
-    logger.info(
+    requestLogger().info(
       {
         requestId: ctx.requestId,
         correlationId: ctx.correlationId,
@@ -57,3 +65,5 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
 
   setupOpenApi(app, config);
 }
+
+const plain = (value: unknown) => value;

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DestinationStream } from 'pino';
@@ -6,12 +7,19 @@ import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { AppConfig, loadConfig } from './config/app-config';
 
+/**
+ * Builds the application. `extraModules` lets tests mount probe routes that live inside the
+ * real pipeline (global guards, filter, hooks); production passes none.
+ */
 export async function createApp(
   config: AppConfig,
   logDestination?: DestinationStream,
+  extraModules: (Type | DynamicModule)[] = [],
 ): Promise<NestFastifyApplication> {
+  const root = AppModule.forRoot(config, logDestination);
+  root.imports = [...(root.imports ?? []), ...extraModules];
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, logDestination),
+    root,
     new FastifyAdapter({ bodyLimit: config.limits.bodyBytes, trustProxy: true }),
     { bufferLogs: true, bodyParser: false },
   );

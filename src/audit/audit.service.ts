@@ -25,12 +25,29 @@ export interface FailureDetails extends AuditDetails {
   error: string;
 }
 
-const INSERT = `
-  INSERT INTO audit_records (
-    id, tenant_id, correlation_id, request_id, coi, service_id, service_host, action_name,
+/** One outcome of a multi-item operation: a success, or a failure when it has a status. */
+export interface AuditEntry {
+  action: AuditAction;
+  details: AuditDetails | FailureDetails;
+}
+
+const COLUMNS = `id, tenant_id, correlation_id, request_id, coi, service_id, service_host, action_name,
     action_parameters, result, message, return_value, acting_user_id, acting_user_immutable_id,
-    acting_session_id, acting_auth_method, target_user_id, target_user_immutable_id, created, hash)
+    acting_session_id, acting_auth_method, target_user_id, target_user_immutable_id`;
+
+const INSERT = `
+  INSERT INTO audit_records (${COLUMNS}, created, hash)
   VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18, now(), '')`;
+
+/** Many records in one statement; `created` and `hash` come from the insert trigger. */
+const INSERT_MANY = `
+  INSERT INTO audit_records (${COLUMNS}, created, hash)
+  SELECT ${COLUMNS}, now(), '' FROM jsonb_to_recordset($1::jsonb) AS x(
+    id uuid, tenant_id text, correlation_id text, request_id uuid, coi text, service_id text,
+    service_host text, action_name text, action_parameters jsonb, result text, message text,
+    return_value jsonb, acting_user_id text, acting_user_immutable_id text,
+    acting_session_id text, acting_auth_method text, target_user_id text,
+    target_user_immutable_id text)`;
 
 /**
  * Writes audit records. Context (tenant, correlation id, request id, actor, COI) comes from
@@ -82,6 +99,29 @@ export class AuditService {
     }
   }
 
+  /**
+   * Records the outcomes of many items in one statement inside the current transaction (an
+   * import batch): each entry is a record of its own, exactly as `record` or
+   * `recordItemFailure` would have written it.
+   */
+  async recordMany(entries: AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const ctx = this.context.require();
+    const rows = entries.map((e) =>
+      this.row(
+        ctx,
+        e.action,
+        'status' in e.details ? 'RESPONSE_FAILURE' : 'RESPONSE_SUCCESS',
+        e.details,
+      ),
+    );
+    try {
+      await this.txHost.tx.query(INSERT_MANY, [JSON.stringify(rows)]);
+    } catch (error) {
+      throw new AuditUnavailableError(error);
+    }
+  }
+
   private async insert(
     manager: EntityManager,
     ctx: RequestContext,
@@ -89,6 +129,36 @@ export class AuditService {
     result: AuditResult,
     details: AuditDetails | FailureDetails,
   ): Promise<void> {
+    const row = this.row(ctx, action, result, details);
+    await manager.query(INSERT, [
+      row.id,
+      row.tenant_id,
+      row.correlation_id,
+      row.request_id,
+      row.coi,
+      row.service_id,
+      row.service_host,
+      row.action_name,
+      JSON.stringify(row.action_parameters),
+      row.result,
+      row.message,
+      row.return_value ? JSON.stringify(row.return_value) : null,
+      row.acting_user_id,
+      row.acting_user_immutable_id,
+      row.acting_session_id,
+      row.acting_auth_method,
+      row.target_user_id,
+      row.target_user_immutable_id,
+    ]);
+  }
+
+  /** The stored columns of one record, from the context and the caller's details. */
+  private row(
+    ctx: RequestContext,
+    action: AuditAction,
+    result: AuditResult,
+    details: AuditDetails | FailureDetails,
+  ) {
     if (!ctx.tenant) throw new ApiError(500, 'server_error', 'audit record without a tenant');
     const actor = details.actor ?? ctx.actor;
     const actingId = actor?.id ?? ctx.claimedClientId;
@@ -101,26 +171,26 @@ export class AuditService {
     // indexed column is what `coi` and `action.actionParameters.COI` searches read.
     const coi = parameters.COI;
     const failure = 'status' in details ? details : undefined;
-    await manager.query(INSERT, [
-      uuidv7(),
-      ctx.tenant,
-      ctx.correlationId ?? null,
-      ctx.requestId,
-      coi ?? null,
-      this.config.serviceId,
-      this.host,
-      action,
-      JSON.stringify(redactParameters(parameters)),
+    return {
+      id: uuidv7(),
+      tenant_id: ctx.tenant,
+      correlation_id: ctx.correlationId ?? null,
+      request_id: ctx.requestId,
+      coi: coi ?? null,
+      service_id: this.config.serviceId,
+      service_host: this.host,
+      action_name: action,
+      action_parameters: redactParameters(parameters),
       result,
-      details.message ?? null,
-      failure ? JSON.stringify({ status: String(failure.status), error: failure.error }) : null,
-      actingId ?? null,
-      actor?.immutableId ?? null,
-      actor?.session?.id ?? null,
-      actor?.session?.authenticationMethod ?? null,
-      details.target?.id ?? null,
-      details.target?.immutableId ?? null,
-    ]);
+      message: details.message ?? null,
+      return_value: failure ? { status: String(failure.status), error: failure.error } : null,
+      acting_user_id: actingId ?? null,
+      acting_user_immutable_id: actor?.immutableId ?? null,
+      acting_session_id: actor?.session?.id ?? null,
+      acting_auth_method: actor?.session?.authenticationMethod ?? null,
+      target_user_id: details.target?.id ?? null,
+      target_user_immutable_id: details.target?.immutableId ?? null,
+    };
   }
 
   logFailure(error: unknown): void {

@@ -1,11 +1,14 @@
 /** Keys whose values must never reach a log line or an audit record. */
 const SECRET_KEYS = /secret|password|token|authorization|assertion|credential|private/i;
 
+/** A yes/no flag (`passwordChanged: "true"`) says that something changed, never what to. */
+const FLAG = /^(true|false)$/;
+
 /** Parameters may be shown to auditors: anything that looks like a secret is masked. */
 export function redactParameters(parameters: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(parameters)) {
-    out[key] = SECRET_KEYS.test(key) ? '[REDACTED]' : value;
+    out[key] = SECRET_KEYS.test(key) && !FLAG.test(value) ? '[REDACTED]' : value;
   }
   return out;
 }

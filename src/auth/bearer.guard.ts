@@ -27,6 +27,21 @@ export class BearerGuard implements CanActivate {
     const request = execution
       .switchToHttp()
       .getRequest<FastifyRequest<{ Params: { tenant?: string } }>>();
+    const required =
+      this.reflector.getAllAndOverride<ManagementScope[]>(REQUIRED_SCOPES, targets) ?? [];
+    await this.authenticate(request, required);
+    return true;
+  }
+
+  /**
+   * Verifies the request's bearer access token, puts its client in the context as the actor
+   * and checks `required` scopes. Routes that also accept another credential (RFC 7592's
+   * registration access token) call it from their own guard.
+   */
+  async authenticate(
+    request: FastifyRequest<{ Params: { tenant?: string } }>,
+    required: ManagementScope[],
+  ): Promise<void> {
     const tenant = request.params.tenant ?? 'management';
     const ctx = this.context.require();
 
@@ -54,7 +69,10 @@ export class BearerGuard implements CanActivate {
     const client = await this.clients.lookup(claims.tenant, claims.client_id);
     if (!client) throw unauthorized(tenant, 'Invalid access token: client no longer exists', true);
 
-    const scopes = claims.scope ? claims.scope.split(' ') : [];
+    // A scope taken from the client since the token was issued stops working with the cache.
+    const scopes = (claims.scope ? claims.scope.split(' ') : []).filter((s) =>
+      client.scopes.includes(s),
+    );
     this.context.setActor({
       id: claims.client_id,
       immutableId: client.serviceUserId ?? undefined,
@@ -64,8 +82,6 @@ export class BearerGuard implements CanActivate {
       tenant: claims.tenant,
     });
 
-    const required =
-      this.reflector.getAllAndOverride<ManagementScope[]>(REQUIRED_SCOPES, targets) ?? [];
     const missing = required.filter((s) => !scopes.includes(s));
     if (missing.length > 0) {
       throw forbidden(
@@ -74,18 +90,17 @@ export class BearerGuard implements CanActivate {
         missing.join(' '),
       );
     }
-    return true;
   }
 }
 
-function unauthorized(tenant: string, detail: string, invalidToken: boolean): ApiError {
+export function unauthorized(tenant: string, detail: string, invalidToken: boolean): ApiError {
   const challenge = invalidToken
     ? `Bearer realm="${tenant}", error="invalid_token", error_description="${detail.replace(/"/g, "'")}"`
     : `Bearer realm="${tenant}"`;
   return new ApiError(401, 'invalid_token', detail, { headers: { 'WWW-Authenticate': challenge } });
 }
 
-function forbidden(tenant: string, detail: string, scope?: string): ApiError {
+export function forbidden(tenant: string, detail: string, scope?: string): ApiError {
   const challenge = `Bearer realm="${tenant}", error="insufficient_scope"${scope ? `, scope="${scope}"` : ''}`;
   return new ApiError(403, 'insufficient_scope', detail, {
     headers: { 'WWW-Authenticate': challenge },

@@ -3,7 +3,7 @@ import { ApiError, oauthError } from '../common/api-error';
 import { ClientRow } from '../clients/client-row';
 import { ClientsRepository } from '../clients/clients.repository';
 import { RequestContextService } from '../context/request-context.service';
-import { verifySecret } from './secrets';
+import { digestSecret, generateSecret, verifySecret } from './secrets';
 import { TenantsService } from './tenants.service';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
@@ -58,13 +58,22 @@ export class ClientAuthenticatorService {
       ? await this.clients.findByClientId(tenant, clientId)
       : undefined;
     // Compare even when there is no client, so timing does not tell which part was wrong.
-    const ok = verifySecret(secret, client?.secret_digest ?? DUMMY_DIGEST) && !!client;
+    const ok = verifySecret(secret, client?.secret_digest ?? unknownClientDigest()) && !!client;
     if (!ok || !client) throw invalidClient(tenant, !!basic, 'Client authentication failed');
     return { client, method };
   }
 }
 
-const DUMMY_DIGEST = `sha256:${'0'.repeat(64)}`;
+let dummyDigest: string | undefined;
+
+/**
+ * What a secret is compared with when the tenant or the client is unknown: a digest as slow
+ * as the bootstrap admin's (scrypt), so probing `<tenant>-admin` cannot tell by the time of
+ * the answer whether a tenant exists (API.md §1).
+ */
+function unknownClientDigest(): string {
+  return (dummyDigest ??= digestSecret(generateSecret(), 'chosen'));
+}
 
 function parseBasic(header: string): { clientId: string; secret: string } | undefined {
   const match = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);
@@ -79,6 +88,11 @@ function parseBasic(header: string): { clientId: string; secret: string } | unde
   } catch {
     return undefined;
   }
+}
+
+/** The client id a Basic header names, unverified: for failure records only, never the secret. */
+export function basicClientId(header: string): string | undefined {
+  return parseBasic(header)?.clientId.slice(0, 128) || undefined;
 }
 
 /** A form parameter that must appear at most once (RFC 6749 §3.2). */

@@ -16,6 +16,15 @@ export interface NewClient {
   serviceUserId: string;
 }
 
+/** What an RFC 7592 update replaces. */
+export interface ClientChanges {
+  clientName: string | null;
+  grantTypes: string[];
+  scopes: string[];
+  tokenEndpointAuthMethod: string;
+  metadata: Record<string, unknown>;
+}
+
 /** Clients table access through the CLS transaction. */
 @Injectable()
 export class ClientsRepository {
@@ -58,5 +67,54 @@ export class ClientsRepository {
        WHERE tenant_id = $1 AND client_id = $2`,
       [tenant, clientId, digest],
     );
+  }
+
+  /** Locks the row for the rest of the transaction (RFC 7592 update and delete). */
+  async findForUpdate(tenant: string, clientId: string): Promise<ClientRow | undefined> {
+    const rows: ClientRow[] = await this.txHost.tx.query(
+      `SELECT ${CLIENT_COLUMNS} FROM clients WHERE tenant_id = $1 AND client_id = $2 FOR UPDATE`,
+      [tenant, clientId],
+    );
+    return rows[0];
+  }
+
+  async update(tenant: string, clientId: string, changes: ClientChanges): Promise<ClientRow> {
+    // TypeORM answers an UPDATE with [rows, affected count], not with the rows alone.
+    const [rows]: [ClientRow[], number] = await this.txHost.tx.query(
+      `UPDATE clients SET client_name = $3, grant_types = $4, scopes = $5,
+         token_endpoint_auth_method = $6, metadata = $7,
+         updated = date_trunc('milliseconds', now())
+       WHERE tenant_id = $1 AND client_id = $2 RETURNING ${CLIENT_COLUMNS}`,
+      [
+        tenant,
+        clientId,
+        changes.clientName,
+        changes.grantTypes,
+        changes.scopes,
+        changes.tokenEndpointAuthMethod,
+        JSON.stringify(changes.metadata),
+      ],
+    );
+    return rows[0];
+  }
+
+  async updateRegistrationTokenDigest(
+    tenant: string,
+    clientId: string,
+    digest: string,
+  ): Promise<void> {
+    await this.txHost.tx.query(
+      `UPDATE clients SET registration_token_digest = $3,
+         updated = date_trunc('milliseconds', now())
+       WHERE tenant_id = $1 AND client_id = $2`,
+      [tenant, clientId, digest],
+    );
+  }
+
+  async delete(tenant: string, clientId: string): Promise<void> {
+    await this.txHost.tx.query('DELETE FROM clients WHERE tenant_id = $1 AND client_id = $2', [
+      tenant,
+      clientId,
+    ]);
   }
 }

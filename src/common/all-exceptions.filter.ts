@@ -16,6 +16,8 @@ import {
   RequestWithContext,
 } from '../context/request-context';
 import { ScimFilterError } from '../scim/filter';
+import { AccessTokenService } from '../auth/access-token.service';
+import { basicClientId } from '../auth/client-authenticator.service';
 import { TenantsService } from '../auth/tenants.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ApiError, AuditUnavailableError, statusCode } from './api-error';
@@ -45,6 +47,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   constructor(
     private readonly audit: AuditService,
     private readonly tenants: TenantsService,
+    private readonly tokens: AccessTokenService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -153,14 +156,27 @@ export class AllExceptionsFilter implements ExceptionFilter {
       // Nobody can read the trail of a tenant that does not exist; writing one would let
       // anyone fill the table with made-up tenants.
       if (!(await this.tenants.exists(tenant))) return;
+      const claimedClientId =
+        ctx.actor || ctx.claimedClientId ? ctx.claimedClientId : this.claimedClient(request);
       await this.audit.recordFailure(
         action,
         { status: error.status, error: error.scimType ?? error.code, message: error.detail },
-        { ...ctx, tenant },
+        { ...ctx, tenant, claimedClientId },
       );
     } catch (e) {
       this.audit.logFailure(e);
     }
+  }
+
+  /**
+   * The client a request claimed when it failed before authentication ran (a body refused
+   * by the parser): unauthenticated failures are recorded with the client id they claimed.
+   */
+  private claimedClient(request: FastifyRequest): string | undefined {
+    const header = request.headers.authorization;
+    if (typeof header !== 'string') return undefined;
+    const bearer = /^Bearer +(\S+) *$/i.exec(header);
+    return bearer ? this.tokens.claimedClientId(bearer[1]) : basicClientId(header);
   }
 }
 

@@ -10,14 +10,17 @@ function parseError(statusCode: number, code: string, message: string): Error {
 /**
  * JSON (`application/json` and `application/scim+json`) and form bodies, with the size limits
  * of the contract: 1 MB in general, 10 MB on import routes (set per route as it registers).
- * Form parameters that repeat arrive as arrays so OAuth endpoints can refuse them.
+ * Form parameters that repeat arrive as arrays so OAuth endpoints can refuse them. Other media
+ * types are answered 415.
  */
 export function registerBodyParsers(fastify: FastifyInstance, limits: AppConfig['limits']): void {
   fastify.addHook('onRoute', (route) => {
     route.bodyLimit = IMPORT_ROUTE.test(route.url) ? limits.importBodyBytes : limits.bodyBytes;
   });
 
-  fastify.removeContentTypeParser(['application/json']);
+  // Only these media types are read; anything else (Fastify's default text/plain included)
+  // is 415 rather than a body handed to a handler that expects JSON or a form.
+  fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser(
     ['application/json', 'application/scim+json'],
     { parseAs: 'string' },

@@ -19,12 +19,19 @@ export interface AppConfig {
     bodyBytes: number;
     importBodyBytes: number;
     importMaxItems: number;
+    importBatchSize: number;
     userNameLength: number;
     stringLength: number;
   };
   accessTokenTtlSeconds: number;
+  jobs: {
+    maintenanceIntervalSeconds: number;
+    importExpireSeconds: number;
+    importConcurrency: number;
+  };
   searchStatementTimeoutMs: number;
   serviceId: string;
+  ciba: { pollIntervalSeconds: number };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -48,12 +55,19 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       bodyBytes: env.BODY_LIMIT_BYTES,
       importBodyBytes: env.IMPORT_BODY_LIMIT_BYTES,
       importMaxItems: env.IMPORT_MAX_ITEMS,
+      importBatchSize: env.IMPORT_BATCH_SIZE,
       userNameLength: env.USERNAME_MAX_LENGTH,
       stringLength: env.STRING_MAX_LENGTH,
     },
     accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+    jobs: {
+      maintenanceIntervalSeconds: env.JOBS_MAINTENANCE_INTERVAL_SECONDS,
+      importExpireSeconds: env.IMPORT_JOB_EXPIRE_SECONDS,
+      importConcurrency: env.IMPORT_CONCURRENCY,
+    },
     searchStatementTimeoutMs: env.SEARCH_STATEMENT_TIMEOUT_MS,
     serviceId: env.SERVICE_ID,
+    ciba: { pollIntervalSeconds: env.CIBA_POLL_INTERVAL_SECONDS },
   };
 }
 

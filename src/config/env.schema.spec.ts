@@ -29,6 +29,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/BOOTSTRAP_ADMIN_SECRET/);
   });
 
+  it('names the missing production secret together with the other bad variables', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', PORT: 'abc' })).toThrow(
+      /2 variable[\s\S]*PORT[\s\S]*BOOTSTRAP_ADMIN_SECRET: required when NODE_ENV=production/,
+    );
+  });
+
   it('refuses a bad tenant list', () => {
     expect(() => loadConfig({ BOOTSTRAP_TENANTS: 'ok,Bad_Name' })).toThrow(/BOOTSTRAP_TENANTS/);
   });

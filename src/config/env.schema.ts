@@ -103,6 +103,34 @@ export class EnvironmentVariables {
   @Min(1)
   IMPORT_MAX_ITEMS = 10_000;
 
+  /** Items one import batch (one transaction) takes at most. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  IMPORT_BATCH_SIZE = 500;
+
+  /** Import jobs one instance works on at once (each import's batches run in order). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  IMPORT_CONCURRENCY = 2;
+
+  /** Seconds an import job may run before it counts as lost and is retried elsewhere. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(3)
+  @Max(3600)
+  IMPORT_JOB_EXPIRE_SECONDS = 60;
+
+  /** How often the job queue looks for jobs whose worker died (expired) to retry them. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  JOBS_MAINTENANCE_INTERVAL_SECONDS = 10;
+
   @Transform(toInt)
   @IsInt()
   @Min(1)
@@ -127,6 +155,13 @@ export class EnvironmentVariables {
   @Max(600_000)
   SEARCH_STATEMENT_TIMEOUT_MS = 5000;
 
+  /** CIBA: minimum seconds between token polls (`interval`); each slow_down adds 5. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(60)
+  CIBA_POLL_INTERVAL_SECONDS = 5;
+
   /** `service.id` stamped on every audit record (HID calls it the channel). */
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/)
   SERVICE_ID = 'CH_DIRECT';
@@ -138,17 +173,15 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
     Object.entries(raw).filter(([, v]) => v !== undefined && v !== ''),
   );
   const env = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
-  const errors = validateSync(env, { skipMissingProperties: false });
-  if (errors.length > 0) {
-    const lines = errors.map(
-      (e) => `  - ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`,
-    );
-    throw new Error(`Invalid configuration (${errors.length} variable(s)):\n${lines.join('\n')}`);
-  }
+  const lines = validateSync(env, { skipMissingProperties: false }).map(
+    (e) => `  - ${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+  );
+  // Named in the same message as every other bad variable, not in a second round.
   if (env.NODE_ENV === 'production' && !env.BOOTSTRAP_ADMIN_SECRET) {
-    throw new Error(
-      'Invalid configuration (1 variable(s)):\n  - BOOTSTRAP_ADMIN_SECRET: required when NODE_ENV=production',
-    );
+    lines.push('  - BOOTSTRAP_ADMIN_SECRET: required when NODE_ENV=production');
+  }
+  if (lines.length > 0) {
+    throw new Error(`Invalid configuration (${lines.length} variable(s)):\n${lines.join('\n')}`);
   }
   return env;
 }

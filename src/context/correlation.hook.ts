@@ -32,6 +32,16 @@ export function registerCorrelationHook(fastify: FastifyInstance, maxLength: num
     const ctx = contextFor(request.raw, maxLength);
     if (ctx.correlationId !== undefined) void reply.header('X-Correlation-ID', ctx.correlationId);
     void reply.header('X-Request-ID', ctx.requestId);
+    // Nest's guards refuse a broken id on every Nest route; the OpenAPI routes are served by
+    // Swagger's own Fastify plugin, which no guard sees, so they refuse it here.
+    if (ctx.correlationError && DOCS_ROUTE.test(request.url)) {
+      void reply
+        .code(400)
+        .send({ error: 'invalid_correlation_id', error_description: ctx.correlationError });
+      return;
+    }
     done();
   });
 }
+
+const DOCS_ROUTE = /^\/docs(-json|\/|$|\?)/;

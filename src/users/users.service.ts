@@ -11,7 +11,13 @@ import { SearchRequest } from '../scim/scim-search-request';
 import { SearchPage, SearchService, SearchSpec } from '../search/search.service';
 import { UserRow } from './user-row';
 import { UserDto } from './user.dto';
-import { resourceOf, userVersion, validateUser, writableView } from './user.mapper';
+import {
+  resourceOf,
+  USER_ATTRIBUTES,
+  userVersion,
+  validateUser,
+  writableView,
+} from './user.mapper';
 import { USER_FILTER_SCHEMA } from './users.filter-schema';
 import { UserSearchRow, UsersRepository } from './users.repository';
 
@@ -21,6 +27,7 @@ const scryptAsync = promisify(scrypt) as (
   keylen: number,
 ) => Promise<Buffer>;
 
+/** Sub-attribute names of the core User, in schema spelling, for PATCH paths. */
 const SUB_ATTRIBUTE_NAMES = [
   'formatted',
   'familyName',
@@ -37,33 +44,10 @@ const SUB_ATTRIBUTE_NAMES = [
   'region',
   'postalCode',
   'country',
-  'schemas',
-  'id',
-  'externalId',
-  'userName',
-  'name',
-  'displayName',
-  'nickName',
-  'profileUrl',
-  'title',
-  'userType',
-  'preferredLanguage',
-  'locale',
-  'timezone',
-  'active',
-  'password',
-  'emails',
-  'phoneNumbers',
-  'ims',
-  'photos',
-  'addresses',
-  'groups',
-  'entitlements',
-  'roles',
-  'x509Certificates',
-  'meta',
 ];
-const CANONICAL = new Map(SUB_ATTRIBUTE_NAMES.map((n) => [n.toLowerCase(), n]));
+const CANONICAL = new Map(
+  [...SUB_ATTRIBUTE_NAMES, ...USER_ATTRIBUTES].map((n) => [n.toLowerCase(), n]),
+);
 
 const USERS: SearchSpec = {
   resource: 'Users',
@@ -131,6 +115,13 @@ export class UsersService {
   @Transactional()
   async delete(tenant: string, id: string, ifMatch?: string): Promise<void> {
     const existing = await this.lockForChange(tenant, id, ifMatch);
+    if (existing.service_account) {
+      throw scimError(
+        409,
+        undefined,
+        `User ${existing.user_name} is the service account of an OAuth client; delete the client (RFC 7592) instead`,
+      );
+    }
     await this.users.delete(tenant, existing.id);
     await this.audit.record('deleteUser', { target: target(existing) });
   }
@@ -169,7 +160,8 @@ export class UsersService {
       externalId: dto.externalId ?? null,
       active: dto.active ?? true,
       passwordHash,
-      resource: resourceOf(dto),
+      // Group membership is server-managed (bulk import applies it): a PUT or PATCH keeps it.
+      resource: { ...resourceOf(dto), ...groupsOf(existing) },
     });
     await this.audit.record('updateUser', {
       target: target(row),
@@ -193,6 +185,10 @@ function etagMatches(header: string, version: string): boolean {
     .some((t) => t === '*' || t === version || `W/${t}` === version);
 }
 
+function groupsOf(row: UserRow): Record<string, unknown> {
+  return row.resource.groups !== undefined ? { groups: row.resource.groups } : {};
+}
+
 function target(row: UserRow) {
   return { id: row.user_name, immutableId: row.id };
 }
@@ -201,7 +197,7 @@ function notFound(id: string) {
   return scimError(404, undefined, `User ${id.slice(0, 64)} not found`);
 }
 
-async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16).toString('hex');
   return `scrypt:${salt}:${(await scryptAsync(password, salt, 32)).toString('hex')}`;
 }

@@ -1,4 +1,7 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { DynamicModule, Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
@@ -107,7 +110,32 @@ export class TestApp {
 
   async close(): Promise<void> {
     await this.app.close();
+    live.splice(live.indexOf(this), 1);
+    const previous = live.at(-1);
+    if (previous) activate(previous.app);
   }
+}
+
+/** Apps started by this worker and not closed yet, oldest first. */
+const live: TestApp[] = [];
+
+/**
+ * Process-wide singletons an app claims when it starts: the map where `@Transactional()` finds
+ * its TransactionHost, and Nest's static logger. One app per process is the production shape;
+ * a test that starts a second app (a restart, another setting) hands both back to the app
+ * still running when it closes.
+ */
+function activate(app: NestFastifyApplication): void {
+  const host = app.get(TransactionHost, { strict: false }) as unknown as {
+    transactionInstanceSymbol: symbol;
+  };
+  (TransactionHost as unknown as { _instanceMap: Map<symbol, unknown> })._instanceMap.set(
+    host.transactionInstanceSymbol,
+    host,
+  );
+  app.useLogger(app.get(Logger));
+  // Nest flushes the start-up log buffer when the app listens; tests inject instead.
+  app.flushLogs();
 }
 
 export function uniqueTenant(prefix = 't'): string {
@@ -125,6 +153,7 @@ export function uniqueId(prefix = 'c'): string {
 export async function createTestApp(
   env: Record<string, string> = {},
   tenantCount = 1,
+  extraModules: (Type | DynamicModule)[] = [],
 ): Promise<TestApp> {
   const tenants = Array.from({ length: tenantCount }, () => uniqueTenant());
   const config = loadConfig({
@@ -144,10 +173,15 @@ export async function createTestApp(
       done();
     },
   });
-  const app = await createApp(config, sink);
+  const app = await createApp(config, sink, extraModules);
   await app.init();
+  // Nest buffers Logger lines (bufferLogs) until listen(), which tests never call.
+  app.flushLogs();
   await app.getHttpAdapter().getInstance().ready();
-  return new TestApp(app, tenants[0], tenants, logs);
+  activate(app);
+  const testApp = new TestApp(app, tenants[0], tenants, logs);
+  live.push(testApp);
+  return testApp;
 }
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -37,7 +38,9 @@ export async function startTestDatabase(): Promise<TestDatabase> {
 }
 
 async function embedded(): Promise<TestDatabase> {
-  const dir = join(process.cwd(), '.data', `test-pg-${randomBytes(4).toString('hex')}`);
+  // Under the system temp folder: when tests run as root the server runs as the OS user
+  // `postgres`, which must be able to reach the folder whatever the checkout's permissions.
+  const dir = join(tmpdir(), `mgmt-e2e-pg-${randomBytes(4).toString('hex')}`);
   const port = 20000 + Math.floor(Math.random() * 20000);
   const launcher = new EmbeddedPostgresLauncher(dir, port, !!process.env.DEBUG_EMBEDDED_PG);
   const url = await launcher.start();

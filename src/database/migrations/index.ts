@@ -1,10 +1,14 @@
 import { CreateCoreSchema1763800000000 } from './1763800000000-CreateCoreSchema';
 import { CreateDevicesAndOrganizations1763800000001 } from './1763800000001-CreateDevicesAndOrganizations';
 import { CreateAuditSearchIndexes1763800000020 } from './1763800000020-CreateAuditSearchIndexes';
+import { CreateImportJobs1763800000030 } from './1763800000030-CreateImportJobs';
+import { CreateCibaRequests1763800000040 } from './1763800000040-CreateCibaRequests';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
 export const migrations = [
   CreateCoreSchema1763800000000,
   CreateDevicesAndOrganizations1763800000001,
   CreateAuditSearchIndexes1763800000020,
+  CreateImportJobs1763800000030,
+  CreateCibaRequests1763800000040,
 ];

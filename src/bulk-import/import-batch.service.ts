@@ -1,0 +1,156 @@
+import { Transactional } from '@nestjs-cls/transactional';
+import { Injectable, Logger } from '@nestjs/common';
+import { AuditEntry, AuditService } from '../audit/audit.service';
+import { JobsService } from '../jobs/jobs.service';
+import { DeviceImportProcessor } from './device-import.processor';
+import { ImportProcessor, ItemOutcome } from './import-item';
+import { ImportErrorRow } from './import-job-row';
+import { ImportJobsRepository } from './import-jobs.repository';
+import { IMPORT_KINDS, ImportKind, ImportKindSpec } from './import-kinds';
+import { OrganizationImportProcessor } from './organization-import.processor';
+import { UserImportProcessor } from './user-import.processor';
+
+export const IMPORT_QUEUE = 'bulk-import';
+
+export interface ImportJobPayload {
+  coi: string;
+}
+
+/** Items with a password to hash that one batch takes at most, so a batch stays short. */
+export const COSTLY_ITEMS_PER_BATCH = 64;
+
+/**
+ * What a batch left to do: `more` batches for this worker, or nothing (`finished`, `busy`
+ * elsewhere, or `handed-off` to a new job because this one has run long enough).
+ */
+export type BatchResult = 'more' | 'finished' | 'busy' | 'handed-off';
+
+/**
+ * One batch of an import in ONE transaction: the entities, one record per item, the item
+ * errors, the advanced cursor and (when the import ends) its `end` record commit together, or
+ * nothing does. A worker killed mid-batch therefore leaves no trace, and whoever retries the
+ * job starts exactly where the last commit left off.
+ */
+@Injectable()
+export class ImportBatchService {
+  private readonly logger = new Logger('BulkImport');
+
+  constructor(
+    private readonly repository: ImportJobsRepository,
+    private readonly audit: AuditService,
+    private readonly jobs: JobsService,
+    private readonly users: UserImportProcessor,
+    private readonly devices: DeviceImportProcessor,
+    private readonly organizations: OrganizationImportProcessor,
+  ) {}
+
+  @Transactional()
+  async runBatch(coi: string, handOffAfter: number): Promise<BatchResult> {
+    const job = await this.repository.lockForBatch(coi);
+    if (!job) return 'busy';
+    if (job.status === 'completed' || job.status === 'failed') return 'finished';
+    const spec = IMPORT_KINDS[job.kind];
+    const processor = this.processor(job.kind);
+    const chunkNo = Math.floor(job.next_index / job.chunk_size);
+    const chunk = await this.repository.readChunk(coi, chunkNo);
+    if (!chunk) throw new Error(`import ${coi} has no chunk ${chunkNo} to resume from`);
+    const start = job.next_index - chunkNo * job.chunk_size;
+    const end = batchEnd(chunk, start, processor);
+    const items = chunk.slice(start, end).map((value, i) => ({ index: job.next_index + i, value }));
+
+    const outcomes = await processor.process(job.tenant_id, items, job.options);
+    await this.audit.recordMany(outcomes.map((o) => auditEntry(spec, o)));
+    await this.repository.addErrors(coi, outcomes.flatMap(errorRow));
+    if (end === chunk.length) await this.repository.deleteChunk(coi, chunkNo);
+
+    const imported = outcomes.filter((o) => o.ok).length;
+    const failed = outcomes.length - imported;
+    const nextIndex = job.next_index + items.length;
+    const done = nextIndex >= job.import_size;
+    await this.repository.advance(coi, {
+      nextIndex,
+      imported,
+      failed,
+      status: done ? 'completed' : 'running',
+    });
+    this.logger.log({ coi, from: job.next_index, to: nextIndex, imported, failed }, 'import batch');
+    if (done) {
+      await this.audit.record(spec.importAction, {
+        parameters: {
+          step: 'end',
+          nbImported: job.nb_imported + imported,
+          nbFailed: job.nb_failed + failed,
+        },
+      });
+      return 'finished';
+    }
+    if (Date.now() >= handOffAfter) {
+      await this.jobs.enqueue<ImportJobPayload>(IMPORT_QUEUE, { coi });
+      return 'handed-off';
+    }
+    return 'more';
+  }
+
+  /** Gives up on an import that keeps failing: status `failed` and its `end` record. */
+  @Transactional()
+  async fail(coi: string): Promise<void> {
+    const job = await this.repository.lockForBatch(coi);
+    if (!job || job.status === 'completed' || job.status === 'failed') return;
+    await this.repository.fail(coi);
+    await this.audit.recordItemFailure(IMPORT_KINDS[job.kind].importAction, {
+      status: 500,
+      error: 'server_error',
+      message: `The import stopped after repeated failures at item ${job.next_index}`,
+      parameters: { step: 'end', nbImported: job.nb_imported, nbFailed: job.nb_failed },
+    });
+  }
+
+  private processor(kind: ImportKind): ImportProcessor {
+    switch (kind) {
+      case 'users':
+        return this.users;
+      case 'devices':
+        return this.devices;
+      case 'organizations':
+        return this.organizations;
+    }
+  }
+}
+
+/** The end of the batch that starts at `start`: the chunk's end, or fewer costly items. */
+export function batchEnd(chunk: unknown[], start: number, processor: ImportProcessor): number {
+  if (!processor.isCostly) return chunk.length;
+  let costly = 0;
+  for (let i = start; i < chunk.length; i++) {
+    if (processor.isCostly(chunk[i]) && ++costly > COSTLY_ITEMS_PER_BATCH) return i;
+  }
+  return chunk.length;
+}
+
+function auditEntry(spec: ImportKindSpec, outcome: ItemOutcome): AuditEntry {
+  if (outcome.ok) return { action: spec.itemAction, details: outcome.details };
+  return {
+    action: spec.itemAction,
+    details: {
+      status: outcome.error.status,
+      error: outcome.error.scimType ?? String(outcome.error.status),
+      message: outcome.error.detail,
+      parameters: { index: outcome.index },
+      ...(outcome.target ? { target: outcome.target } : {}),
+    },
+  };
+}
+
+function errorRow(outcome: ItemOutcome): ImportErrorRow[] {
+  if (outcome.ok) return [];
+  return [
+    {
+      item_index: outcome.index,
+      key_name: outcome.key?.name ?? null,
+      key_value: outcome.key?.value ?? null,
+      status: outcome.error.status,
+      scim_type: outcome.error.scimType ?? null,
+      detail: outcome.error.detail,
+    },
+  ];
+}

@@ -1,0 +1,159 @@
+import { AuditDetails } from '../audit/audit.service';
+import { ApiError, scimError } from '../common/api-error';
+import { ImportOptions } from './import-envelope';
+
+/** One submitted item and its 0-based position in the import. */
+export interface ImportItem {
+  index: number;
+  value: unknown;
+}
+
+/** The member that names an item in the status document's errors (API.md §8). */
+export type ItemKeyName = 'userName' | 'externalId' | 'serialNumber' | 'name';
+
+export interface ItemError {
+  status: number;
+  scimType?: string;
+  detail: string;
+}
+
+/** What became of one item: created (with its record's details) or failed alone. */
+export type ItemOutcome =
+  | { index: number; ok: true; details: AuditDetails }
+  | {
+      index: number;
+      ok: false;
+      error: ItemError;
+      key?: { name: ItemKeyName; value: string };
+      /** The affected user, where there is one (a user import's userName). */
+      target?: { id?: string };
+    };
+
+/**
+ * Creates one kind of entity from a batch of items inside the current transaction: every item
+ * gets exactly one outcome, in order, and an item's failure must never abort the batch.
+ */
+export interface ImportProcessor {
+  process(tenant: string, items: ImportItem[], options: ImportOptions): Promise<ItemOutcome[]>;
+  /** Items that are expensive to create (a password to hash); a batch takes few of them. */
+  isCostly?(value: unknown): boolean;
+}
+
+export type Limits = { userNameLength: number; stringLength: number };
+
+export type ItemFailure = Extract<ItemOutcome, { ok: false }>;
+/** How a failed item is named: in the status document (`key`) and its record (`target`). */
+export type ItemNames = Pick<ItemFailure, 'key' | 'target'>;
+
+/** An item as its reader judged it: a value, or the reason it cannot be imported. */
+export type ReadItem<T> =
+  | { item: ImportItem; value: T; error?: undefined }
+  | { item: ImportItem; value?: undefined; error: ItemError };
+
+export function readItems<T>(items: ImportItem[], read: (value: unknown) => T): ReadItem<T>[] {
+  return items.map((item) => {
+    try {
+      return { item, value: read(item.value) };
+    } catch (error) {
+      return { item, error: itemError(error) };
+    }
+  });
+}
+
+/**
+ * The outcomes of one batch in item order. Items are failed at once or accepted as rows to
+ * insert; once the insert has run, `settle` says what became of each accepted row.
+ */
+export class BatchOutcomes<T> {
+  private readonly outcomes: ItemOutcome[] = [];
+  private readonly accepted: { slot: number; row: T }[] = [];
+
+  fail(index: number, error: ItemError, names: ItemNames = {}): void {
+    this.outcomes.push({ index, ok: false, error, ...names });
+  }
+
+  accept(index: number, row: T): void {
+    this.accepted.push({ slot: this.outcomes.length, row });
+    this.outcomes.push({ index, ok: true, details: {} });
+  }
+
+  get rows(): T[] {
+    return this.accepted.map((a) => a.row);
+  }
+
+  settle(
+    result: (row: T) => { details: AuditDetails } | { error: ItemError; names: ItemNames },
+  ): ItemOutcome[] {
+    for (const { slot, row } of this.accepted) {
+      const index = this.outcomes[slot].index;
+      const r = result(row);
+      this.outcomes[slot] =
+        'details' in r
+          ? { index, ok: true, details: r.details }
+          : { index, ok: false, error: r.error, ...r.names };
+    }
+    return this.outcomes;
+  }
+}
+
+/** Turns an expected refusal (validation, conflict) into an item error; rethrows the rest. */
+export function itemError(error: unknown): ItemError {
+  if (!(error instanceof ApiError)) throw error;
+  return { status: error.status, scimType: error.options.scimType, detail: error.detail };
+}
+
+export function uniqueness(detail: string): ItemError {
+  return { status: 409, scimType: 'uniqueness', detail };
+}
+
+export function invalidValue(detail: string): ItemError {
+  return { status: 400, scimType: 'invalidValue', detail };
+}
+
+export function asObject(value: unknown, what: string): Record<string, unknown> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw scimError(400, 'invalidSyntax', `Each ${what} must be a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** A member by case-insensitive name (RFC 7643 §2.1). */
+export function member(object: Record<string, unknown>, name: string): unknown {
+  if (name in object) return object[name];
+  const lower = name.toLowerCase();
+  const key = Object.keys(object).find((k) => k.toLowerCase() === lower);
+  return key === undefined ? undefined : object[key];
+}
+
+export function optionalString(
+  object: Record<string, unknown>,
+  name: string,
+  maxLength: number,
+): string | undefined {
+  const value = member(object, name);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw scimError(400, 'invalidValue', `${name} must be a non-empty string`);
+  }
+  if (value.length > maxLength) {
+    throw scimError(400, 'invalidValue', `${name} must be at most ${maxLength} characters`);
+  }
+  return value;
+}
+
+export function requiredString(
+  object: Record<string, unknown>,
+  name: string,
+  maxLength: number,
+): string {
+  const value = optionalString(object, name, maxLength);
+  if (value === undefined) throw scimError(400, 'invalidValue', `${name} is required`);
+  return value;
+}
+
+/** A string member read leniently, only to name a failed item in the status document. */
+export function keyOf(value: unknown, name: string): string | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const v = member(value as Record<string, unknown>, name);
+  return typeof v === 'string' && v !== '' ? v.slice(0, 256) : undefined;
+}

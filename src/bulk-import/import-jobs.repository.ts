@@ -1,0 +1,117 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
+import { ImportOptions } from './import-envelope';
+import { ImportErrorRow, ImportJobRow, ImportStatus } from './import-job-row';
+import { ImportKind } from './import-kinds';
+
+const COLUMNS = `id, tenant_id, kind, status, import_size, chunk_size, next_index, nb_imported,
+  nb_failed, options, created, last_modified`;
+
+/** Import jobs, their waiting chunks of items and their per-item errors. */
+@Injectable()
+export class ImportJobsRepository {
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  /** Stores a new job and its items, cut into chunks of `chunkSize`, in two statements. */
+  async create(job: {
+    id: string;
+    tenant: string;
+    kind: ImportKind;
+    items: unknown[];
+    chunkSize: number;
+    options: ImportOptions;
+  }): Promise<void> {
+    await this.txHost.tx.query(
+      `INSERT INTO import_jobs (id, tenant_id, kind, status, import_size, chunk_size, options)
+       VALUES ($1, $2, $3, 'pending', $4, $5, $6)`,
+      [job.id, job.tenant, job.kind, job.items.length, job.chunkSize, JSON.stringify(job.options)],
+    );
+    const chunks: unknown[][] = [];
+    for (let i = 0; i < job.items.length; i += job.chunkSize) {
+      chunks.push(job.items.slice(i, i + job.chunkSize));
+    }
+    // The server splits the document, so one round trip stores any number of chunks.
+    await this.txHost.tx.query(
+      `INSERT INTO import_chunks (job_id, chunk_no, items)
+       SELECT $1, c.ordinality - 1, c.value FROM json_array_elements($2::json) WITH ORDINALITY c`,
+      [job.id, JSON.stringify(chunks)],
+    );
+  }
+
+  async find(tenant: string, kind: ImportKind, id: string): Promise<ImportJobRow | undefined> {
+    const rows: ImportJobRow[] = await this.txHost.tx.query(
+      `SELECT ${COLUMNS} FROM import_jobs WHERE tenant_id = $1 AND kind = $2 AND id = $3`,
+      [tenant, kind, id],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Locks the job for one batch. A job another worker is busy with is skipped (undefined)
+   * rather than waited for: that worker carries it on.
+   */
+  async lockForBatch(id: string): Promise<ImportJobRow | undefined> {
+    const rows: ImportJobRow[] = await this.txHost.tx.query(
+      `SELECT ${COLUMNS} FROM import_jobs WHERE id = $1 FOR UPDATE SKIP LOCKED`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  async readChunk(id: string, chunkNo: number): Promise<unknown[] | undefined> {
+    const rows: { items: unknown[] }[] = await this.txHost.tx.query(
+      'SELECT items FROM import_chunks WHERE job_id = $1 AND chunk_no = $2',
+      [id, chunkNo],
+    );
+    return rows[0]?.items;
+  }
+
+  async deleteChunk(id: string, chunkNo: number): Promise<void> {
+    await this.txHost.tx.query('DELETE FROM import_chunks WHERE job_id = $1 AND chunk_no = $2', [
+      id,
+      chunkNo,
+    ]);
+  }
+
+  async addErrors(id: string, errors: ImportErrorRow[]): Promise<void> {
+    if (errors.length === 0) return;
+    await this.txHost.tx.query(
+      `INSERT INTO import_errors (job_id, item_index, key_name, key_value, status, scim_type, detail)
+       SELECT $1, e.item_index, e.key_name, e.key_value, e.status, e.scim_type, e.detail
+       FROM jsonb_to_recordset($2::jsonb) AS e(item_index int, key_name text, key_value text,
+         status int, scim_type text, detail text)`,
+      [id, JSON.stringify(errors)],
+    );
+  }
+
+  async errors(id: string): Promise<ImportErrorRow[]> {
+    return this.txHost.tx.query(
+      `SELECT item_index, key_name, key_value, status, scim_type, detail FROM import_errors
+       WHERE job_id = $1 ORDER BY item_index`,
+      [id],
+    );
+  }
+
+  async advance(
+    id: string,
+    progress: { nextIndex: number; imported: number; failed: number; status: ImportStatus },
+  ): Promise<void> {
+    await this.txHost.tx.query(
+      `UPDATE import_jobs SET next_index = $2, nb_imported = nb_imported + $3,
+         nb_failed = nb_failed + $4, status = $5, last_modified = date_trunc('milliseconds', now())
+       WHERE id = $1`,
+      [id, progress.nextIndex, progress.imported, progress.failed, progress.status],
+    );
+  }
+
+  /** Ends a job that cannot go on; what is left of its items is dropped. */
+  async fail(id: string): Promise<void> {
+    await this.txHost.tx.query(
+      `UPDATE import_jobs SET status = 'failed', last_modified = date_trunc('milliseconds', now())
+       WHERE id = $1`,
+      [id],
+    );
+    await this.txHost.tx.query('DELETE FROM import_chunks WHERE job_id = $1', [id]);
+  }
+}

@@ -1,0 +1,149 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import { scimError } from '../common/api-error';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { NewOrganization } from '../organizations/organization-row';
+import { OrganizationsRepository } from '../organizations/organizations.repository';
+import {
+  asObject,
+  BatchOutcomes,
+  ImportItem,
+  ImportProcessor,
+  invalidValue,
+  ItemNames,
+  ItemOutcome,
+  keyOf,
+  Limits,
+  member,
+  optionalString,
+  readItems,
+  requiredString,
+  uniqueness,
+} from './import-item';
+
+type ParentRef = { value: string } | { externalId: string };
+
+export interface ImportedOrganization {
+  name: string;
+  externalId?: string;
+  parent?: ParentRef;
+}
+
+/** Reads one organization of an organization import (API.md §7). */
+export function readImportedOrganization(value: unknown, limits: Limits): ImportedOrganization {
+  const object = asObject(value, 'organization');
+  const organization: ImportedOrganization = {
+    name: requiredString(object, 'name', limits.stringLength),
+  };
+  const externalId = optionalString(object, 'externalId', limits.stringLength);
+  if (externalId !== undefined) organization.externalId = externalId;
+  const parent = member(object, 'parent');
+  if (parent !== undefined && parent !== null) organization.parent = readParent(parent, limits);
+  return organization;
+}
+
+function readParent(value: unknown, limits: Limits): ParentRef {
+  const parent = asObject(value, 'parent');
+  const id = optionalString(parent, 'value', limits.stringLength);
+  if (id !== undefined) return { value: id.toLowerCase() };
+  const externalId = optionalString(parent, 'externalId', limits.stringLength);
+  if (externalId !== undefined) return { externalId };
+  throw scimError(
+    400,
+    'invalidValue',
+    'parent must have a "value" (organization id) or an "externalId"',
+  );
+}
+
+/**
+ * Creates imported organizations in submission order, so a parent named by externalId may be
+ * an earlier item of the same import. ExternalIds are unique per tenant.
+ */
+@Injectable()
+export class OrganizationImportProcessor implements ImportProcessor {
+  constructor(
+    private readonly organizations: OrganizationsRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async process(tenant: string, items: ImportItem[]): Promise<ItemOutcome[]> {
+    const read = readItems(items, (v) => readImportedOrganization(v, this.config.limits));
+    const valid = read.flatMap((r) => (r.value ? [r.value] : []));
+    const known = await this.organizations.findRefs(
+      tenant,
+      valid.flatMap((o) => (o.parent && 'value' in o.parent ? [o.parent.value] : [])),
+      valid.flatMap((o) => [
+        ...(o.externalId !== undefined ? [o.externalId] : []),
+        ...(o.parent && 'externalId' in o.parent ? [o.parent.externalId] : []),
+      ]),
+    );
+    const ids = new Set(known.map((k) => k.id));
+    // Existing organizations, then each accepted item as it comes: parents precede children.
+    const byExternalId = new Map(
+      known.flatMap((k) => (k.external_id !== null ? [[k.external_id, k.id] as const] : [])),
+    );
+    const batch = new BatchOutcomes<NewOrganization>();
+    for (const { item, value: organization, error } of read) {
+      if (error) {
+        batch.fail(item.index, error, namesOf(item.value));
+        continue;
+      }
+      const names = namesOf(organization);
+      if (organization.externalId !== undefined && byExternalId.has(organization.externalId)) {
+        batch.fail(item.index, taken(organization.externalId), names);
+        continue;
+      }
+      const parent = organization.parent;
+      const parentId = parent ? this.parentId(parent, ids, byExternalId) : null;
+      if (parent && parentId === undefined) {
+        batch.fail(
+          item.index,
+          invalidValue(`parent ${describe(parent)} is not an organization of this tenant`),
+          names,
+        );
+        continue;
+      }
+      const row: NewOrganization = {
+        id: uuidv7(),
+        name: organization.name,
+        externalId: organization.externalId ?? null,
+        parentId: parentId ?? null,
+      };
+      if (row.externalId !== null) byExternalId.set(row.externalId, row.id);
+      batch.accept(item.index, row);
+    }
+    const inserted = await this.organizations.insertMany(tenant, batch.rows);
+    // A row is skipped only when a concurrent writer took its externalId after the check.
+    return batch.settle((row) =>
+      inserted.has(row.id)
+        ? { details: { parameters: { entityType: 'Organization', entityId: row.id } } }
+        : { error: taken(row.externalId ?? ''), names: namesOf({ externalId: row.externalId }) },
+    );
+  }
+
+  private parentId(parent: ParentRef, ids: Set<string>, byExternalId: Map<string, string>) {
+    if ('value' in parent) return ids.has(parent.value) ? parent.value : undefined;
+    return byExternalId.get(parent.externalId);
+  }
+}
+
+/** An organization is named by its externalId, else its name. */
+function namesOf(value: unknown): ItemNames {
+  const externalId = keyOf(value, 'externalId');
+  if (externalId !== undefined) return { key: { name: 'externalId', value: externalId } };
+  const name = keyOf(value, 'name');
+  return name !== undefined ? { key: { name: 'name', value: name } } : {};
+}
+
+function describe(parent: ParentRef): string {
+  return ('value' in parent ? `id ${parent.value}` : `externalId ${parent.externalId}`).slice(
+    0,
+    80,
+  );
+}
+
+function taken(externalId: string) {
+  return uniqueness(
+    `externalId "${externalId.slice(0, 64)}" is already used by an organization of this tenant`,
+  );
+}

@@ -1,0 +1,138 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import { scimError } from '../common/api-error';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { NewUser } from '../users/user-row';
+import { UserDto } from '../users/user.dto';
+import { validateUserFast } from '../users/user.fast-path';
+import { canonicaliseKeys, resourceOf, USER_SCHEMA } from '../users/user.mapper';
+import { UsersRepository } from '../users/users.repository';
+import { hashPassword } from '../users/users.service';
+import { ImportOptions } from './import-envelope';
+import {
+  asObject,
+  BatchOutcomes,
+  ImportItem,
+  ImportProcessor,
+  ItemNames,
+  ItemOutcome,
+  keyOf,
+  Limits,
+  member,
+  readItems,
+  uniqueness,
+} from './import-item';
+
+/**
+ * Reads one imported user the way HID's import does: `schemas` may be left out (the route
+ * says what the items are), and a user without `userName` takes its `externalId`, else its
+ * first email. Everything else is checked exactly as POST /Users checks it (on the fast path
+ * where the item is plainly valid).
+ */
+export function readImportedUser(value: unknown, limits: Limits): UserDto {
+  const plain = canonicaliseKeys(asObject(value, 'user'));
+  plain.schemas ??= [USER_SCHEMA];
+  if (plain.userName === undefined || plain.userName === null) {
+    const userName = derivedUserName(plain);
+    if (userName === undefined) {
+      throw scimError(
+        400,
+        'invalidValue',
+        'userName is required (or an externalId or an email to take it from)',
+      );
+    }
+    plain.userName = userName;
+  }
+  return validateUserFast(plain, limits);
+}
+
+function derivedUserName(plain: Record<string, unknown>): string | undefined {
+  if (typeof plain.externalId === 'string' && plain.externalId.trim() !== '') {
+    return plain.externalId;
+  }
+  const emails = plain.emails;
+  const first: unknown = Array.isArray(emails) ? emails[0] : undefined;
+  const email = first && typeof first === 'object' ? (first as { value?: unknown }).value : first;
+  return typeof email === 'string' && email.trim() !== '' ? email : undefined;
+}
+
+/** Creates imported users: one multi-row insert per batch, conflicts skipped per item. */
+@Injectable()
+export class UserImportProcessor implements ImportProcessor {
+  constructor(
+    private readonly users: UsersRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  isCostly(value: unknown): boolean {
+    return (
+      !!value &&
+      typeof value === 'object' &&
+      member(value as Record<string, unknown>, 'password') !== undefined
+    );
+  }
+
+  async process(
+    tenant: string,
+    items: ImportItem[],
+    options: ImportOptions,
+  ): Promise<ItemOutcome[]> {
+    const batch = new BatchOutcomes<{ user: NewUser; password?: string }>();
+    const seen = new Set<string>();
+    const groups = options.group ? { groups: [{ value: options.group.value }] } : {};
+    for (const { item, value: dto, error } of readItems(items, (v) =>
+      readImportedUser(v, this.config.limits),
+    )) {
+      if (error) {
+        batch.fail(item.index, error, namesOf(item.value));
+        continue;
+      }
+      if (seen.has(dto.userName.toLowerCase())) {
+        batch.fail(item.index, taken(dto.userName), named(dto.userName));
+        continue;
+      }
+      seen.add(dto.userName.toLowerCase());
+      batch.accept(item.index, {
+        password: dto.password,
+        user: {
+          id: uuidv7(),
+          userName: dto.userName,
+          externalId: dto.externalId,
+          active: dto.active ?? true,
+          resource: { ...resourceOf(dto), ...groups },
+        },
+      });
+    }
+    // scrypt runs on the libuv pool, so the batch's passwords hash in parallel.
+    await Promise.all(
+      batch.rows.map(async (row) => {
+        if (row.password !== undefined) row.user.passwordHash = await hashPassword(row.password);
+      }),
+    );
+    const inserted = await this.users.insertMany(
+      tenant,
+      batch.rows.map((r) => r.user),
+    );
+    return batch.settle(({ user }) =>
+      inserted.has(user.id)
+        ? { details: { target: { id: user.userName, immutableId: user.id } } }
+        : { error: taken(user.userName), names: named(user.userName) },
+    );
+  }
+}
+
+function named(userName: string): ItemNames {
+  return { key: { name: 'userName', value: userName }, target: { id: userName } };
+}
+
+/** How a user that could not be read is named in its error and record, if it can be. */
+function namesOf(value: unknown): ItemNames {
+  const userName = keyOf(value, 'userName');
+  if (userName !== undefined) return named(userName);
+  const externalId = keyOf(value, 'externalId');
+  return externalId !== undefined ? { key: { name: 'externalId', value: externalId } } : {};
+}
+
+function taken(userName: string) {
+  return uniqueness(`userName "${userName.slice(0, 64)}" is already taken in this tenant`);
+}

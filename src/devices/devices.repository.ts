@@ -1,0 +1,70 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
+import { CompiledListQuery } from '../scim/scim-list-query';
+import { isUuid } from '../users/users.repository';
+import { DeviceRow, NewDevice } from './device-row';
+
+const COLUMNS = `d.id, d.tenant_id, d.serial_number, d.type, d.status, d.owner_id,
+  o.user_name AS owner_user_name, d.external_id, d.version, d.created, d.last_modified`;
+const FROM = 'devices d LEFT JOIN users o ON o.id = d.owner_id';
+
+/** Devices table access, always through the CLS transaction's EntityManager. */
+@Injectable()
+export class DevicesRepository {
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  async findById(tenant: string, id: string): Promise<DeviceRow | undefined> {
+    if (!isUuid(id)) return undefined;
+    const rows: DeviceRow[] = await this.txHost.tx.query(
+      `SELECT ${COLUMNS} FROM ${FROM} WHERE d.tenant_id = $1 AND d.id = $2`,
+      [tenant, id],
+    );
+    return rows[0];
+  }
+
+  async list(tenant: string, q: CompiledListQuery): Promise<{ total: number; rows: DeviceRow[] }> {
+    const params = [tenant, ...q.params];
+    const where = `d.tenant_id = $1${q.where ? ` AND (${q.where})` : ''}`;
+    const [{ total }]: { total: number }[] = await this.txHost.tx.query(
+      `SELECT count(*)::int AS total FROM ${FROM} WHERE ${where}`,
+      params,
+    );
+    if (q.limit === 0 || total === 0) return { total, rows: [] };
+    const rows: DeviceRow[] = await this.txHost.tx.query(
+      `SELECT ${COLUMNS} FROM ${FROM} WHERE ${where}
+       ORDER BY ${q.orderBy} OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
+      [...params, q.offset, q.limit],
+    );
+    return { total, rows };
+  }
+
+  /**
+   * Inserts many devices in one statement (bulk import); a serial number already registered
+   * in the tenant is skipped. Returns the ids that were inserted.
+   */
+  async insertMany(tenant: string, devices: NewDevice[]): Promise<Set<string>> {
+    if (devices.length === 0) return new Set();
+    const rows: { id: string }[] = await this.txHost.tx.query(
+      `INSERT INTO devices (id, tenant_id, serial_number, type, status, owner_id, external_id)
+       SELECT x.id, $1, x.serial_number, x.type, x.status, x.owner_id, x.external_id
+       FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, serial_number text, type text,
+         status text, owner_id uuid, external_id text)
+       ON CONFLICT DO NOTHING RETURNING id`,
+      [
+        tenant,
+        JSON.stringify(
+          devices.map((d) => ({
+            id: d.id,
+            serial_number: d.serialNumber,
+            type: d.type,
+            status: d.status,
+            owner_id: d.ownerId,
+            external_id: d.externalId,
+          })),
+        ),
+      ],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+}

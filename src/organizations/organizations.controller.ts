@@ -1,0 +1,54 @@
+import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { FastifyReply } from 'fastify';
+import { RequireScopes } from '../auth/auth.decorators';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { projectAttributes, readAttributeList } from '../scim/scim-attributes';
+import { readListQuery } from '../scim/scim-list-query';
+import { listResponse } from '../scim/scim-paging';
+import { organizationVersion, toOrganizationResource } from './organization.mapper';
+import { OrganizationsService } from './organizations.service';
+
+type Json = Record<string, unknown>;
+
+/** Organizations are directory data: read with `users:read` (docs/bulk-import.md). */
+@ApiTags('Organizations')
+@Controller(':tenant/v2/Organizations')
+export class OrganizationsController {
+  constructor(
+    private readonly organizations: OrganizationsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  @RequireScopes('users:read')
+  @ApiOperation({ summary: 'List or filter organizations', operationId: 'listOrganizations' })
+  async listOrganizations(@Param('tenant') tenant: string, @Query() query: Json): Promise<Json> {
+    const list = readListQuery(query);
+    const { total, rows } = await this.organizations.list(tenant, list);
+    const attributes = readAttributeList(query.attributes);
+    const excluded = readAttributeList(query.excludedAttributes);
+    const resources = rows.map((r) =>
+      projectAttributes(toOrganizationResource(r, this.config.publicBaseUrl), attributes, excluded),
+    );
+    return listResponse(this.config.scimResourcesKey, total, list.startIndex, resources);
+  }
+
+  @Get(':id')
+  @RequireScopes('users:read')
+  @ApiOperation({ summary: 'Read an organization', operationId: 'getOrganization' })
+  async getOrganization(
+    @Param('tenant') tenant: string,
+    @Param('id') id: string,
+    @Query() query: Json,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Json> {
+    const row = await this.organizations.get(tenant, id);
+    void reply.header('ETag', organizationVersion(row));
+    return projectAttributes(
+      toOrganizationResource(row, this.config.publicBaseUrl),
+      readAttributeList(query.attributes),
+      readAttributeList(query.excludedAttributes),
+    );
+  }
+}

@@ -1,0 +1,568 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { createHash, randomBytes } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import { ClientProvisioningService } from '../../src/clients/client-provisioning.service';
+import { RequestContextService } from '../../src/context/request-context.service';
+import { ISO_MS, UUID_V7 } from '../utils/http';
+import {
+  ADMIN_SECRET,
+  createTestApp,
+  InjectOptions,
+  TestApp,
+  TestResponse,
+  uniqueId,
+  userBody,
+} from '../utils/test-app';
+
+type Json = Record<string, any>;
+
+/**
+ * PostgreSQL's jsonb text form, which `audit_record_hash` hashes: keys ordered by length then
+ * bytes, `", "` and `": "` separators. Rebuilt here so the hash can be checked from the API
+ * representation alone, without the database.
+ */
+function jsonbText(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) return `[${value.map(jsonbText).join(', ')}]`;
+  if (typeof value === 'object') {
+    const keys = Object.keys(value).sort((a, b) => {
+      const [x, y] = [Buffer.from(a), Buffer.from(b)];
+      return x.length - y.length || Buffer.compare(x, y);
+    });
+    return `{${keys.map((k) => `${JSON.stringify(k)}: ${jsonbText((value as Json)[k])}`).join(', ')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The canonical content of a record as the API returns it (API.md §4 `hash`). */
+function recomputeHash(r: Json): string {
+  const canonical = {
+    id: r.id,
+    tenantId: r.tenantId,
+    correlationId: r.correlationId ?? null,
+    requestId: r.requestId,
+    coi: r.coi ?? null,
+    service: { id: r.service.id, host: r.service.host ?? null },
+    action: { actionName: r.action.actionName, actionParameters: r.action.actionParameters },
+    result: r.result,
+    message: r.message ?? null,
+    returnValue: r.return_value ?? null,
+    actingUserId: {
+      id: r.actingUserId?.id ?? null,
+      immutableId: r.actingUserId?.immutableId ?? null,
+      sessionId: r.actingUserId?.session?.id ?? null,
+      authenticationMethod: r.actingUserId?.session?.authenticationMethod ?? null,
+    },
+    targetUserId: {
+      id: r.targetUserId?.id ?? null,
+      immutableId: r.targetUserId?.immutableId ?? null,
+    },
+    created: r.created,
+  };
+  return createHash('sha256').update(jsonbText(canonical), 'utf8').digest('hex');
+}
+
+describe('audit trail (API.md §4, §5, §10)', () => {
+  let t: TestApp;
+  let token: string;
+  let users: string;
+
+  beforeAll(async () => {
+    t = await createTestApp({}, 2);
+    token = await t.adminToken();
+    users = `/${t.tenant}/v2/Users`;
+  });
+  afterAll(() => t.close());
+
+  const send = (o: InjectOptions) => t.request({ token, ...o });
+  const recordsOfRequest = (res: TestResponse): Promise<Json[]> =>
+    t.db.query('SELECT * FROM audit_records WHERE request_id = $1 ORDER BY created, id', [
+      res.headers['x-request-id'],
+    ]);
+  const readRecord = (id: string, tenant = t.tenant, bearer = token) =>
+    t.request({ method: 'GET', url: `/${tenant}/v2/AuditRecords/${id}`, token: bearer });
+
+  describe('a change and its record commit together', () => {
+    const suffix = randomBytes(4).toString('hex');
+    const fn = `test_refuse_audit_${suffix}`;
+    const prefix = `audit-down-${suffix}`;
+
+    beforeAll(async () => {
+      // Stands in for an audit store that cannot take the record: success records of these
+      // correlation ids are refused; failure records (written afterwards) still go through.
+      // `<prefix>-last-...` refuses only the last record of a client's three.
+      await t.db.query(`
+        CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.correlation_id LIKE '${prefix}%' AND NEW.result = 'RESPONSE_SUCCESS'
+             AND (NEW.correlation_id NOT LIKE '${prefix}-last-%'
+                  OR NEW.action_name = 'createUPAuthenticator') THEN
+            RAISE EXCEPTION 'audit store unavailable (test)';
+          END IF;
+          RETURN NEW;
+        END $$`);
+      await t.db.query(
+        `CREATE TRIGGER ${fn} BEFORE INSERT ON audit_records FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+      );
+    });
+    afterAll(async () => {
+      await t.db.query(`DROP TRIGGER IF EXISTS ${fn} ON audit_records`);
+      await t.db.query(`DROP FUNCTION IF EXISTS ${fn}()`);
+    });
+
+    function expectUnavailable(res: TestResponse): void {
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toMatch(/^\d+$/);
+      expect(res.body).not.toMatch(/audit store unavailable|INSERT|audit_records/);
+    }
+
+    async function expectFailureRecord(res: TestResponse, action: string): Promise<void> {
+      const records = await recordsOfRequest(res);
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({
+        action_name: action,
+        result: 'RESPONSE_FAILURE',
+        correlation_id: res.headers['x-correlation-id'],
+        return_value: { status: '503', error: 'temporarily_unavailable' },
+      });
+    }
+
+    it('create: 503 with Retry-After, no user, one failure record', async () => {
+      const userName = uniqueId('lost');
+      const res = await send({
+        method: 'POST',
+        url: users,
+        correlationId: `${prefix}-create`,
+        payload: userBody(userName),
+      });
+      expectUnavailable(res);
+      expect(res.json()).toMatchObject({ status: '503', correlationId: `${prefix}-create` });
+      expect(await t.db.query('SELECT 1 FROM users WHERE user_name = $1', [userName])).toEqual([]);
+      await expectFailureRecord(res, 'createUser');
+    });
+
+    it('update and delete: 503 and the user is unchanged', async () => {
+      const created = await send({ method: 'POST', url: users, payload: userBody(uniqueId()) });
+      const user = created.json();
+      const put = await send({
+        method: 'PUT',
+        url: `${users}/${user.id}`,
+        correlationId: `${prefix}-put`,
+        payload: userBody(uniqueId('renamed')),
+      });
+      expectUnavailable(put);
+      await expectFailureRecord(put, 'updateUser');
+      const del = await send({
+        method: 'DELETE',
+        url: `${users}/${user.id}`,
+        correlationId: `${prefix}-delete`,
+      });
+      expectUnavailable(del);
+      await expectFailureRecord(del, 'deleteUser');
+      const now = await send({ method: 'GET', url: `${users}/${user.id}` });
+      expect(now.statusCode).toBe(200);
+      expect(now.json()).toEqual(user);
+    });
+
+    it('a call with several records: all share its ids, and one refused record undoes all', async () => {
+      const context = t.app.get(RequestContextService);
+      const txHost = t.app.get(TransactionHost, {
+        strict: false,
+      }) as TransactionHost<TransactionalAdapterTypeOrm>;
+      const provisioning = t.app.get(ClientProvisioningService);
+      const provision = (correlationId: string, clientId: string) =>
+        context.run(
+          {
+            requestId: uuidv7(),
+            correlationId,
+            tenant: t.tenant,
+            actor: { id: `${t.tenant}-admin` },
+          },
+          () =>
+            txHost.withTransaction(() =>
+              provisioning.provision(t.tenant, {
+                clientId,
+                grantTypes: ['client_credentials'],
+                scopes: [],
+                tokenEndpointAuthMethod: 'client_secret_basic',
+                metadata: {},
+              }),
+            ),
+        );
+
+      const okId = uniqueId('multi');
+      await provision(`multi-fine-${suffix}`, okId);
+      const records = await t.recordsFor(`multi-fine-${suffix}`);
+      expect(records.map((r) => r.action_name)).toEqual([
+        'createUser',
+        'createAdapterConfiguration',
+        'createUPAuthenticator',
+      ]);
+      expect(new Set(records.map((r) => r.request_id)).size).toBe(1);
+      expect(new Set(records.map((r) => r.created.toISOString())).size).toBe(1);
+
+      const lostId = uniqueId('multi');
+      await expect(provision(`${prefix}-last-client`, lostId)).rejects.toThrow(/audit trail/);
+      expect(await t.recordsFor(`${prefix}-last-client`)).toEqual([]);
+      expect(
+        await t.db.query('SELECT 1 FROM clients WHERE tenant_id = $1 AND client_id = $2', [
+          t.tenant,
+          lostId,
+        ]),
+      ).toEqual([]);
+      expect(
+        await t.db.query('SELECT 1 FROM users WHERE tenant_id = $1 AND user_name = $2', [
+          t.tenant,
+          lostId,
+        ]),
+      ).toEqual([]);
+    });
+
+    it('token: 503 and no token when primaryAuthenticateUP cannot be recorded', async () => {
+      const res = await t.tokenRequest(
+        { grant_type: 'client_credentials' },
+        undefined,
+        undefined,
+        t.tenant,
+        { 'x-correlation-id': `${prefix}-token` },
+      );
+      expectUnavailable(res);
+      expect(res.json().access_token).toBeUndefined();
+      expect(res.json().error).toBe('temporarily_unavailable');
+    });
+  });
+
+  describe('append-only', () => {
+    let recordId: string;
+    beforeAll(async () => {
+      const res = await send({ method: 'POST', url: users, payload: userBody(uniqueId()) });
+      recordId = (await recordsOfRequest(res))[0].id;
+    });
+
+    it('the service role is not a superuser and holds no UPDATE, DELETE or TRUNCATE', async () => {
+      const [role] = await t.db.query('SELECT rolsuper FROM pg_roles WHERE rolname = current_user');
+      expect(role.rolsuper).toBe(false);
+      const [privileges] = await t.db.query(`
+        SELECT has_table_privilege('audit_records', 'INSERT') AS insert,
+               has_table_privilege('audit_records', 'SELECT') AS select,
+               has_table_privilege('audit_records', 'UPDATE') AS update,
+               has_table_privilege('audit_records', 'DELETE') AS delete,
+               has_table_privilege('audit_records', 'TRUNCATE') AS truncate`);
+      expect(privileges).toEqual({
+        insert: true,
+        select: true,
+        update: false,
+        delete: false,
+        truncate: false,
+      });
+    });
+
+    it.each([
+      ['UPDATE', `UPDATE audit_records SET message = 'forged' WHERE id = $1`],
+      ['DELETE', 'DELETE FROM audit_records WHERE id = $1'],
+      ['TRUNCATE', 'TRUNCATE audit_records'],
+    ])('%s is refused to the service role', async (_op, sql) => {
+      await expect(t.db.query(sql, sql.includes('$1') ? [recordId] : [])).rejects.toMatchObject({
+        driverError: { code: '42501' },
+      });
+    });
+
+    it('the trigger refuses UPDATE, DELETE and TRUNCATE even to a role holding the privileges', async () => {
+      const runner = t.db.createQueryRunner();
+      await runner.connect();
+      await runner.startTransaction();
+      try {
+        await runner.query('GRANT UPDATE, DELETE, TRUNCATE ON audit_records TO current_user');
+        for (const sql of [
+          `UPDATE audit_records SET message = 'forged' WHERE id = '${recordId}'`,
+          `DELETE FROM audit_records WHERE id = '${recordId}'`,
+          'TRUNCATE audit_records',
+        ]) {
+          await runner.query('SAVEPOINT attempt');
+          await expect(runner.query(sql)).rejects.toThrow(/append-only/);
+          await runner.query('ROLLBACK TO SAVEPOINT attempt');
+        }
+      } finally {
+        await runner.rollbackTransaction();
+        await runner.release();
+      }
+      const [row] = await t.db.query('SELECT message FROM audit_records WHERE id = $1', [recordId]);
+      expect(row.message).toBeNull();
+    });
+
+    it('a record changed behind the triggers no longer matches its hash', async () => {
+      const runner = t.db.createQueryRunner();
+      await runner.connect();
+      await runner.startTransaction();
+      try {
+        await runner.query('GRANT UPDATE ON audit_records TO current_user');
+        await runner.query(
+          'ALTER TABLE audit_records DISABLE TRIGGER audit_records_no_update_delete',
+        );
+        await runner.query(`UPDATE audit_records SET message = 'forged' WHERE id = $1`, [recordId]);
+        const [check] = await runner.query(
+          'SELECT hash = audit_record_hash(r) AS intact FROM audit_records r WHERE id = $1',
+          [recordId],
+        );
+        expect(check.intact).toBe(false);
+      } finally {
+        await runner.rollbackTransaction();
+        await runner.release();
+      }
+    });
+  });
+
+  describe('records', () => {
+    it('carry a hash that recomputes, in the database and from the API representation', async () => {
+      const cid = uniqueId('hash');
+      const created = await send({
+        method: 'POST',
+        url: users,
+        correlationId: cid,
+        payload: userBody(uniqueId('hash\u00e9\u4e2d'), {
+          displayName: 'quote " and \\ backslash',
+        }),
+      });
+      await send({ method: 'DELETE', url: `${users}/${created.json().id}`, correlationId: cid });
+      await send({ method: 'POST', url: users, correlationId: cid, payload: { bad: 'x\ty' } });
+      const rows: Json[] = await t.db.query(
+        `SELECT id, hash, hash = audit_record_hash(r) AS intact FROM audit_records r
+         WHERE tenant_id = $1 AND correlation_id = $2`,
+        [t.tenant, cid],
+      );
+      expect(rows).toHaveLength(3);
+      const bad = await t.db.query(
+        `SELECT count(*)::int AS n FROM audit_records r
+         WHERE tenant_id = ANY($1) AND hash <> audit_record_hash(r)`,
+        [t.tenants],
+      );
+      expect(bad[0].n).toBe(0);
+      for (const row of rows) {
+        expect(row.intact).toBe(true);
+        const resource = (await readRecord(row.id)).json();
+        expect(resource.hash).toMatch(/^[0-9a-f]{64}$/);
+        expect(resource.hash).toBe(row.hash);
+        expect(recomputeHash(resource)).toBe(resource.hash);
+      }
+    });
+
+    it('read back through GET /v2/AuditRecords/{id} in the shape of API.md §4', async () => {
+      const cid = uniqueId('shape');
+      const res = await send({
+        method: 'POST',
+        url: users,
+        correlationId: cid,
+        payload: userBody(uniqueId('shape')),
+      });
+      const user = res.json();
+      const [row] = await recordsOfRequest(res);
+      const read = await readRecord(row.id);
+      expect(read.statusCode).toBe(200);
+      expect(read.headers['content-type']).toMatch(/^application\/scim\+json/);
+      const record = read.json();
+      const jti = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).jti;
+      expect(record).toEqual({
+        schemas: ['urn:hid:scim:api:idp:2.0:AuditRecord'],
+        id: row.id,
+        tenantId: t.tenant,
+        correlationId: cid,
+        requestId: res.headers['x-request-id'],
+        service: { id: 'CH_DIRECT', host: expect.any(String) },
+        action: { actionName: 'createUser', actionParameters: { Action: 'createUser' } },
+        result: 'RESPONSE_SUCCESS',
+        message: null,
+        actingUserId: {
+          id: `${t.tenant}-admin`,
+          immutableId: expect.any(String),
+          session: { id: jti, authenticationMethod: 'client_secret_basic' },
+        },
+        targetUserId: { id: user.userName, immutableId: user.id },
+        created: expect.stringMatching(ISO_MS),
+        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+        meta: {
+          resourceType: 'AuditRecord',
+          created: expect.stringMatching(ISO_MS),
+          location: expect.stringMatching(new RegExp(`/${t.tenant}/v2/AuditRecords/${row.id}$`)),
+        },
+      });
+      expect(record.id).toMatch(UUID_V7);
+      expect(record.requestId).toMatch(UUID_V7);
+      expect(record.meta.created).toBe(record.created);
+      expect(record.coi).toBeUndefined();
+    });
+
+    it('failures carry message and return_value {status, error}', async () => {
+      const res = await send({ method: 'POST', url: users, payload: { schemas: [] } });
+      const [row] = await recordsOfRequest(res);
+      const record = (await readRecord(row.id)).json();
+      expect(record).toMatchObject({
+        result: 'RESPONSE_FAILURE',
+        message: expect.any(String),
+        return_value: { status: '400', error: 'invalidValue' },
+      });
+      expect(record.correlationId).toBeUndefined();
+    });
+
+    it('store created at millisecond precision from the database clock', async () => {
+      const before = Date.now();
+      const res = await send({ method: 'POST', url: users, payload: userBody(uniqueId()) });
+      const [row] = await recordsOfRequest(res);
+      const [db] = await t.db.query(
+        `SELECT created = date_trunc('milliseconds', created) AS ms,
+                to_char(created AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS text
+         FROM audit_records WHERE id = $1`,
+        [row.id],
+      );
+      expect(db.ms).toBe(true);
+      const record = (await readRecord(row.id)).json();
+      expect(record.created).toBe(db.text);
+      expect(Math.abs(Date.parse(record.created) - before)).toBeLessThan(60_000);
+    });
+
+    it('a record of another tenant, an unknown id or a malformed id is 404', async () => {
+      const otherToken = await t.adminToken(t.tenants[1]);
+      const res = await send({ method: 'POST', url: users, payload: userBody(uniqueId()) });
+      const [row] = await recordsOfRequest(res);
+      expect((await readRecord(row.id, t.tenants[1], otherToken)).statusCode).toBe(404);
+      for (const id of ['00000000-0000-7000-8000-000000000000', 'not-a-uuid', "x' OR '1'='1"]) {
+        const missing = await readRecord(encodeURIComponent(id));
+        expect(missing.statusCode).toBe(404);
+        expect(missing.json()).toMatchObject({ status: '404' });
+      }
+    });
+
+    it('reading the trail needs the audit:read scope', async () => {
+      const usersOnly = await t.adminToken(t.tenant, 'users:read users:write');
+      const res = await send({ method: 'POST', url: users, payload: userBody(uniqueId()) });
+      const [row] = await recordsOfRequest(res);
+      expect((await readRecord(row.id, t.tenant, usersOnly)).statusCode).toBe(403);
+      const auditOnly = await t.adminToken(t.tenant, 'audit:read');
+      expect((await readRecord(row.id, t.tenant, auditOnly)).statusCode).toBe(200);
+    });
+
+    it("GET /v2/AuditRecords pages the tenant's records, oldest first", async () => {
+      const all = (
+        await send({ method: 'GET', url: `/${t.tenant}/v2/AuditRecords?count=1000` })
+      ).json();
+      expect(all.schemas).toEqual(['urn:ietf:params:scim:api:messages:2.0:ListResponse']);
+      expect(all.totalResults).toBeGreaterThan(5);
+      const keys = all.Resources.map((r: Json) => [r.created, r.id]);
+      expect(keys).toEqual(
+        [...keys].sort(
+          (a: string[], b: string[]) => a[0].localeCompare(b[0]) || a[1].localeCompare(b[1]),
+        ),
+      );
+      expect(all.Resources.every((r: Json) => r.tenantId === t.tenant)).toBe(true);
+      // Bootstrap created the admin client: the trail starts with its three records.
+      expect(all.Resources.slice(0, 3).map((r: Json) => r.action.actionName)).toEqual([
+        'createUser',
+        'createAdapterConfiguration',
+        'createUPAuthenticator',
+      ]);
+      const page = (
+        await send({ method: 'GET', url: `/${t.tenant}/v2/AuditRecords?startIndex=2&count=2` })
+      ).json();
+      // Reading the trail is itself recorded (AUDIT_LOG_ACCESS, on by default), so the
+      // first listing added one searchAuditRecords record that the second one counts.
+      expect(page).toMatchObject({
+        startIndex: 2,
+        itemsPerPage: 2,
+        totalResults: all.totalResults + 1,
+      });
+      expect(page.Resources.map((r: Json) => r.id)).toEqual(
+        all.Resources.slice(1, 3).map((r: Json) => r.id),
+      );
+    });
+  });
+
+  describe('bootstrap (API.md §3)', () => {
+    it('records what it creates as system:bootstrap, without a correlation id', async () => {
+      const rows: Json[] = await t.db.query(
+        `SELECT action_name, acting_user_id, correlation_id, target_user_id
+         FROM audit_records WHERE tenant_id = $1 AND acting_user_id = 'system:bootstrap'
+         ORDER BY created, id`,
+        [t.tenants[1]],
+      );
+      expect(rows).toEqual(
+        ['createUser', 'createAdapterConfiguration', 'createUPAuthenticator'].map((action) => ({
+          action_name: action,
+          acting_user_id: 'system:bootstrap',
+          correlation_id: null,
+          target_user_id: `${t.tenants[1]}-admin`,
+        })),
+      );
+    });
+
+    it('is idempotent: a second start creates no tenant, client, key or record', async () => {
+      const snapshot = async () => ({
+        records: (
+          await t.db.query(
+            'SELECT count(*)::int AS n FROM audit_records WHERE tenant_id = ANY($1)',
+            [t.tenants],
+          )
+        )[0].n,
+        clients: await t.db.query(
+          'SELECT tenant_id, client_id, secret_digest FROM clients WHERE tenant_id = ANY($1) ORDER BY 1, 2',
+          [t.tenants],
+        ),
+        keys: await t.db.query(
+          'SELECT kid FROM signing_keys WHERE tenant_id = ANY($1) ORDER BY kid',
+          [t.tenants],
+        ),
+        users: (
+          await t.db.query('SELECT count(*)::int AS n FROM users WHERE tenant_id = ANY($1)', [
+            t.tenants,
+          ])
+        )[0].n,
+      });
+      const before = await snapshot();
+      const again = await createTestApp({ BOOTSTRAP_TENANTS: t.tenants.join(',') });
+      try {
+        expect(await snapshot()).toEqual(before);
+        // The restarted service still accepts the same secret and the earlier tokens.
+        expect(
+          (
+            await again.tokenRequest(
+              { grant_type: 'client_credentials' },
+              `${t.tenant}-admin`,
+              ADMIN_SECRET,
+              t.tenant,
+            )
+          ).statusCode,
+        ).toBe(200);
+        const res = await again.request({ method: 'GET', url: `${users}?count=0`, token });
+        expect(res.statusCode).toBe(200);
+      } finally {
+        await again.close();
+      }
+    });
+
+    it('a changed BOOTSTRAP_ADMIN_SECRET replaces the old one and is recorded', async () => {
+      const tenant = t.tenants[1];
+      const newSecret = `${ADMIN_SECRET}-rotated`;
+      const again = await createTestApp({
+        BOOTSTRAP_TENANTS: tenant,
+        BOOTSTRAP_ADMIN_SECRET: newSecret,
+      });
+      try {
+        const form = { grant_type: 'client_credentials' };
+        expect(
+          (await again.tokenRequest(form, `${tenant}-admin`, ADMIN_SECRET, tenant)).statusCode,
+        ).toBe(401);
+        expect(
+          (await again.tokenRequest(form, `${tenant}-admin`, newSecret, tenant)).statusCode,
+        ).toBe(200);
+        const rows: Json[] = await t.db.query(
+          `SELECT action_parameters FROM audit_records
+           WHERE tenant_id = $1 AND action_name = 'updateUPAuthenticator'`,
+          [tenant],
+        );
+        expect(rows).toHaveLength(1);
+        expect(JSON.stringify(rows)).not.toContain(newSecret);
+      } finally {
+        await again.close();
+      }
+    });
+  });
+});

@@ -1,0 +1,45 @@
+import { TestApp } from './test-app';
+
+export type ImportResource = 'Users' | 'Devices' | 'Organizations';
+
+/** Posts an import and returns its 201 response. */
+export async function postImport(
+  t: TestApp,
+  resource: ImportResource,
+  body: unknown,
+  correlationId?: string,
+) {
+  return t.request({
+    method: 'POST',
+    url: `/${t.tenant}/v2/${resource}/.import`,
+    token: await t.adminToken(),
+    correlationId,
+    payload: body,
+  });
+}
+
+/** Polls the status document until the import has ended (or the deadline passes). */
+export async function waitForImport(
+  t: TestApp,
+  location: string,
+  timeoutMs = 30_000,
+): Promise<any> {
+  const token = await t.adminToken();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await t.request({ method: 'GET', url: location, token });
+    if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}: ${res.body}`);
+    const status = res.json();
+    if (status.status === 'completed' || status.status === 'failed') return status;
+    if (Date.now() > deadline) throw new Error(`import still ${status.status}: ${res.body}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Audit records of this tenant carrying a COI, oldest first (read from the table). */
+export async function recordsForCoi(t: TestApp, coi: string): Promise<any[]> {
+  return t.db.query(
+    `SELECT * FROM audit_records WHERE tenant_id = $1 AND coi = $2 ORDER BY created, id`,
+    [t.tenant, coi],
+  );
+}

@@ -1,0 +1,129 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { ADMIN_SECRET } from './test-app';
+import { freePort, REPO_ROOT, ServiceProcess } from './service-process';
+
+/**
+ * A running service process for one tenant, with what the import durability tests need:
+ * a token, HTTP calls, its structured log lines, and `kill -9`.
+ */
+export class ServiceInstance {
+  private constructor(
+    private readonly service: ServiceProcess,
+    readonly baseUrl: string,
+    readonly tenant: string,
+  ) {}
+
+  static async start(
+    databaseUrl: string,
+    tenant: string,
+    env: Record<string, string> = {},
+  ): Promise<ServiceInstance> {
+    const port = await freePort();
+    const service = new ServiceProcess({
+      NODE_ENV: 'test',
+      DATABASE_URL: databaseUrl,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      BOOTSTRAP_TENANTS: tenant,
+      BOOTSTRAP_ADMIN_SECRET: ADMIN_SECRET,
+      LOG_LEVEL: 'info',
+      DB_POOL_SIZE: '4',
+      ...env,
+    });
+    const baseUrl = `http://127.0.0.1:${port}`;
+    await service.waitFor(`${baseUrl}/health/live`, 90_000);
+    return new ServiceInstance(service, baseUrl, tenant);
+  }
+
+  async token(): Promise<string> {
+    const res = await fetch(`${this.baseUrl}/${this.tenant}/authn/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${this.tenant}-admin:${ADMIN_SECRET}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    if (!res.ok) throw new Error(`token: ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+
+  async request(
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown; correlationId?: string } = {},
+  ): Promise<{ status: number; headers: Headers; json: any }> {
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...(options.correlationId ? { 'x-correlation-id': options.correlationId } : {}),
+        ...(options.body !== undefined ? { 'content-type': 'application/scim+json' } : {}),
+      },
+      body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, json: text ? JSON.parse(text) : undefined };
+  }
+
+  /** Structured log lines whose message is `msg`. */
+  linesWith(msg: string): any[] {
+    return this.service.text
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.msg === msg);
+  }
+
+  /** SIGKILL: no shutdown hook, no graceful stop; open transactions die with the connection. */
+  async kill9(): Promise<void> {
+    await this.service.stop('SIGKILL');
+  }
+
+  async stop(): Promise<void> {
+    await this.service.stop();
+  }
+}
+
+/** An embedded PostgreSQL in a child process, so a test can stop and start it again. */
+export class PostgresProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {}
+
+  static async start(dir: string, port: number): Promise<PostgresProcess> {
+    const child = spawn(
+      process.execPath,
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        join('test', 'utils', 'embedded-pg.process.ts'),
+        dir,
+        String(port),
+      ],
+      { cwd: REPO_ROOT, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+        const ready = /READY (\S+)/.exec(output);
+        if (ready) resolve(ready[1]);
+      });
+      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      child.on('exit', (code) => reject(new Error(`postgres exited (${code}): ${output}`)));
+    });
+    return new PostgresProcess(child, url);
+  }
+
+  /** A clean server shutdown (pg_ctl stop): every connection is closed. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exit = once(this.child, 'exit');
+    this.child.kill('SIGTERM');
+    await exit;
+  }
+}

@@ -1,0 +1,89 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export const REPO_ROOT = join(__dirname, '..', '..');
+
+/** What `npm start` runs. */
+const START_ARGS = ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/**
+ * The service as its own process, started the way `npm start` starts it, with only the
+ * given environment (plus PATH and HOME): nothing leaks in from the test run.
+ */
+export class ServiceProcess {
+  readonly output: string[] = [];
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(env: Record<string, string>) {
+    this.child = spawn(process.execPath, START_ARGS, {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => this.output.push(chunk));
+    }
+    this.exited = once(this.child, 'exit').then(([code, signal]) => ({
+      code: code as number | null,
+      signal: signal as NodeJS.Signals | null,
+    }));
+  }
+
+  get text(): string {
+    return this.output.join('');
+  }
+
+  /** Polls `url` until it answers 2xx; fails early if the process dies. */
+  async waitFor(url: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        throw new Error(`the service exited before ${url} answered:\n${this.text.slice(-4000)}`);
+      }
+      try {
+        const res = await fetch(url);
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    throw new Error(`${url} did not answer within ${timeoutMs} ms:\n${this.text.slice(-4000)}`);
+  }
+
+  /** Sends `signal` and waits for the exit; the process is killed if it does not stop in time. */
+  async stop(
+    signal: NodeJS.Signals = 'SIGTERM',
+    timeoutMs = 30_000,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; timedOut: boolean }> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) {
+      return { ...(await this.exited), timedOut: false };
+    }
+    this.child.kill(signal);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>(
+      (r) => (timer = setTimeout(() => r('timeout'), timeoutMs)),
+    );
+    const result = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
+    if (result === 'timeout') {
+      this.child.kill('SIGKILL');
+      return { ...(await this.exited), timedOut: true };
+    }
+    return { ...result, timedOut: false };
+  }
+}
