@@ -6,7 +6,7 @@ import {
   SqlParams,
 } from './filter';
 import { Paging, readPaging, readString } from './scim-paging';
-import { readSortOrder } from '../users/users.service';
+import { readSortOrder } from './scim-search-request';
 
 /** A list request (RFC 7644 §3.4.2): paging, filter and sort, from query or SearchRequest. */
 export interface ListQuery extends Paging {

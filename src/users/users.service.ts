@@ -176,7 +176,6 @@ export class UsersService {
 }
 
 /** Kept for callers that imported it from here. */
-export { readSortOrder } from '../scim/scim-search-request';
 
 function etagMatches(header: string, version: string): boolean {
   return header
