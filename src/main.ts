@@ -2,10 +2,12 @@ import 'reflect-metadata';
 import { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ClsServiceManager } from 'nestjs-cls';
 import { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { AppConfig, loadConfig } from './config/app-config';
+import { registerCorrelationHook } from './context/correlation.hook';
 
 /**
  * Builds the application. `extraModules` lets tests mount probe routes that live inside the
@@ -18,11 +20,17 @@ export async function createApp(
 ): Promise<NestFastifyApplication> {
   const root = AppModule.forRoot(config, logDestination);
   root.imports = [...(root.imports ?? []), ...extraModules];
-  const app = await NestFactory.create<NestFastifyApplication>(
-    root,
-    new FastifyAdapter({ bodyLimit: config.limits.bodyBytes, trustProxy: true }),
-    { bufferLogs: true, bodyParser: false },
+  const adapter = new FastifyAdapter({ bodyLimit: config.limits.bodyBytes, trustProxy: true });
+  // Before Nest registers anything on Fastify (middie among it), so this is the first hook.
+  registerCorrelationHook(
+    adapter.getInstance(),
+    ClsServiceManager.getClsService(),
+    config.correlationIdMaxLength,
   );
+  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
+    bufferLogs: true,
+    bodyParser: false,
+  });
   configureApp(app, config);
   app.enableShutdownHooks();
   return app;

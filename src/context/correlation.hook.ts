@@ -2,7 +2,13 @@ import { FastifyInstance } from 'fastify';
 import { IncomingMessage } from 'node:http';
 import { v7 as uuidv7 } from 'uuid';
 import { parseCorrelationHeader } from './correlation-id';
-import { REQUEST_CONTEXT_KEY, RequestContext, RequestWithContext } from './request-context';
+import { ClsService } from 'nestjs-cls';
+import {
+  AppClsStore,
+  REQUEST_CONTEXT_KEY,
+  RequestContext,
+  RequestWithContext,
+} from './request-context';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 
@@ -23,11 +29,21 @@ export function contextFor(raw: IncomingMessage, maxLength: number): RequestCont
 }
 
 /**
- * The first hook of every request, before routing, body parsing, guards or filters: both echo
- * headers are set on the reply here, so no later failure (404, 413, malformed JSON, a throw
- * anywhere) can send a response without them. An invalid correlation id is never echoed.
+ * The first hook of every request, before routing, body parsing, guards or filters. It opens
+ * the request's CLS context, so everything after it (Nest middleware, guards, pipes,
+ * handlers, filters, the audit writes) runs inside that context; Fastify carries the context
+ * across body parsing. On Fastify this is where Nest's own middleware would run (middie is an
+ * onRequest hook), without middie's per-request work: see docs/decisions.md.
+ *
+ * Both echo headers are set on the reply here, so no later failure (404, 413, malformed JSON,
+ * a throw anywhere) can send a response without them. An invalid correlation id is never
+ * echoed.
  */
-export function registerCorrelationHook(fastify: FastifyInstance, maxLength: number): void {
+export function registerCorrelationHook(
+  fastify: FastifyInstance,
+  cls: ClsService<AppClsStore>,
+  maxLength: number,
+): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     const ctx = contextFor(request.raw, maxLength);
     if (ctx.correlationId !== undefined) void reply.header('X-Correlation-ID', ctx.correlationId);
@@ -40,7 +56,10 @@ export function registerCorrelationHook(fastify: FastifyInstance, maxLength: num
         .send({ error: 'invalid_correlation_id', error_description: ctx.correlationError });
       return;
     }
-    done();
+    cls.run(() => {
+      cls.set('ctx', ctx);
+      done();
+    });
   });
 }
 
