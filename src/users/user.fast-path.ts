@@ -57,8 +57,8 @@ const ADDRESS = {
 const READ_ONLY = new Set(['id', 'meta', 'groups']);
 
 /**
- * validateUser with a fast path for bulk import, where class-transformer and class-validator
- * cost more than the database work per user. A body whose every member already has exactly
+ * validateUser with a fast path, used by POST/PUT /Users and bulk import: class-transformer
+ * and class-validator cost more CPU than the database work per user. A body whose every member already has exactly
  * the type UserDto declares, and nothing else, is one the class-validator path would accept
  * unchanged (no conversion, nothing for `whitelist` to strip): it only needs the checks
  * beyond the types. Anything else goes the slow path, which also words every error.

@@ -5,6 +5,7 @@ import { QueryFailedError } from 'typeorm';
 import { scimError } from '../common/api-error';
 import { SearchQuery, searchResult, searchStatement, SearchTable } from '../search/search.service';
 import { NewUser, UserRow } from './user-row';
+import { runSql } from '../database/run-sql';
 
 const COLUMNS = `id, tenant_id, user_name, external_id, active, service_account, password_hash,
   resource, version, created, last_modified`;
@@ -24,7 +25,8 @@ export class UsersRepository {
 
   async insert(tenant: string, user: NewUser): Promise<UserRow> {
     try {
-      const rows: UserRow[] = await this.txHost.tx.query(
+      const rows: UserRow[] = await runSql(
+        this.txHost.tx,
         `INSERT INTO users (id, tenant_id, user_name, external_id, active, service_account, password_hash, resource)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
         [
@@ -51,7 +53,8 @@ export class UsersRepository {
    */
   async insertMany(tenant: string, users: NewUser[]): Promise<Set<string>> {
     if (users.length === 0) return new Set();
-    const rows: { id: string }[] = await this.txHost.tx.query(
+    const rows: { id: string }[] = await runSql(
+      this.txHost.tx,
       `INSERT INTO users (id, tenant_id, user_name, external_id, active, service_account, password_hash, resource)
        SELECT x.id, $1, x.user_name, x.external_id, x.active, false, x.password_hash, x.resource
        FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, user_name text, external_id text,
@@ -76,7 +79,8 @@ export class UsersRepository {
 
   async findById(tenant: string, id: string): Promise<UserRow | undefined> {
     if (!isUuid(id)) return undefined;
-    const rows: UserRow[] = await this.txHost.tx.query(
+    const rows: UserRow[] = await runSql(
+      this.txHost.tx,
       `SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2`,
       [tenant, id],
     );
@@ -84,7 +88,8 @@ export class UsersRepository {
   }
 
   async findByUserName(tenant: string, userName: string): Promise<UserRow | undefined> {
-    const rows: UserRow[] = await this.txHost.tx.query(
+    const rows: UserRow[] = await runSql(
+      this.txHost.tx,
       `SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 AND lower(user_name) = lower($2)`,
       [tenant, userName],
     );
@@ -98,7 +103,8 @@ export class UsersRepository {
     userNames: string[],
   ): Promise<{ id: string; user_name: string }[]> {
     if (ids.length === 0 && userNames.length === 0) return [];
-    return this.txHost.tx.query(
+    return runSql(
+      this.txHost.tx,
       `SELECT id, user_name FROM users WHERE tenant_id = $1
          AND (id = ANY($2::uuid[]) OR lower(user_name) IN (SELECT lower(n) FROM unnest($3::text[]) n))`,
       [tenant, ids.filter(isUuid), userNames],
@@ -108,7 +114,8 @@ export class UsersRepository {
   /** Locks the row for the rest of the transaction (read-modify-write of PUT and PATCH). */
   async findForUpdate(tenant: string, id: string): Promise<UserRow | undefined> {
     if (!isUuid(id)) return undefined;
-    const rows: UserRow[] = await this.txHost.tx.query(
+    const rows: UserRow[] = await runSql(
+      this.txHost.tx,
       `SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
       [tenant, id],
     );
@@ -118,7 +125,8 @@ export class UsersRepository {
   async update(tenant: string, user: NewUser): Promise<UserRow> {
     try {
       // TypeORM answers an UPDATE with [rows, affected count], not with the rows alone.
-      const [rows]: [UserRow[], number] = await this.txHost.tx.query(
+      const [rows]: [UserRow[], number] = await runSql(
+        this.txHost.tx,
         `UPDATE users SET user_name = $3, external_id = $4, active = $5, password_hash = $6,
            resource = $7, version = version + 1, last_modified = date_trunc('milliseconds', now())
          WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
@@ -140,7 +148,7 @@ export class UsersRepository {
 
   async delete(tenant: string, id: string): Promise<void> {
     try {
-      await this.txHost.tx.query('DELETE FROM users WHERE tenant_id = $1 AND id = $2', [
+      await runSql(this.txHost.tx, 'DELETE FROM users WHERE tenant_id = $1 AND id = $2', [
         tenant,
         id,
       ]);
@@ -152,7 +160,7 @@ export class UsersRepository {
   /** A page of a search and the total number of matches, in one statement. */
   async search(tenant: string, q: SearchQuery): Promise<{ rows: UserSearchRow[]; total: number }> {
     const { sql, params } = searchStatement(USERS_TABLE, tenant, q);
-    return searchResult<UserSearchRow>(await this.txHost.tx.query(sql, params));
+    return searchResult<UserSearchRow>(await runSql(this.txHost.tx, sql, params));
   }
 }
 

@@ -11,13 +11,8 @@ import { SearchRequest } from '../scim/scim-search-request';
 import { SearchPage, SearchService, SearchSpec } from '../search/search.service';
 import { UserRow } from './user-row';
 import { UserDto } from './user.dto';
-import {
-  resourceOf,
-  USER_ATTRIBUTES,
-  userVersion,
-  validateUser,
-  writableView,
-} from './user.mapper';
+import { resourceOf, USER_ATTRIBUTES, userVersion, writableView } from './user.mapper';
+import { validateUserFast } from './user.fast-path';
 import { USER_FILTER_SCHEMA } from './users.filter-schema';
 import { UserSearchRow, UsersRepository } from './users.repository';
 
@@ -75,7 +70,7 @@ export class UsersService {
 
   @Transactional()
   async create(tenant: string, body: unknown): Promise<UserRow> {
-    const dto = validateUser(body, this.config.limits);
+    const dto = validateUserFast(body, this.config.limits);
     const row = await this.users.insert(tenant, {
       id: uuidv7(),
       userName: dto.userName,
@@ -97,7 +92,7 @@ export class UsersService {
   @Transactional()
   async replace(tenant: string, id: string, body: unknown, ifMatch?: string): Promise<UserRow> {
     const existing = await this.lockForChange(tenant, id, ifMatch);
-    const dto = validateUser(body, this.config.limits);
+    const dto = validateUserFast(body, this.config.limits);
     return this.save(tenant, existing, dto, 'PUT');
   }
 
@@ -108,7 +103,7 @@ export class UsersService {
       canonicalName: (n) => CANONICAL.get(n.toLowerCase()) ?? n,
       readOnly: new Set(['id', 'meta', 'groups', 'schemas']),
     });
-    const dto = validateUser(patched, this.config.limits);
+    const dto = validateUserFast(patched, this.config.limits);
     return this.save(tenant, existing, dto, 'PATCH');
   }
 
