@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { isUuid } from '../users/users.repository';
 import { SearchQuery, searchResult, searchStatement, SearchTable } from '../search/search.service';
 import { AuditRecordRow } from './audit-record';
+import { runSql } from '../database/run-sql';
 
 export const AUDIT_COLUMNS = `r.id, r.tenant_id, r.correlation_id, r.request_id, r.coi, r.service_id,
   r.service_host, r.action_name, r.action_parameters, r.result, r.message, r.return_value,
@@ -23,7 +24,8 @@ export class AuditRecordsRepository {
 
   async findById(tenant: string, id: string): Promise<AuditRecordRow | undefined> {
     if (!isUuid(id)) return undefined;
-    const rows: AuditRecordRow[] = await this.txHost.tx.query(
+    const rows: AuditRecordRow[] = await runSql(
+      this.txHost.tx,
       `SELECT ${AUDIT_COLUMNS} FROM audit_records r WHERE r.tenant_id = $1 AND r.id = $2`,
       [tenant, id],
     );
@@ -36,12 +38,13 @@ export class AuditRecordsRepository {
     q: SearchQuery,
   ): Promise<{ rows: SearchableAuditRow[]; total: number }> {
     const { sql, params } = searchStatement(AUDIT_TABLE, tenant, q);
-    return searchResult<SearchableAuditRow>(await this.txHost.tx.query(sql, params));
+    return searchResult<SearchableAuditRow>(await runSql(this.txHost.tx, sql, params));
   }
 
   /** Whether any record matching the filter fails its hash check (Events' `tainted`). */
   async anyTainted(tenant: string, q: { filter?: string; params: unknown[] }): Promise<boolean> {
-    const [{ tainted }]: { tainted: boolean }[] = await this.txHost.tx.query(
+    const [{ tainted }]: { tainted: boolean }[] = await runSql(
+      this.txHost.tx,
       `SELECT EXISTS (SELECT 1 FROM audit_records r
          WHERE r.tenant_id = $1 ${q.filter ? `AND (${q.filter})` : ''}
            AND r.hash <> audit_record_hash(r)) AS tainted`,
@@ -53,7 +56,8 @@ export class AuditRecordsRepository {
   /** Records whose stored hash no longer matches their content. */
   async taintedIds(tenant: string, ids: string[]): Promise<string[]> {
     if (ids.length === 0) return [];
-    const rows: { id: string }[] = await this.txHost.tx.query(
+    const rows: { id: string }[] = await runSql(
+      this.txHost.tx,
       `SELECT r.id FROM audit_records r
        WHERE r.tenant_id = $1 AND r.id = ANY($2::uuid[]) AND r.hash <> audit_record_hash(r)`,
       [tenant, ids],

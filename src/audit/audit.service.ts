@@ -10,6 +10,7 @@ import { Actor, RequestContext } from '../context/request-context';
 import { RequestContextService } from '../context/request-context.service';
 import { AuditAction, AuditResult } from './audit-actions';
 import { redactParameters } from './redaction';
+import { runSql } from '../database/run-sql';
 
 export interface AuditDetails {
   /** Extra HID-style parameters (flat strings). `Action` and `COI` are added here. */
@@ -116,7 +117,7 @@ export class AuditService {
       ),
     );
     try {
-      await this.txHost.tx.query(INSERT_MANY, [JSON.stringify(rows)]);
+      await runSql(this.txHost.tx, INSERT_MANY, [JSON.stringify(rows)]);
     } catch (error) {
       throw new AuditUnavailableError(error);
     }
@@ -130,7 +131,7 @@ export class AuditService {
     details: AuditDetails | FailureDetails,
   ): Promise<void> {
     const row = this.row(ctx, action, result, details);
-    await manager.query(INSERT, [
+    await runSql(manager, INSERT, [
       row.id,
       row.tenant_id,
       row.correlation_id,

@@ -11,6 +11,7 @@ import { GRANT_CIBA, GRANT_CLIENT_CREDENTIALS, MANAGEMENT_SCOPES, OIDC_SCOPES } 
 import { digestSecret, verifySecret } from './secrets';
 import { SigningKeysService } from './signing-keys.service';
 import { TenantsService } from './tenants.service';
+import { runSql } from '../database/run-sql';
 
 export const BOOTSTRAP_ACTOR = 'system:bootstrap';
 
@@ -55,7 +56,7 @@ export class BootstrapService implements OnApplicationBootstrap {
   /** Returns the secret when one was generated now. */
   @Transactional()
   private async ensureAdminClient(tenant: string): Promise<string | undefined> {
-    await this.txHost.tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+    await runSql(this.txHost.tx, 'SELECT pg_advisory_xact_lock(hashtext($1))', [
       `bootstrap:${tenant}`,
     ]);
     const clientId = `${tenant}-admin`;

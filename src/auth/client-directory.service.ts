@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { runSql } from '../database/run-sql';
 
 interface ClientFacts {
   serviceUserId: string | null;
@@ -23,11 +24,11 @@ export class ClientDirectoryService {
     const key = `${tenant}\u0000${clientId}`;
     const hit = this.cache.get(key);
     if (hit && Date.now() - hit.at < TTL_MS) return hit.facts;
-    const rows: { service_user_id: string | null; scopes: string[] }[] =
-      await this.dataSource.query(
-        'SELECT service_user_id, scopes FROM clients WHERE tenant_id = $1 AND client_id = $2',
-        [tenant, clientId],
-      );
+    const rows: { service_user_id: string | null; scopes: string[] }[] = await runSql(
+      this.dataSource.manager,
+      'SELECT service_user_id, scopes FROM clients WHERE tenant_id = $1 AND client_id = $2',
+      [tenant, clientId],
+    );
     const facts = rows[0]
       ? { serviceUserId: rows[0].service_user_id, scopes: rows[0].scopes }
       : null;

@@ -10,6 +10,7 @@ import {
 } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { runSql } from '../database/run-sql';
 
 export const SIGNING_ALG = 'ES256';
 
@@ -38,7 +39,8 @@ export class SigningKeysService {
 
   /** Creates the tenant's key if it has none (bootstrap). */
   async ensureKey(tenant: string): Promise<void> {
-    const existing: unknown[] = await this.dataSource.query(
+    const existing: unknown[] = await runSql(
+      this.dataSource.manager,
       'SELECT 1 FROM signing_keys WHERE tenant_id = $1 AND active',
       [tenant],
     );
@@ -46,7 +48,8 @@ export class SigningKeysService {
     const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
     const kid = randomUUID();
     const jwk = { ...(await exportJWK(publicKey)), kid, alg: SIGNING_ALG, use: 'sig' };
-    await this.dataSource.query(
+    await runSql(
+      this.dataSource.manager,
       `INSERT INTO signing_keys (kid, tenant_id, alg, private_key_pem, public_jwk)
        SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS
          (SELECT 1 FROM signing_keys WHERE tenant_id = $2 AND active)`,
@@ -78,7 +81,8 @@ export class SigningKeysService {
   }
 
   async jwks(tenant: string): Promise<{ keys: JWK[] }> {
-    const rows: { public_jwk: JWK }[] = await this.dataSource.query(
+    const rows: { public_jwk: JWK }[] = await runSql(
+      this.dataSource.manager,
       'SELECT public_jwk FROM signing_keys WHERE tenant_id = $1 AND active ORDER BY created',
       [tenant],
     );
@@ -86,7 +90,8 @@ export class SigningKeysService {
   }
 
   private async loadSigningKey(tenant: string): Promise<SigningKey> {
-    const rows: { kid: string; private_key_pem: string }[] = await this.dataSource.query(
+    const rows: { kid: string; private_key_pem: string }[] = await runSql(
+      this.dataSource.manager,
       'SELECT kid, private_key_pem FROM signing_keys WHERE tenant_id = $1 AND active ORDER BY created DESC LIMIT 1',
       [tenant],
     );
@@ -99,7 +104,8 @@ export class SigningKeysService {
   }
 
   private async loadVerificationKey(kid: string): Promise<VerificationKey | undefined> {
-    const rows: { tenant_id: string; public_jwk: JWK }[] = await this.dataSource.query(
+    const rows: { tenant_id: string; public_jwk: JWK }[] = await runSql(
+      this.dataSource.manager,
       'SELECT tenant_id, public_jwk FROM signing_keys WHERE kid = $1 AND active',
       [kid],
     );

@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { ImportOptions } from './import-envelope';
 import { ImportErrorRow, ImportJobRow, ImportStatus } from './import-job-row';
 import { ImportKind } from './import-kinds';
+import { runSql } from '../database/run-sql';
 
 const COLUMNS = `id, tenant_id, kind, status, import_size, chunk_size, next_index, nb_imported,
   nb_failed, options, created, last_modified`;
@@ -22,7 +23,8 @@ export class ImportJobsRepository {
     chunkSize: number;
     options: ImportOptions;
   }): Promise<void> {
-    await this.txHost.tx.query(
+    await runSql(
+      this.txHost.tx,
       `INSERT INTO import_jobs (id, tenant_id, kind, status, import_size, chunk_size, options)
        VALUES ($1, $2, $3, 'pending', $4, $5, $6)`,
       [job.id, job.tenant, job.kind, job.items.length, job.chunkSize, JSON.stringify(job.options)],
@@ -32,7 +34,8 @@ export class ImportJobsRepository {
       chunks.push(job.items.slice(i, i + job.chunkSize));
     }
     // The server splits the document, so one round trip stores any number of chunks.
-    await this.txHost.tx.query(
+    await runSql(
+      this.txHost.tx,
       `INSERT INTO import_chunks (job_id, chunk_no, items)
        SELECT $1, c.ordinality - 1, c.value FROM json_array_elements($2::json) WITH ORDINALITY c`,
       [job.id, JSON.stringify(chunks)],
@@ -40,7 +43,8 @@ export class ImportJobsRepository {
   }
 
   async find(tenant: string, kind: ImportKind, id: string): Promise<ImportJobRow | undefined> {
-    const rows: ImportJobRow[] = await this.txHost.tx.query(
+    const rows: ImportJobRow[] = await runSql(
+      this.txHost.tx,
       `SELECT ${COLUMNS} FROM import_jobs WHERE tenant_id = $1 AND kind = $2 AND id = $3`,
       [tenant, kind, id],
     );
@@ -52,7 +56,8 @@ export class ImportJobsRepository {
    * rather than waited for: that worker carries it on.
    */
   async lockForBatch(id: string): Promise<ImportJobRow | undefined> {
-    const rows: ImportJobRow[] = await this.txHost.tx.query(
+    const rows: ImportJobRow[] = await runSql(
+      this.txHost.tx,
       `SELECT ${COLUMNS} FROM import_jobs WHERE id = $1 FOR UPDATE SKIP LOCKED`,
       [id],
     );
@@ -60,7 +65,8 @@ export class ImportJobsRepository {
   }
 
   async readChunk(id: string, chunkNo: number): Promise<unknown[] | undefined> {
-    const rows: { items: unknown[] }[] = await this.txHost.tx.query(
+    const rows: { items: unknown[] }[] = await runSql(
+      this.txHost.tx,
       'SELECT items FROM import_chunks WHERE job_id = $1 AND chunk_no = $2',
       [id, chunkNo],
     );
@@ -68,7 +74,7 @@ export class ImportJobsRepository {
   }
 
   async deleteChunk(id: string, chunkNo: number): Promise<void> {
-    await this.txHost.tx.query('DELETE FROM import_chunks WHERE job_id = $1 AND chunk_no = $2', [
+    await runSql(this.txHost.tx, 'DELETE FROM import_chunks WHERE job_id = $1 AND chunk_no = $2', [
       id,
       chunkNo,
     ]);
@@ -76,7 +82,8 @@ export class ImportJobsRepository {
 
   async addErrors(id: string, errors: ImportErrorRow[]): Promise<void> {
     if (errors.length === 0) return;
-    await this.txHost.tx.query(
+    await runSql(
+      this.txHost.tx,
       `INSERT INTO import_errors (job_id, item_index, key_name, key_value, status, scim_type, detail)
        SELECT $1, e.item_index, e.key_name, e.key_value, e.status, e.scim_type, e.detail
        FROM jsonb_to_recordset($2::jsonb) AS e(item_index int, key_name text, key_value text,
@@ -86,7 +93,8 @@ export class ImportJobsRepository {
   }
 
   async errors(id: string): Promise<ImportErrorRow[]> {
-    return this.txHost.tx.query(
+    return runSql(
+      this.txHost.tx,
       `SELECT item_index, key_name, key_value, status, scim_type, detail FROM import_errors
        WHERE job_id = $1 ORDER BY item_index`,
       [id],
@@ -97,7 +105,8 @@ export class ImportJobsRepository {
     id: string,
     progress: { nextIndex: number; imported: number; failed: number; status: ImportStatus },
   ): Promise<void> {
-    await this.txHost.tx.query(
+    await runSql(
+      this.txHost.tx,
       `UPDATE import_jobs SET next_index = $2, nb_imported = nb_imported + $3,
          nb_failed = nb_failed + $4, status = $5, last_modified = date_trunc('milliseconds', now())
        WHERE id = $1`,
@@ -107,11 +116,12 @@ export class ImportJobsRepository {
 
   /** Ends a job that cannot go on; what is left of its items is dropped. */
   async fail(id: string): Promise<void> {
-    await this.txHost.tx.query(
+    await runSql(
+      this.txHost.tx,
       `UPDATE import_jobs SET status = 'failed', last_modified = date_trunc('milliseconds', now())
        WHERE id = $1`,
       [id],
     );
-    await this.txHost.tx.query('DELETE FROM import_chunks WHERE job_id = $1', [id]);
+    await runSql(this.txHost.tx, 'DELETE FROM import_chunks WHERE job_id = $1', [id]);
   }
 }

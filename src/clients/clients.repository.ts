@@ -2,6 +2,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { CLIENT_COLUMNS, ClientRow } from './client-row';
+import { runSql } from '../database/run-sql';
 
 export interface NewClient {
   id: string;
@@ -31,7 +32,8 @@ export class ClientsRepository {
   constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
   async findByClientId(tenant: string, clientId: string): Promise<ClientRow | undefined> {
-    const rows: ClientRow[] = await this.txHost.tx.query(
+    const rows: ClientRow[] = await runSql(
+      this.txHost.tx,
       `SELECT ${CLIENT_COLUMNS} FROM clients WHERE tenant_id = $1 AND client_id = $2`,
       [tenant, clientId],
     );
@@ -39,7 +41,8 @@ export class ClientsRepository {
   }
 
   async insert(tenant: string, client: NewClient): Promise<ClientRow> {
-    const rows: ClientRow[] = await this.txHost.tx.query(
+    const rows: ClientRow[] = await runSql(
+      this.txHost.tx,
       `INSERT INTO clients (id, tenant_id, client_id, client_name, secret_digest,
          registration_token_digest, grant_types, scopes, token_endpoint_auth_method, metadata,
          service_user_id)
@@ -62,7 +65,8 @@ export class ClientsRepository {
   }
 
   async updateSecretDigest(tenant: string, clientId: string, digest: string): Promise<void> {
-    await this.txHost.tx.query(
+    await runSql(
+      this.txHost.tx,
       `UPDATE clients SET secret_digest = $3, updated = date_trunc('milliseconds', now())
        WHERE tenant_id = $1 AND client_id = $2`,
       [tenant, clientId, digest],
@@ -71,7 +75,8 @@ export class ClientsRepository {
 
   /** Locks the row for the rest of the transaction (RFC 7592 update and delete). */
   async findForUpdate(tenant: string, clientId: string): Promise<ClientRow | undefined> {
-    const rows: ClientRow[] = await this.txHost.tx.query(
+    const rows: ClientRow[] = await runSql(
+      this.txHost.tx,
       `SELECT ${CLIENT_COLUMNS} FROM clients WHERE tenant_id = $1 AND client_id = $2 FOR UPDATE`,
       [tenant, clientId],
     );
@@ -80,7 +85,8 @@ export class ClientsRepository {
 
   async update(tenant: string, clientId: string, changes: ClientChanges): Promise<ClientRow> {
     // TypeORM answers an UPDATE with [rows, affected count], not with the rows alone.
-    const [rows]: [ClientRow[], number] = await this.txHost.tx.query(
+    const [rows]: [ClientRow[], number] = await runSql(
+      this.txHost.tx,
       `UPDATE clients SET client_name = $3, grant_types = $4, scopes = $5,
          token_endpoint_auth_method = $6, metadata = $7,
          updated = date_trunc('milliseconds', now())
@@ -103,7 +109,8 @@ export class ClientsRepository {
     clientId: string,
     digest: string,
   ): Promise<void> {
-    await this.txHost.tx.query(
+    await runSql(
+      this.txHost.tx,
       `UPDATE clients SET registration_token_digest = $3,
          updated = date_trunc('milliseconds', now())
        WHERE tenant_id = $1 AND client_id = $2`,
@@ -112,7 +119,7 @@ export class ClientsRepository {
   }
 
   async delete(tenant: string, clientId: string): Promise<void> {
-    await this.txHost.tx.query('DELETE FROM clients WHERE tenant_id = $1 AND client_id = $2', [
+    await runSql(this.txHost.tx, 'DELETE FROM clients WHERE tenant_id = $1 AND client_id = $2', [
       tenant,
       clientId,
     ]);

@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { CompiledListQuery } from '../scim/scim-list-query';
 import { isUuid } from '../users/users.repository';
 import { DeviceRow, NewDevice } from './device-row';
+import { runSql } from '../database/run-sql';
 
 const COLUMNS = `d.id, d.tenant_id, d.serial_number, d.type, d.status, d.owner_id,
   o.user_name AS owner_user_name, d.external_id, d.version, d.created, d.last_modified`;
@@ -16,7 +17,8 @@ export class DevicesRepository {
 
   async findById(tenant: string, id: string): Promise<DeviceRow | undefined> {
     if (!isUuid(id)) return undefined;
-    const rows: DeviceRow[] = await this.txHost.tx.query(
+    const rows: DeviceRow[] = await runSql(
+      this.txHost.tx,
       `SELECT ${COLUMNS} FROM ${FROM} WHERE d.tenant_id = $1 AND d.id = $2`,
       [tenant, id],
     );
@@ -26,12 +28,14 @@ export class DevicesRepository {
   async list(tenant: string, q: CompiledListQuery): Promise<{ total: number; rows: DeviceRow[] }> {
     const params = [tenant, ...q.params];
     const where = `d.tenant_id = $1${q.where ? ` AND (${q.where})` : ''}`;
-    const [{ total }]: { total: number }[] = await this.txHost.tx.query(
+    const [{ total }]: { total: number }[] = await runSql(
+      this.txHost.tx,
       `SELECT count(*)::int AS total FROM ${FROM} WHERE ${where}`,
       params,
     );
     if (q.limit === 0 || total === 0) return { total, rows: [] };
-    const rows: DeviceRow[] = await this.txHost.tx.query(
+    const rows: DeviceRow[] = await runSql(
+      this.txHost.tx,
       `SELECT ${COLUMNS} FROM ${FROM} WHERE ${where}
        ORDER BY ${q.orderBy} OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
       [...params, q.offset, q.limit],
@@ -45,7 +49,8 @@ export class DevicesRepository {
    */
   async insertMany(tenant: string, devices: NewDevice[]): Promise<Set<string>> {
     if (devices.length === 0) return new Set();
-    const rows: { id: string }[] = await this.txHost.tx.query(
+    const rows: { id: string }[] = await runSql(
+      this.txHost.tx,
       `INSERT INTO devices (id, tenant_id, serial_number, type, status, owner_id, external_id)
        SELECT x.id, $1, x.serial_number, x.type, x.status, x.owner_id, x.external_id
        FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, serial_number text, type text,

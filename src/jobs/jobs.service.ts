@@ -7,6 +7,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DATABASE_URL } from '../database/database-url.module';
 import { RequestContext } from '../context/request-context';
 import { RequestContextService } from '../context/request-context.service';
+import { runSql } from '../database/run-sql';
 
 /** What every job carries besides its payload: the context of the request that caused it. */
 export interface JobEnvelope<T> {
@@ -162,7 +163,7 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
     const envelope: JobEnvelope<T> = { ctx: this.context.require(), payload };
     const db = {
       executeSql: async (text: string, values: unknown[]) => ({
-        rows: await this.txHost.tx.query<unknown[]>(text, values),
+        rows: await runSql<unknown[]>(this.txHost.tx, text, values),
       }),
     };
     // This instance's settings travel with the job: the queue row holds whichever instance

@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { CompiledListQuery } from '../scim/scim-list-query';
 import { isUuid } from '../users/users.repository';
 import { NewOrganization, OrganizationRef, OrganizationRow } from './organization-row';
+import { runSql } from '../database/run-sql';
 
 const COLUMNS = `g.id, g.tenant_id, g.name, g.external_id, g.parent_id,
   p.external_id AS parent_external_id, g.version, g.created, g.last_modified`;
@@ -16,7 +17,8 @@ export class OrganizationsRepository {
 
   async findById(tenant: string, id: string): Promise<OrganizationRow | undefined> {
     if (!isUuid(id)) return undefined;
-    const rows: OrganizationRow[] = await this.txHost.tx.query(
+    const rows: OrganizationRow[] = await runSql(
+      this.txHost.tx,
       `SELECT ${COLUMNS} FROM ${FROM} WHERE g.tenant_id = $1 AND g.id = $2`,
       [tenant, id],
     );
@@ -29,12 +31,14 @@ export class OrganizationsRepository {
   ): Promise<{ total: number; rows: OrganizationRow[] }> {
     const params = [tenant, ...q.params];
     const where = `g.tenant_id = $1${q.where ? ` AND (${q.where})` : ''}`;
-    const [{ total }]: { total: number }[] = await this.txHost.tx.query(
+    const [{ total }]: { total: number }[] = await runSql(
+      this.txHost.tx,
       `SELECT count(*)::int AS total FROM ${FROM} WHERE ${where}`,
       params,
     );
     if (q.limit === 0 || total === 0) return { total, rows: [] };
-    const rows: OrganizationRow[] = await this.txHost.tx.query(
+    const rows: OrganizationRow[] = await runSql(
+      this.txHost.tx,
       `SELECT ${COLUMNS} FROM ${FROM} WHERE ${where}
        ORDER BY ${q.orderBy} OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
       [...params, q.offset, q.limit],
@@ -45,7 +49,8 @@ export class OrganizationsRepository {
   /** The organizations of the tenant with one of these ids or externalIds. */
   async findRefs(tenant: string, ids: string[], externalIds: string[]): Promise<OrganizationRef[]> {
     if (ids.length === 0 && externalIds.length === 0) return [];
-    return this.txHost.tx.query(
+    return runSql(
+      this.txHost.tx,
       `SELECT id, external_id FROM organizations
        WHERE tenant_id = $1 AND (id = ANY($2::uuid[]) OR external_id = ANY($3::text[]))`,
       [tenant, ids.filter(isUuid), externalIds],
@@ -58,7 +63,8 @@ export class OrganizationsRepository {
    */
   async insertMany(tenant: string, organizations: NewOrganization[]): Promise<Set<string>> {
     if (organizations.length === 0) return new Set();
-    const rows: { id: string }[] = await this.txHost.tx.query(
+    const rows: { id: string }[] = await runSql(
+      this.txHost.tx,
       `INSERT INTO organizations (id, tenant_id, name, external_id, parent_id)
        SELECT x.id, $1, x.name, x.external_id, x.parent_id
        FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, name text, external_id text, parent_id uuid)

@@ -15,6 +15,7 @@ import {
 import { CursorBinding, openCursor, sealCursor } from '../scim/scim-cursor';
 import { KeysetOrder, keysetAfter, keysetKeyColumn, keysetOrderBy } from '../scim/scim-keyset';
 import { SearchRequest } from '../scim/scim-search-request';
+import { runSql } from '../database/run-sql';
 
 /** What a searchable resource declares once. */
 export interface SearchSpec {
@@ -134,7 +135,8 @@ export class SearchService {
     return this.txHost.withTransaction(async () => {
       // One round trip for both settings (the timeout is a validated integer, not client text).
       const timeout = Math.trunc(this.config.searchStatementTimeoutMs);
-      await this.txHost.tx.query(
+      await runSql(
+        this.txHost.tx,
         `SET LOCAL statement_timeout = ${timeout}; SET LOCAL synchronous_commit = off`,
       );
       try {
@@ -232,12 +234,13 @@ export class SearchService {
    */
   private key(): Promise<Buffer> {
     if (!this.secret) {
-      this.secret = this.txHost.tx
-        .query<{ secret: Buffer }[]>('SELECT secret FROM search_cursor_keys WHERE id = 1')
-        .then((rows) => {
-          if (!rows[0]) throw new Error('search_cursor_keys has no key');
-          return rows[0].secret;
-        });
+      this.secret = runSql<{ secret: Buffer }[]>(
+        this.txHost.tx,
+        'SELECT secret FROM search_cursor_keys WHERE id = 1',
+      ).then((rows) => {
+        if (!rows[0]) throw new Error('search_cursor_keys has no key');
+        return rows[0].secret;
+      });
       this.secret.catch(() => (this.secret = undefined));
     }
     return this.secret;
