@@ -8,10 +8,19 @@ export function isTenantName(name: string | undefined): name is string {
   return !!name && TENANT_NAME.test(name) && !RESERVED_TENANTS.has(name);
 }
 
+/** Reads the first two path segments only (it runs several times on every request). */
 export function parseTenantPath(url: string): { tenant?: string; family: RouteFamily } {
-  const path = url.split('?', 1)[0];
-  const [, first, second] = path.split('/');
+  const query = url.indexOf('?');
+  const path = query < 0 ? url : url.slice(0, query);
+  const firstSlash = path.indexOf('/');
+  const secondSlash = firstSlash < 0 ? -1 : path.indexOf('/', firstSlash + 1);
+  if (secondSlash < 0) return OTHER;
+  const thirdSlash = path.indexOf('/', secondSlash + 1);
+  const first = path.slice(firstSlash + 1, secondSlash);
+  const second = path.slice(secondSlash + 1, thirdSlash < 0 ? path.length : thirdSlash);
   if (second === 'v2') return { tenant: first, family: 'scim' };
   if (second === 'authn' || second === '.well-known') return { tenant: first, family: 'oauth' };
-  return { family: 'other' };
+  return OTHER;
 }
+
+const OTHER: { tenant?: string; family: RouteFamily } = Object.freeze({ family: 'other' });
