@@ -3,7 +3,8 @@
  * database, TEST_DATABASE_URL likewise, or an embedded one), the service as its own process,
  * then runs the scenarios in bench/scenarios and prints a Markdown report.
  *
- * Settings: BENCH_CONNECTIONS (16), BENCH_DURATION seconds (10), BENCH_WARMUP seconds (3).
+ * Settings: BENCH_CONNECTIONS (16), BENCH_DURATION seconds (10), BENCH_WARMUP seconds (3),
+ * BENCH_ROUNDS (3: alternating service/floor rounds of a comparison).
  */
 import { readdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
     connections: Number(process.env.BENCH_CONNECTIONS ?? 16),
     durationSeconds: Number(process.env.BENCH_DURATION ?? 10),
     warmupSeconds: Number(process.env.BENCH_WARMUP ?? 3),
+    rounds: Number(process.env.BENCH_ROUNDS ?? 3),
   };
   if (process.env.BENCH_DATABASE_URL)
     process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL;
@@ -73,7 +75,7 @@ async function main(): Promise<void> {
       `## Benchmark run ${new Date().toISOString()}\n\n` +
         `Machine: ${cpus().length} x ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}; ` +
         `database: ${process.env.TEST_DATABASE_URL ? 'PostgreSQL server (fresh database)' : 'embedded PostgreSQL'}; ` +
-        `load: autocannon, ${settings.connections} connections, ${settings.durationSeconds} s after ${settings.warmupSeconds} s warm-up, same machine.\n\n`,
+        `load: autocannon, ${settings.connections} connections, ${settings.durationSeconds} s runs after ${settings.warmupSeconds} s warm-up, ${settings.rounds} alternating service/floor rounds, same machine.\n\n`,
     );
     for (const scenario of scenarios) {
       process.stderr.write(`running ${scenario.name}: ${scenario.description}\n`);

@@ -10,6 +10,16 @@ export interface BenchSettings {
   connections: number;
   durationSeconds: number;
   warmupSeconds: number;
+  /** Measured rounds of a comparison; each round runs the service, then its floor. */
+  rounds: number;
+}
+
+/** A service and its floor measured in alternating rounds, merged, and the ratio per round. */
+export interface Comparison {
+  service: LoadResult;
+  floor: LoadResult;
+  /** service rps / floor rps of each round, in order. */
+  roundRatios: number[];
 }
 
 /** What a scenario gets: a running service on a fresh database, and helpers to load it. */
@@ -53,6 +63,35 @@ export class BenchContext {
     return load({ ...options, connections, durationSeconds });
   }
 
+  /**
+   * The service against its floor: both warmed up, then `rounds` alternating measured runs
+   * (service, floor, service, floor, ...), so drift on a shared machine (checkpoints,
+   * autovacuum, other work) lands on both sides instead of on whichever ran second. Merged:
+   * requests summed, req/s averaged, p50 the median round's, p99 the worst round's.
+   */
+  async compare(
+    service: Omit<LoadOptions, 'connections' | 'durationSeconds'>,
+    floor: Omit<LoadOptions, 'connections' | 'durationSeconds'>,
+  ): Promise<Comparison> {
+    const { connections, durationSeconds, warmupSeconds, rounds } = this.settings;
+    if (warmupSeconds > 0) {
+      await load({ ...service, connections, durationSeconds: warmupSeconds });
+      await load({ ...floor, connections, durationSeconds: warmupSeconds });
+    }
+    const runs: { service: LoadResult; floor: LoadResult }[] = [];
+    for (let r = 0; r < Math.max(1, rounds); r++) {
+      runs.push({
+        service: await load({ ...service, connections, durationSeconds }),
+        floor: await load({ ...floor, connections, durationSeconds }),
+      });
+    }
+    return {
+      service: merge(runs.map((r) => r.service)),
+      floor: merge(runs.map((r) => r.floor)),
+      roundRatios: runs.map((r) => r.service.rps / r.floor.rps),
+    };
+  }
+
   /** Starts an extra process (a floor server) on a free port; stopped at the end. */
   async startServer(
     entry: string,
@@ -89,4 +128,17 @@ export interface Scenario {
   name: string;
   description: string;
   run(ctx: BenchContext): Promise<ScenarioReport>;
+}
+
+function merge(results: LoadResult[]): LoadResult {
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
+  const sum = (pick: (r: LoadResult) => number) => results.reduce((n, r) => n + pick(r), 0);
+  return {
+    requests: sum((r) => r.requests),
+    rps: sum((r) => r.rps) / results.length,
+    p50: median(results.map((r) => r.p50)),
+    p99: Math.max(...results.map((r) => r.p99)),
+    errors: sum((r) => r.errors),
+    non2xx: sum((r) => r.non2xx),
+  };
 }

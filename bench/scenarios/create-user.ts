@@ -15,18 +15,20 @@ export const scenario: Scenario = {
     const body = (prefix: string) => (i: number) =>
       JSON.stringify({ schemas: [USER_SCHEMA], userName: `${prefix}-${run}-${i}` });
 
-    const service = await ctx.measure({
-      url: ctx.serviceUrl,
-      path: `/${BENCH_TENANT}/v2/Users`,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
-      body: body('svc'),
-    });
-    const floor = await ctx.measure({
-      url: floorUrl,
-      path: '/floor/users',
-      headers: { 'content-type': 'application/json' },
-      body: body('floor'),
-    });
+    const { service, floor, roundRatios } = await ctx.compare(
+      {
+        url: ctx.serviceUrl,
+        path: `/${BENCH_TENANT}/v2/Users`,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+        body: body('svc'),
+      },
+      {
+        url: floorUrl,
+        path: '/floor/users',
+        headers: { 'content-type': 'application/json' },
+        body: body('floor'),
+      },
+    );
     const ratio = service.rps / floor.rps;
     return {
       title: 'Create user (POST /Users, 1 user row + 1 audit row per request)',
@@ -36,6 +38,7 @@ export const scenario: Scenario = {
       ],
       notes: [
         `service / floor requests/s: ${(ratio * 100).toFixed(1)}% (target >= 60%, later 80%)`,
+        `per round: ${roundRatios.map((r) => `${(r * 100).toFixed(1)}%`).join(', ')}`,
         `service p99 ${service.p99} ms at ${ctx.settings.connections} connections (target < 100 ms)`,
       ],
     };

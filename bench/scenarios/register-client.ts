@@ -15,18 +15,20 @@ export const scenario: Scenario = {
     const body = (i: number) =>
       JSON.stringify({ client_name: `bench client ${i}`, scope: 'users:read' });
 
-    const service = await ctx.measure({
-      url: ctx.serviceUrl,
-      path: `/${BENCH_TENANT}/authn/register`,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body,
-    });
-    const floor = await ctx.measure({
-      url: floorUrl,
-      path: '/floor/register',
-      headers: { 'content-type': 'application/json' },
-      body,
-    });
+    const { service, floor, roundRatios } = await ctx.compare(
+      {
+        url: ctx.serviceUrl,
+        path: `/${BENCH_TENANT}/authn/register`,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body,
+      },
+      {
+        url: floorUrl,
+        path: '/floor/register',
+        headers: { 'content-type': 'application/json' },
+        body,
+      },
+    );
     // Records are matched to the clients this scenario made, not to a correlation prefix
     // other scenarios share.
     const { rows } = await ctx.pool.query<{ records: number; clients: number }>(
@@ -46,6 +48,7 @@ export const scenario: Scenario = {
       ],
       notes: [
         `service / floor requests/s: ${(ratio * 100).toFixed(1)}% (target >= 60%, later 80%)`,
+        `per round: ${roundRatios.map((r) => `${(r * 100).toFixed(1)}%`).join(', ')}`,
         `service p99 ${service.p99} ms at ${ctx.settings.connections} connections (target < 100 ms)`,
         `clients registered by the service (warm-up included): ${rows[0].clients}, with ${rows[0].records} fan-out records (${(rows[0].records / Math.max(rows[0].clients, 1)).toFixed(2)} per client)`,
       ],
