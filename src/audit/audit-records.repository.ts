@@ -1,10 +1,8 @@
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { isUuid } from '../users/users.repository';
 import { SearchQuery, searchResult, searchStatement, SearchTable } from '../search/search.service';
 import { AuditRecordRow } from './audit-record';
-import { runSql } from '../database/run-sql';
+import { SearchDatabase } from '../search/search-database';
 
 export const AUDIT_COLUMNS = `r.id, r.tenant_id, r.correlation_id, r.request_id, r.coi, r.service_id,
   r.service_host, r.action_name, r.action_parameters, r.result, r.message, r.return_value,
@@ -17,17 +15,20 @@ const AUDIT_TABLE: SearchTable = {
   columns: AUDIT_COLUMNS,
 };
 
-/** Reads of the audit trail; always scoped to one tenant. */
+/**
+ * Reads of the audit trail; always scoped to one tenant, and on the search connections, so
+ * every read stops at the search statement timeout.
+ */
 @Injectable()
 export class AuditRecordsRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(private readonly db: SearchDatabase) {}
 
   async findById(tenant: string, id: string): Promise<AuditRecordRow | undefined> {
     if (!isUuid(id)) return undefined;
-    const rows: AuditRecordRow[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<AuditRecordRow>(
       `SELECT ${AUDIT_COLUMNS} FROM audit_records r WHERE r.tenant_id = $1 AND r.id = $2`,
       [tenant, id],
+      { prepare: true },
     );
     return rows[0];
   }
@@ -38,13 +39,16 @@ export class AuditRecordsRepository {
     q: SearchQuery,
   ): Promise<{ rows: SearchableAuditRow[]; total: number }> {
     const { sql, params } = searchStatement(AUDIT_TABLE, tenant, q);
-    return searchResult<SearchableAuditRow>(await runSql(this.txHost.tx, sql, params));
+    return searchResult(
+      await this.db.query<SearchableAuditRow & { search_total: number }>(sql, params, {
+        prepare: true,
+      }),
+    );
   }
 
   /** Whether any record matching the filter fails its hash check (Events' `tainted`). */
   async anyTainted(tenant: string, q: { filter?: string; params: unknown[] }): Promise<boolean> {
-    const [{ tainted }]: { tainted: boolean }[] = await runSql(
-      this.txHost.tx,
+    const [{ tainted }] = await this.db.query<{ tainted: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM audit_records r
          WHERE r.tenant_id = $1 ${q.filter ? `AND (${q.filter})` : ''}
            AND r.hash <> audit_record_hash(r)) AS tainted`,
@@ -56,8 +60,7 @@ export class AuditRecordsRepository {
   /** Records whose stored hash no longer matches their content. */
   async taintedIds(tenant: string, ids: string[]): Promise<string[]> {
     if (ids.length === 0) return [];
-    const rows: { id: string }[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<{ id: string }>(
       `SELECT r.id FROM audit_records r
        WHERE r.tenant_id = $1 AND r.id = ANY($2::uuid[]) AND r.hash <> audit_record_hash(r)`,
       [tenant, ids],

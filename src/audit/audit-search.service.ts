@@ -30,9 +30,10 @@ export interface EventsPage extends SearchPage<SearchableAuditRow> {
 }
 
 /**
- * Reads of the audit trail. Each runs in one search transaction, and when AUDIT_LOG_ACCESS is
- * on (the default) the read itself is recorded in that transaction: whoever searched or
- * read the trail, with what filter, and how much they got back.
+ * Reads of the audit trail, on the search connections. When AUDIT_LOG_ACCESS is on (the
+ * default) the read itself is recorded: whoever searched or read the trail, with what filter,
+ * and how much they got back. The answer waits for that record to be committed, and a read
+ * whose record cannot be written fails 503, as an unrecordable change does.
  */
 @Injectable()
 export class AuditSearchService {
@@ -44,7 +45,7 @@ export class AuditSearchService {
   ) {}
 
   searchRecords(tenant: string, request: SearchRequest): Promise<SearchPage<SearchableAuditRow>> {
-    return this.search.inTransaction(async () => {
+    return this.search.run(async () => {
       const page = await this.search.page(tenant, AUDIT_RECORDS, request, this.source(tenant));
       await this.recordAccess(
         'searchAuditRecords',
@@ -55,7 +56,7 @@ export class AuditSearchService {
   }
 
   searchEvents(tenant: string, request: SearchRequest): Promise<EventsPage> {
-    return this.search.inTransaction(async () => {
+    return this.search.run(async () => {
       const page = await this.search.page(tenant, EVENTS, request, this.source(tenant));
       const tainted =
         page.total > 0 &&
@@ -69,7 +70,7 @@ export class AuditSearchService {
   }
 
   readRecord(tenant: string, id: string): Promise<AuditRecordRow> {
-    return this.search.inTransaction(async () => {
+    return this.search.run(async () => {
       const row = await this.records.findById(tenant, id);
       if (!row) throw scimError(404, undefined, `AuditRecord ${id.slice(0, 64)} not found`);
       await this.recordAccess('readAuditRecord', { recordId: row.id });
@@ -85,7 +86,7 @@ export class AuditSearchService {
     action: AuditAction,
     parameters: Record<string, string | number | undefined>,
   ): Promise<void> {
-    if (this.config.auditLogAccess) await this.audit.record(action, { parameters });
+    if (this.config.auditLogAccess) await this.audit.recordRead(action, { parameters });
   }
 }
 

@@ -11,6 +11,8 @@ import { RequestContextService } from '../context/request-context.service';
 import { AuditAction, AuditResult } from './audit-actions';
 import { redactParameters } from './redaction';
 import { runSql } from '../database/run-sql';
+import { SearchDatabase } from '../search/search-database';
+import { GroupCommit } from './group-commit';
 
 export interface AuditDetails {
   /** Extra HID-style parameters (flat strings). `Action` and `COI` are added here. */
@@ -50,6 +52,28 @@ const INSERT_MANY = `
     acting_session_id text, acting_auth_method text, target_user_id text,
     target_user_immutable_id text)`;
 
+/** The stored columns of one record (`created` and `hash` come from the insert trigger). */
+interface AuditRow {
+  id: string;
+  tenant_id: string;
+  correlation_id: string | null;
+  request_id: string;
+  coi: string | null;
+  service_id: string;
+  service_host: string;
+  action_name: AuditAction;
+  action_parameters: Record<string, string>;
+  result: AuditResult;
+  message: string | null;
+  return_value: { status: string; error: string } | null;
+  acting_user_id: string | null;
+  acting_user_immutable_id: string | null;
+  acting_session_id: string | null;
+  acting_auth_method: string | null;
+  target_user_id: string | null;
+  target_user_immutable_id: string | null;
+}
+
 /**
  * Writes audit records. Context (tenant, correlation id, request id, actor, COI) comes from
  * CLS, never from callers; success records go through the CLS transaction so a change and
@@ -59,19 +83,39 @@ const INSERT_MANY = `
 export class AuditService {
   private readonly logger = new Logger(AuditService.name);
   private readonly host = hostname();
+  private readonly reads: GroupCommit<AuditRow>;
 
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly context: RequestContextService,
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    searchDb: SearchDatabase,
+  ) {
+    this.reads = new GroupCommit(async (rows) => {
+      await searchDb.query(INSERT_MANY, [JSON.stringify(rows)]);
+    });
+  }
 
   /** Records a successful state change inside the current transaction. */
   async record(action: AuditAction, details: AuditDetails = {}): Promise<void> {
     const ctx = this.context.require();
     try {
       await this.insert(this.txHost.tx, ctx, action, 'RESPONSE_SUCCESS', details);
+    } catch (error) {
+      throw new AuditUnavailableError(error);
+    }
+  }
+
+  /**
+   * Records a read of the trail (AUDIT_LOG_ACCESS). A read changes nothing, so its record has
+   * no transaction to join: the records of concurrent reads are committed together in one
+   * statement on the search connections, and this resolves once this one is committed.
+   */
+  async recordRead(action: AuditAction, details: AuditDetails): Promise<void> {
+    const row = this.row(this.context.require(), action, 'RESPONSE_SUCCESS', details);
+    try {
+      await this.reads.add(row);
     } catch (error) {
       throw new AuditUnavailableError(error);
     }
@@ -159,7 +203,7 @@ export class AuditService {
     action: AuditAction,
     result: AuditResult,
     details: AuditDetails | FailureDetails,
-  ) {
+  ): AuditRow {
     if (!ctx.tenant) throw new ApiError(500, 'server_error', 'audit record without a tenant');
     const actor = details.actor ?? ctx.actor;
     const actingId = actor?.id ?? ctx.claimedClientId;

@@ -9,6 +9,7 @@ export interface AppConfig {
   databaseUrl?: string;
   embeddedPg: { dataDir: string; port: number };
   dbPoolSize: number;
+  searchPoolSize: number;
   bootstrapTenants: string[];
   bootstrapAdminSecret?: string;
   correlationIdMaxLength: number;
@@ -45,6 +46,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     databaseUrl: env.DATABASE_URL,
     embeddedPg: { dataDir: env.EMBEDDED_PG_DATA_DIR, port: env.EMBEDDED_PG_PORT },
     dbPoolSize: env.DB_POOL_SIZE,
+    searchPoolSize: env.SEARCH_POOL_SIZE,
     bootstrapTenants: [...new Set(env.BOOTSTRAP_TENANTS.split(','))],
     bootstrapAdminSecret: env.BOOTSTRAP_ADMIN_SECRET,
     correlationIdMaxLength: env.CORRELATION_ID_MAX_LENGTH,

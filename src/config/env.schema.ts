@@ -61,6 +61,13 @@ export class EnvironmentVariables {
   @Max(200)
   DB_POOL_SIZE = 10;
 
+  /** Connections per instance for searches and reads of the trail, apart from the writes'. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  SEARCH_POOL_SIZE = 4;
+
   @Matches(/^[a-z0-9][a-z0-9-]{1,62}(,[a-z0-9][a-z0-9-]{1,62})*$/, {
     message:
       'BOOTSTRAP_TENANTS must be a comma list of tenant names matching ^[a-z0-9][a-z0-9-]{1,62}$',

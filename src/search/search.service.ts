@@ -1,5 +1,3 @@
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Inject, Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { scimError } from '../common/api-error';
@@ -15,7 +13,7 @@ import {
 import { CursorBinding, openCursor, sealCursor } from '../scim/scim-cursor';
 import { KeysetOrder, keysetAfter, keysetKeyColumn, keysetOrderBy } from '../scim/scim-keyset';
 import { SearchRequest } from '../scim/scim-search-request';
-import { runSql } from '../database/run-sql';
+import { SearchDatabase } from './search-database';
 
 /** What a searchable resource declares once. */
 export interface SearchSpec {
@@ -113,41 +111,32 @@ const QUERY_CANCELED = '57014';
 
 /**
  * Runs SCIM searches: filter → SQL, sort, index or cursor (keyset) paging, and an exact
- * totalResults from the same statement; each in a transaction whose statements stop after
- * SEARCH_STATEMENT_TIMEOUT_MS, a timeout answering 400 tooMany rather than 5xx.
+ * totalResults from the same statement, on the search connections (SearchDatabase), where a
+ * statement stops after SEARCH_STATEMENT_TIMEOUT_MS; a timeout answers 400 tooMany rather
+ * than 5xx.
  */
 @Injectable()
 export class SearchService {
   private secret?: Promise<Buffer>;
 
   constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly db: SearchDatabase,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
-   * Runs `fn` in a search transaction; whatever it records (the access record) commits with
-   * it. The commit does not wait for its WAL flush: a search changes nothing, so a database
-   * crash can at worst lose the access records of its last moments, never split a change from
-   * its record, and each search is spared a disk flush.
+   * Runs a read of searchable resources (`page` and whatever else it reads), answering a
+   * statement the timeout cancelled with 400 tooMany.
    */
-  inTransaction<T>(fn: () => Promise<T>): Promise<T> {
-    return this.txHost.withTransaction(async () => {
-      // One round trip for both settings (the timeout is a validated integer, not client text).
-      const timeout = Math.trunc(this.config.searchStatementTimeoutMs);
-      await runSql(
-        this.txHost.tx,
-        `SET LOCAL statement_timeout = ${timeout}; SET LOCAL synchronous_commit = off`,
-      );
-      try {
-        return await fn();
-      } catch (error) {
-        throw this.translate(error);
-      }
-    });
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw this.translate(error);
+    }
   }
 
-  /** Must run inside `inTransaction`. */
+  /** Meant to run inside `run`, which words a timeout. */
   async page<Row extends SearchRow>(
     tenant: string,
     spec: SearchSpec,
@@ -227,20 +216,15 @@ export class SearchService {
     return error;
   }
 
-  /**
-   * The cursor key, read once. Through the search's own transaction: a search holds a pooled
-   * connection while it needs the key, and asking the pool for another one could wait forever
-   * once every connection is held by a search doing the same.
-   */
+  /** The cursor key, read once. */
   private key(): Promise<Buffer> {
     if (!this.secret) {
-      this.secret = runSql<{ secret: Buffer }[]>(
-        this.txHost.tx,
-        'SELECT secret FROM search_cursor_keys WHERE id = 1',
-      ).then((rows) => {
-        if (!rows[0]) throw new Error('search_cursor_keys has no key');
-        return rows[0].secret;
-      });
+      this.secret = this.db
+        .query<{ secret: Buffer }>('SELECT secret FROM search_cursor_keys WHERE id = 1')
+        .then((rows) => {
+          if (!rows[0]) throw new Error('search_cursor_keys has no key');
+          return rows[0].secret;
+        });
       this.secret.catch(() => (this.secret = undefined));
     }
     return this.secret;

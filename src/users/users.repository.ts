@@ -6,6 +6,7 @@ import { scimError } from '../common/api-error';
 import { SearchQuery, searchResult, searchStatement, SearchTable } from '../search/search.service';
 import { NewUser, UserRow } from './user-row';
 import { runSql } from '../database/run-sql';
+import { SearchDatabase } from '../search/search-database';
 
 const COLUMNS = `id, tenant_id, user_name, external_id, active, service_account, password_hash,
   resource, version, created, last_modified`;
@@ -18,10 +19,16 @@ const USERS_TABLE: SearchTable = {
     .join(', '),
 };
 
-/** Users table access, always through the CLS transaction's EntityManager. */
+/**
+ * Users table access: changes through the CLS transaction's EntityManager, searches on the
+ * search connections.
+ */
 @Injectable()
 export class UsersRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly searchDb: SearchDatabase,
+  ) {}
 
   async insert(tenant: string, user: NewUser): Promise<UserRow> {
     try {
@@ -160,7 +167,11 @@ export class UsersRepository {
   /** A page of a search and the total number of matches, in one statement. */
   async search(tenant: string, q: SearchQuery): Promise<{ rows: UserSearchRow[]; total: number }> {
     const { sql, params } = searchStatement(USERS_TABLE, tenant, q);
-    return searchResult<UserSearchRow>(await runSql(this.txHost.tx, sql, params));
+    return searchResult(
+      await this.searchDb.query<UserSearchRow & { search_total: number }>(sql, params, {
+        prepare: true,
+      }),
+    );
   }
 }
 

@@ -123,7 +123,7 @@ export class UsersService {
 
   /** A filtered, sorted page, by index or by cursor (the same search engine as AuditRecords). */
   list(tenant: string, request: SearchRequest): Promise<SearchPage<UserSearchRow>> {
-    return this.search.inTransaction(() =>
+    return this.search.run(() =>
       this.search.page(tenant, USERS, request, { search: (q) => this.users.search(tenant, q) }),
     );
   }

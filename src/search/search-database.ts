@@ -1,0 +1,79 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Pool } from 'pg';
+import { QueryFailedError } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { DATABASE_URL } from '../database/database-url.module';
+
+/** Statement shapes kept prepared; a shape is prepared from its second use on. */
+const PREPARED_SHAPES = 256;
+/** A connection is replaced after this many statements, dropping what it has prepared. */
+const STATEMENTS_PER_CONNECTION = 10_000;
+
+/**
+ * The connections searches and reads of the audit trail run on: a pool of their own
+ * (`SEARCH_POOL_SIZE`), so an expensive search can hold up other searches but never a change
+ * and its record. Its sessions carry `statement_timeout = SEARCH_STATEMENT_TIMEOUT_MS`, so a
+ * search is one auto-committed statement (no transaction to open, set up and commit), and
+ * `synchronous_commit = off` for the read records written here (a read changes nothing, so a
+ * database crash can lose at most the read records of its last moments, never split a change
+ * from its record).
+ *
+ * A search statement's text depends on the filter's shape, never on its values (they are
+ * parameters), so a shape seen again runs as a prepared statement: PostgreSQL then plans it
+ * once per connection instead of on every search, which measured as most of a correlation-id
+ * search's database time. One-off shapes are not prepared, and connections are recycled, so
+ * arbitrary filters cannot grow a session's prepared statements without bound.
+ */
+@Injectable()
+export class SearchDatabase implements OnApplicationShutdown {
+  private readonly logger = new Logger(SearchDatabase.name);
+  private readonly pool: Pool;
+  /** Recently seen statement texts and their names, oldest first (a Map keeps insertion order). */
+  private readonly seen = new Map<string, string>();
+  private statements = 0;
+
+  constructor(@Inject(DATABASE_URL) url: string, @Inject(APP_CONFIG) config: AppConfig) {
+    this.pool = new Pool({
+      connectionString: url,
+      max: config.searchPoolSize,
+      statement_timeout: Math.trunc(config.searchStatementTimeoutMs),
+      options: '-c synchronous_commit=off',
+      maxUses: STATEMENTS_PER_CONNECTION,
+      application_name: 'management-api search',
+    });
+    // An idle connection that breaks (a database restart) is replaced on the next query.
+    this.pool.on('error', (error) => this.logger.warn(`idle search connection lost: ${error}`));
+  }
+
+  /**
+   * Runs one statement and answers its rows. Failures are `QueryFailedError`s carrying the
+   * driver's code (57014 when the statement timeout cancelled it).
+   */
+  async query<T>(text: string, params: unknown[] = [], options: { prepare?: boolean } = {}) {
+    const name = options.prepare ? this.preparedName(text) : undefined;
+    try {
+      const result = await this.pool.query({ text, values: params, ...(name ? { name } : {}) });
+      return result.rows as T[];
+    } catch (error) {
+      throw new QueryFailedError(text, params, error as Error);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private preparedName(text: string): string | undefined {
+    const name = this.seen.get(text);
+    if (name) {
+      // Seen again: prepared from now on, and now the most recently used.
+      this.seen.delete(text);
+      this.seen.set(text, name);
+      return name;
+    }
+    // A new shape gets a name never used before, so no connection can hold it for another text.
+    this.seen.set(text, `scim_${++this.statements}`);
+    if (this.seen.size > PREPARED_SHAPES) this.seen.delete(this.seen.keys().next().value!);
+    return undefined;
+  }
+}
