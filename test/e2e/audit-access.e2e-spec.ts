@@ -120,6 +120,40 @@ describe('reads of the audit trail are audited (AUDIT_LOG_ACCESS, API.md §5)', 
     });
   });
 
+  it('records each of many concurrent searches exactly once, committed before it answers', async () => {
+    // Concurrent reads share group-committed inserts; each answer must find its own record.
+    const ids = Array.from({ length: 30 }, (_, i) => `${run}-many-${i}`);
+    const answers = await Promise.all(
+      ids.map(async (cid) => {
+        const res = await search({ filter: `correlationId eq "${run}-seed"` }, cid);
+        return { status: res.statusCode, records: await t.recordsFor(cid) };
+      }),
+    );
+    for (const { status, records } of answers) {
+      expect(status).toBe(200);
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({ action_name: 'searchAuditRecords' });
+    }
+  });
+
+  it('answers a repeated filter shape (a prepared statement) from its own values', async () => {
+    const other = `${run}-other`;
+    await recordAs(t, { correlationId: other }, 'updateUser');
+    // Same shape three times: the later runs use the prepared statement.
+    for (const [cid, action] of [
+      [`${run}-seed`, 'createUser'],
+      [other, 'updateUser'],
+      [`${run}-seed`, 'createUser'],
+      [other, 'updateUser'],
+    ]) {
+      const res = await search({ filter: `correlationId eq "${cid}"` });
+      expect(res.json()).toMatchObject({
+        totalResults: 1,
+        Resources: [{ correlationId: cid, action: { actionName: action } }],
+      });
+    }
+  });
+
   it('still records no other GET', async () => {
     const mine = `${run}-users`;
     await t.request({
