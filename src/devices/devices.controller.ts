@@ -4,8 +4,8 @@ import { FastifyReply } from 'fastify';
 import { RequireScopes } from '../auth/auth.decorators';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { projectAttributes, readAttributeList } from '../scim/scim-attributes';
-import { readListQuery } from '../scim/scim-list-query';
-import { listResponse } from '../scim/scim-paging';
+import { readSearchRequest } from '../scim/scim-search-request';
+import { searchListResponse } from '../search/search-response';
 import { deviceVersion, toDeviceResource } from './device.mapper';
 import { DevicesService } from './devices.service';
 
@@ -23,14 +23,16 @@ export class DevicesController {
   @RequireScopes('devices:read')
   @ApiOperation({ summary: 'List or filter devices', operationId: 'listDevices' })
   async listDevices(@Param('tenant') tenant: string, @Query() query: Json): Promise<Json> {
-    const list = readListQuery(query);
-    const { total, rows } = await this.devices.list(tenant, list);
-    const attributes = readAttributeList(query.attributes);
-    const excluded = readAttributeList(query.excludedAttributes);
-    const resources = rows.map((r) =>
-      projectAttributes(toDeviceResource(r, this.config.publicBaseUrl), attributes, excluded),
+    const request = readSearchRequest(query, { cursor: true });
+    const page = await this.devices.list(tenant, request);
+    const resources = page.rows.map((r) =>
+      projectAttributes(
+        toDeviceResource(r, this.config.publicBaseUrl),
+        request.attributes,
+        request.excludedAttributes,
+      ),
     );
-    return listResponse(this.config.scimResourcesKey, total, list.startIndex, resources);
+    return searchListResponse(this.config.scimResourcesKey, page, resources);
   }
 
   @Get(':id')

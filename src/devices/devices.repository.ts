@@ -1,7 +1,8 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { CompiledListQuery } from '../scim/scim-list-query';
+import { SearchDatabase } from '../search/search-database';
+import { SearchQuery, searchResult, searchStatement, SearchTable } from '../search/search.service';
 import { isUuid } from '../users/users.repository';
 import { DeviceRow, NewDevice } from './device-row';
 import { runSql } from '../database/run-sql';
@@ -9,11 +10,15 @@ import { runSql } from '../database/run-sql';
 const COLUMNS = `d.id, d.tenant_id, d.serial_number, d.type, d.status, d.owner_id,
   o.user_name AS owner_user_name, d.external_id, d.version, d.created, d.last_modified`;
 const FROM = 'devices d LEFT JOIN users o ON o.id = d.owner_id';
+const DEVICES_TABLE: SearchTable = { from: FROM, tenantColumn: 'd.tenant_id', columns: COLUMNS };
 
 /** Devices table access, always through the CLS transaction's EntityManager. */
 @Injectable()
 export class DevicesRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly searchDb: SearchDatabase,
+  ) {}
 
   async findById(tenant: string, id: string): Promise<DeviceRow | undefined> {
     if (!isUuid(id)) return undefined;
@@ -25,22 +30,17 @@ export class DevicesRepository {
     return rows[0];
   }
 
-  async list(tenant: string, q: CompiledListQuery): Promise<{ total: number; rows: DeviceRow[] }> {
-    const params = [tenant, ...q.params];
-    const where = `d.tenant_id = $1${q.where ? ` AND (${q.where})` : ''}`;
-    const [{ total }]: { total: number }[] = await runSql(
-      this.txHost.tx,
-      `SELECT count(*)::int AS total FROM ${FROM} WHERE ${where}`,
-      params,
+  /** A page of a search and the total number of matches, in one statement. */
+  async search(
+    tenant: string,
+    q: SearchQuery,
+  ): Promise<{ rows: DeviceSearchRow[]; total: number }> {
+    const { sql, params } = searchStatement(DEVICES_TABLE, tenant, q);
+    return searchResult(
+      await this.searchDb.query<DeviceSearchRow & { search_total: number }>(sql, params, {
+        prepare: true,
+      }),
     );
-    if (q.limit === 0 || total === 0) return { total, rows: [] };
-    const rows: DeviceRow[] = await runSql(
-      this.txHost.tx,
-      `SELECT ${COLUMNS} FROM ${FROM} WHERE ${where}
-       ORDER BY ${q.orderBy} OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
-      [...params, q.offset, q.limit],
-    );
-    return { total, rows };
   }
 
   /**
@@ -73,3 +73,5 @@ export class DevicesRepository {
     return new Set(rows.map((r) => r.id));
   }
 }
+
+export type DeviceSearchRow = DeviceRow & { sort_key: string | null };

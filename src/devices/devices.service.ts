@@ -1,14 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { scimError } from '../common/api-error';
-import { compileListQuery, ListQuery } from '../scim/scim-list-query';
+import { SearchRequest } from '../scim/scim-search-request';
+import { SearchPage, SearchService, SearchSpec } from '../search/search.service';
 import { DeviceRow } from './device-row';
 import { DEVICE_FILTER_SCHEMA } from './devices.filter-schema';
-import { DevicesRepository } from './devices.repository';
+import { DevicesRepository, DeviceSearchRow } from './devices.repository';
+
+const DEVICES: SearchSpec = {
+  resource: 'Devices',
+  schema: DEVICE_FILTER_SCHEMA,
+  defaultSort: { sql: 'd.created', type: 'dateTime' },
+  id: 'd.id',
+  notNull: new Set(['d.created', 'd.last_modified']),
+};
 
 /** Reads of devices; they are created by bulk import (and used by CIBA). */
 @Injectable()
 export class DevicesService {
-  constructor(private readonly devices: DevicesRepository) {}
+  constructor(
+    private readonly devices: DevicesRepository,
+    private readonly search: SearchService,
+  ) {}
 
   async get(tenant: string, id: string): Promise<DeviceRow> {
     const row = await this.devices.findById(tenant, id);
@@ -16,10 +28,12 @@ export class DevicesService {
     return row;
   }
 
-  async list(tenant: string, query: ListQuery): Promise<{ total: number; rows: DeviceRow[] }> {
-    return this.devices.list(
-      tenant,
-      compileListQuery(query, DEVICE_FILTER_SCHEMA, { created: 'd.created', id: 'd.id' }),
+  /** A filtered, sorted page, by index or by cursor (the engine behind every SCIM list). */
+  list(tenant: string, request: SearchRequest): Promise<SearchPage<DeviceSearchRow>> {
+    return this.search.run(() =>
+      this.search.page(tenant, DEVICES, request, {
+        search: (q) => this.devices.search(tenant, q),
+      }),
     );
   }
 }

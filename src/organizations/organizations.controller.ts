@@ -4,8 +4,8 @@ import { FastifyReply } from 'fastify';
 import { RequireScopes } from '../auth/auth.decorators';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { projectAttributes, readAttributeList } from '../scim/scim-attributes';
-import { readListQuery } from '../scim/scim-list-query';
-import { listResponse } from '../scim/scim-paging';
+import { readSearchRequest } from '../scim/scim-search-request';
+import { searchListResponse } from '../search/search-response';
 import { organizationVersion, toOrganizationResource } from './organization.mapper';
 import { OrganizationsService } from './organizations.service';
 
@@ -24,14 +24,16 @@ export class OrganizationsController {
   @RequireScopes('users:read')
   @ApiOperation({ summary: 'List or filter organizations', operationId: 'listOrganizations' })
   async listOrganizations(@Param('tenant') tenant: string, @Query() query: Json): Promise<Json> {
-    const list = readListQuery(query);
-    const { total, rows } = await this.organizations.list(tenant, list);
-    const attributes = readAttributeList(query.attributes);
-    const excluded = readAttributeList(query.excludedAttributes);
-    const resources = rows.map((r) =>
-      projectAttributes(toOrganizationResource(r, this.config.publicBaseUrl), attributes, excluded),
+    const request = readSearchRequest(query, { cursor: true });
+    const page = await this.organizations.list(tenant, request);
+    const resources = page.rows.map((r) =>
+      projectAttributes(
+        toOrganizationResource(r, this.config.publicBaseUrl),
+        request.attributes,
+        request.excludedAttributes,
+      ),
     );
-    return listResponse(this.config.scimResourcesKey, total, list.startIndex, resources);
+    return searchListResponse(this.config.scimResourcesKey, page, resources);
   }
 
   @Get(':id')

@@ -1,7 +1,8 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { CompiledListQuery } from '../scim/scim-list-query';
+import { SearchDatabase } from '../search/search-database';
+import { SearchQuery, searchResult, searchStatement, SearchTable } from '../search/search.service';
 import { isUuid } from '../users/users.repository';
 import { NewOrganization, OrganizationRef, OrganizationRow } from './organization-row';
 import { runSql } from '../database/run-sql';
@@ -9,11 +10,19 @@ import { runSql } from '../database/run-sql';
 const COLUMNS = `g.id, g.tenant_id, g.name, g.external_id, g.parent_id,
   p.external_id AS parent_external_id, g.version, g.created, g.last_modified`;
 const FROM = 'organizations g LEFT JOIN organizations p ON p.id = g.parent_id';
+const ORGANIZATIONS_TABLE: SearchTable = {
+  from: FROM,
+  tenantColumn: 'g.tenant_id',
+  columns: COLUMNS,
+};
 
 /** Organizations table access, always through the CLS transaction's EntityManager. */
 @Injectable()
 export class OrganizationsRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly searchDb: SearchDatabase,
+  ) {}
 
   async findById(tenant: string, id: string): Promise<OrganizationRow | undefined> {
     if (!isUuid(id)) return undefined;
@@ -25,25 +34,17 @@ export class OrganizationsRepository {
     return rows[0];
   }
 
-  async list(
+  /** A page of a search and the total number of matches, in one statement. */
+  async search(
     tenant: string,
-    q: CompiledListQuery,
-  ): Promise<{ total: number; rows: OrganizationRow[] }> {
-    const params = [tenant, ...q.params];
-    const where = `g.tenant_id = $1${q.where ? ` AND (${q.where})` : ''}`;
-    const [{ total }]: { total: number }[] = await runSql(
-      this.txHost.tx,
-      `SELECT count(*)::int AS total FROM ${FROM} WHERE ${where}`,
-      params,
+    q: SearchQuery,
+  ): Promise<{ rows: OrganizationSearchRow[]; total: number }> {
+    const { sql, params } = searchStatement(ORGANIZATIONS_TABLE, tenant, q);
+    return searchResult(
+      await this.searchDb.query<OrganizationSearchRow & { search_total: number }>(sql, params, {
+        prepare: true,
+      }),
     );
-    if (q.limit === 0 || total === 0) return { total, rows: [] };
-    const rows: OrganizationRow[] = await runSql(
-      this.txHost.tx,
-      `SELECT ${COLUMNS} FROM ${FROM} WHERE ${where}
-       ORDER BY ${q.orderBy} OFFSET $${params.length + 1} LIMIT $${params.length + 2}`,
-      [...params, q.offset, q.limit],
-    );
-    return { total, rows };
   }
 
   /** The organizations of the tenant with one of these ids or externalIds. */
@@ -84,3 +85,5 @@ export class OrganizationsRepository {
     return new Set(rows.map((r) => r.id));
   }
 }
+
+export type OrganizationSearchRow = OrganizationRow & { sort_key: string | null };

@@ -1,14 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { scimError } from '../common/api-error';
-import { compileListQuery, ListQuery } from '../scim/scim-list-query';
+import { SearchRequest } from '../scim/scim-search-request';
+import { SearchPage, SearchService, SearchSpec } from '../search/search.service';
 import { OrganizationRow } from './organization-row';
 import { ORGANIZATION_FILTER_SCHEMA } from './organizations.filter-schema';
-import { OrganizationsRepository } from './organizations.repository';
+import { OrganizationsRepository, OrganizationSearchRow } from './organizations.repository';
+
+const ORGANIZATIONS: SearchSpec = {
+  resource: 'Organizations',
+  schema: ORGANIZATION_FILTER_SCHEMA,
+  defaultSort: { sql: 'g.created', type: 'dateTime' },
+  id: 'g.id',
+  notNull: new Set(['g.created', 'g.last_modified']),
+};
 
 /** Reads of organizations; they are created by bulk import. */
 @Injectable()
 export class OrganizationsService {
-  constructor(private readonly organizations: OrganizationsRepository) {}
+  constructor(
+    private readonly organizations: OrganizationsRepository,
+    private readonly search: SearchService,
+  ) {}
 
   async get(tenant: string, id: string): Promise<OrganizationRow> {
     const row = await this.organizations.findById(tenant, id);
@@ -16,13 +28,12 @@ export class OrganizationsService {
     return row;
   }
 
-  async list(
-    tenant: string,
-    query: ListQuery,
-  ): Promise<{ total: number; rows: OrganizationRow[] }> {
-    return this.organizations.list(
-      tenant,
-      compileListQuery(query, ORGANIZATION_FILTER_SCHEMA, { created: 'g.created', id: 'g.id' }),
+  /** A filtered, sorted page, by index or by cursor (the engine behind every SCIM list). */
+  list(tenant: string, request: SearchRequest): Promise<SearchPage<OrganizationSearchRow>> {
+    return this.search.run(() =>
+      this.search.page(tenant, ORGANIZATIONS, request, {
+        search: (q) => this.organizations.search(tenant, q),
+      }),
     );
   }
 }

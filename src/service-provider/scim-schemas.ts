@@ -1,5 +1,7 @@
 import { AUDIT_RECORD_SCHEMA } from '../audit/audit-record';
 import { USER_SCHEMA } from '../users/user.mapper';
+import { DEVICE_SCHEMA } from '../devices/device.mapper';
+import { ORGANIZATION_SCHEMA } from '../organizations/organization.mapper';
 
 /** An attribute definition as RFC 7643 §7 publishes it. */
 export interface AttributeDefinition {
@@ -165,8 +167,48 @@ const AUDIT_RECORD: SchemaDefinition = {
   ],
 };
 
+/** Devices are made by bulk import and read through SCIM (API.md §7); read-only here. */
+const DEVICE: SchemaDefinition = {
+  id: DEVICE_SCHEMA,
+  name: 'Device',
+  description: 'A device of a user, to which CIBA delivers its challenge',
+  attributes: [
+    str('serialNumber', ro({ required: true, uniqueness: 'server', description: 'The DSN' })),
+    str('type', ro({ caseExact: false })),
+    str('status', ro({ canonicalValues: ['ACTIVE', 'SUSPENDED', 'REVOKED'] })),
+    complex(
+      'owner',
+      [
+        str('value', ro({ description: 'The owning user id' })),
+        str('userName', ro({ caseExact: false })),
+        attr('$ref', 'reference', ro({ referenceTypes: ['User'] })),
+      ],
+      ro(),
+    ),
+  ],
+};
+
+/** Organizations are made by bulk import and read through SCIM (API.md §7). */
+const ORGANIZATION: SchemaDefinition = {
+  id: ORGANIZATION_SCHEMA,
+  name: 'Organization',
+  description: 'An organization; organizations form a tree through parent',
+  attributes: [
+    str('name', ro({ required: true, caseExact: false })),
+    complex(
+      'parent',
+      [
+        str('value', ro({ description: 'The parent organization id' })),
+        str('externalId', ro()),
+        attr('$ref', 'reference', ro({ referenceTypes: ['Organization'] })),
+      ],
+      ro(),
+    ),
+  ],
+};
+
 /** Every schema the service speaks; features add theirs here. */
-export const SCHEMAS: SchemaDefinition[] = [USER, AUDIT_RECORD];
+export const SCHEMAS: SchemaDefinition[] = [USER, AUDIT_RECORD, DEVICE, ORGANIZATION];
 
 /** Every resource type the service serves; features add theirs here. */
 export const RESOURCE_TYPES: ResourceTypeDefinition[] = [
@@ -183,5 +225,19 @@ export const RESOURCE_TYPES: ResourceTypeDefinition[] = [
     endpoint: '/AuditRecords',
     description: 'Append-only audit trail, searchable by correlationId, requestId and COI',
     schema: AUDIT_RECORD_SCHEMA,
+  },
+  {
+    id: 'Device',
+    name: 'Device',
+    endpoint: '/Devices',
+    description: 'Devices of users (created by bulk import)',
+    schema: DEVICE_SCHEMA,
+  },
+  {
+    id: 'Organization',
+    name: 'Organization',
+    endpoint: '/Organizations',
+    description: 'Organizations (created by bulk import)',
+    schema: ORGANIZATION_SCHEMA,
   },
 ];

@@ -503,6 +503,16 @@ describe('bulk import of devices and organizations', () => {
       expect.objectContaining({ serialNumber: 'DSN-2' }),
       expect.objectContaining({ serialNumber: 'DSN-1' }),
     ]);
+    // Cursor paging (RFC 9865), as ServiceProviderConfig announces for every list.
+    const serials: string[] = [];
+    let cursor = '';
+    for (let page = 0; page < 5 && cursor !== undefined; page++) {
+      const res = await get(`Devices?count=2&sortBy=serialNumber&cursor=${cursor}`);
+      expect(res.totalResults).toBe(3);
+      serials.push(...res.Resources.map((d: { serialNumber: string }) => d.serialNumber));
+      cursor = res.nextCursor;
+    }
+    expect(serials).toEqual(['DSN-1', 'DSN-2', 'DSN-5']);
     const missing = await t.request({
       method: 'GET',
       url: `/${t.tenant}/v2/Devices/${aliceId}`,

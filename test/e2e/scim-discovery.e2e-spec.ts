@@ -75,8 +75,13 @@ describe('SCIM discovery and the Users search (API.md §6, §7)', () => {
 
     it('lists the schemas and serves each by its URN', async () => {
       const res = await get('Schemas');
-      expect(res.json().totalResults).toBe(2);
-      expect(res.json().Resources.map((s: any) => s.id)).toEqual([USER, AUDIT_RECORD]);
+      expect(res.json().totalResults).toBe(4);
+      expect(res.json().Resources.map((s: any) => s.id)).toEqual([
+        USER,
+        AUDIT_RECORD,
+        'urn:hid:scim:api:idp:2.0:Device',
+        'urn:hid:scim:api:idp:2.0:Organization',
+      ]);
       const audit = await get(`Schemas/${AUDIT_RECORD}`);
       expect(audit.statusCode).toBe(200);
       const names = audit.json().attributes.map((a: any) => a.name);
@@ -98,8 +103,14 @@ describe('SCIM discovery and the Users search (API.md §6, §7)', () => {
           endpoint: '/AuditRecords',
           schema: AUDIT_RECORD,
         }),
+        expect.objectContaining({ id: 'Device', endpoint: '/Devices' }),
+        expect.objectContaining({ id: 'Organization', endpoint: '/Organizations' }),
       ]);
       expect((await get('ResourceTypes/AuditRecord')).json().endpoint).toBe('/AuditRecords');
+      // Every resource type's schema is served, so a client can describe every list it pages.
+      for (const type of res.json().Resources) {
+        expect((await get(`Schemas/${type.schema}`)).statusCode).toBe(200);
+      }
     });
 
     it('needs a token of the tenant but no scope, and takes no filter', async () => {
