@@ -9,6 +9,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Actor, RequestContext } from '../context/request-context';
 import { RequestContextService } from '../context/request-context.service';
 import { AuditAction, AuditResult } from './audit-actions';
+import { AuditRecordRow } from './audit-record';
 import { redactParameters } from './redaction';
 import { runSql } from '../database/run-sql';
 import { SearchDatabase } from '../search/search-database';
@@ -53,26 +54,7 @@ const INSERT_MANY = `
     target_user_immutable_id text)`;
 
 /** The stored columns of one record (`created` and `hash` come from the insert trigger). */
-interface AuditRow {
-  id: string;
-  tenant_id: string;
-  correlation_id: string | null;
-  request_id: string;
-  coi: string | null;
-  service_id: string;
-  service_host: string;
-  action_name: AuditAction;
-  action_parameters: Record<string, string>;
-  result: AuditResult;
-  message: string | null;
-  return_value: { status: string; error: string } | null;
-  acting_user_id: string | null;
-  acting_user_immutable_id: string | null;
-  acting_session_id: string | null;
-  acting_auth_method: string | null;
-  target_user_id: string | null;
-  target_user_immutable_id: string | null;
-}
+type AuditRow = Omit<AuditRecordRow, 'created' | 'hash'>;
 
 /**
  * Writes audit records. Context (tenant, correlation id, request id, actor, COI) comes from
