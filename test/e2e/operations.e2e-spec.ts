@@ -1,3 +1,4 @@
+import { ApplicationConfig } from '@nestjs/core';
 import { UUID_V7 } from '../utils/http';
 import { createTestApp, TestApp } from '../utils/test-app';
 
@@ -11,6 +12,20 @@ describe('operations (API.md §10)', () => {
     t = await createTestApp();
   });
   afterAll(() => t.close());
+
+  describe('request pipeline', () => {
+    it('has no global interceptor and only its own global guards (no rxjs chain per request)', () => {
+      // nestjs-cls registers pass-through enhancers even when unmounted; configureApp drops
+      // them (docs/architecture.md). If an upgrade changes where Nest keeps them, this fails.
+      const config = (t.app as unknown as { config: ApplicationConfig }).config;
+      expect(config).toBeInstanceOf(ApplicationConfig);
+      expect(config.getGlobalInterceptors()).toEqual([]);
+      expect(config.getGlobalGuards().map((g) => g.constructor.name)).toEqual([
+        'RequestGuard',
+        'BearerGuard',
+      ]);
+    });
+  });
 
   describe('health', () => {
     it('GET /health/live answers 200 without a token', async () => {
