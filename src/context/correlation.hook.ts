@@ -33,7 +33,7 @@ export function contextFor(raw: IncomingMessage, maxLength: number): RequestCont
  * the request's CLS context, so everything after it (Nest middleware, guards, pipes,
  * handlers, filters, the audit writes) runs inside that context; Fastify carries the context
  * across body parsing. On Fastify this is where Nest's own middleware would run (middie is an
- * onRequest hook), without middie's per-request work: see docs/decisions.md.
+ * onRequest hook), without middie's per-request work: see docs/architecture.md.
  *
  * Both echo headers are set on the reply here, so no later failure (404, 413, malformed JSON,
  * a throw anywhere) can send a response without them. An invalid correlation id is never
