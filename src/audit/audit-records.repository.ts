@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isUuid } from '../users/users.repository';
-import { SearchQuery, searchResult, searchStatement, SearchTable } from '../search/search.service';
+import { SearchTable } from '../search/search.service';
 import { AuditRecordRow } from './audit-record';
 import { SearchDatabase } from '../search/search-database';
 
@@ -9,7 +9,7 @@ export const AUDIT_COLUMNS = `r.id, r.tenant_id, r.correlation_id, r.request_id,
   r.acting_user_id, r.acting_user_immutable_id, r.acting_session_id, r.acting_auth_method,
   r.target_user_id, r.target_user_immutable_id, r.created, r.hash`;
 
-const AUDIT_TABLE: SearchTable = {
+export const AUDIT_TABLE: SearchTable = {
   from: 'audit_records r',
   tenantColumn: 'r.tenant_id',
   columns: AUDIT_COLUMNS,
@@ -31,19 +31,6 @@ export class AuditRecordsRepository {
       { prepare: true },
     );
     return rows[0];
-  }
-
-  /** A page of a search and the total number of matches, in one statement. */
-  async search(
-    tenant: string,
-    q: SearchQuery,
-  ): Promise<{ rows: SearchableAuditRow[]; total: number }> {
-    const { sql, params } = searchStatement(AUDIT_TABLE, tenant, q);
-    return searchResult(
-      await this.db.query<SearchableAuditRow & { search_total: number }>(sql, params, {
-        prepare: true,
-      }),
-    );
   }
 
   /** Whether any record matching the filter fails its hash check (Events' `tainted`). */

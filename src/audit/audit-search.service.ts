@@ -2,10 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { scimError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SearchRequest } from '../scim/scim-search-request';
-import { SearchPage, SearchService, SearchSource, SearchSpec } from '../search/search.service';
+import { SearchPage, SearchService, SearchSpec } from '../search/search.service';
 import { AuditAction } from './audit-actions';
 import { AuditRecordRow } from './audit-record';
-import { AuditRecordsRepository, SearchableAuditRow } from './audit-records.repository';
+import {
+  AUDIT_TABLE,
+  AuditRecordsRepository,
+  SearchableAuditRow,
+} from './audit-records.repository';
 import { AuditService } from './audit.service';
 import {
   AUDIT_DEFAULT_SORT,
@@ -20,6 +24,7 @@ const AUDIT_RECORDS: SearchSpec = {
   defaultSort: AUDIT_DEFAULT_SORT,
   id: 'r.id',
   notNull: AUDIT_NOT_NULL_SQL,
+  table: AUDIT_TABLE,
 };
 
 const EVENTS: SearchSpec = { ...AUDIT_RECORDS, resource: 'Events', schema: EVENTS_FILTER_SCHEMA };
@@ -46,7 +51,7 @@ export class AuditSearchService {
 
   searchRecords(tenant: string, request: SearchRequest): Promise<SearchPage<SearchableAuditRow>> {
     return this.search.run(async () => {
-      const page = await this.search.page(tenant, AUDIT_RECORDS, request, this.source(tenant));
+      const page = await this.search.page<SearchableAuditRow>(tenant, AUDIT_RECORDS, request);
       await this.recordAccess(
         'searchAuditRecords',
         searchParameters('AuditRecords', request, page),
@@ -57,7 +62,7 @@ export class AuditSearchService {
 
   searchEvents(tenant: string, request: SearchRequest): Promise<EventsPage> {
     return this.search.run(async () => {
-      const page = await this.search.page(tenant, EVENTS, request, this.source(tenant));
+      const page = await this.search.page<SearchableAuditRow>(tenant, EVENTS, request);
       const tainted =
         page.total > 0 &&
         (await this.records.anyTainted(tenant, {
@@ -76,10 +81,6 @@ export class AuditSearchService {
       await this.recordAccess('readAuditRecord', { recordId: row.id });
       return row;
     });
-  }
-
-  private source(tenant: string): SearchSource<SearchableAuditRow> {
-    return { search: (q) => this.records.search(tenant, q) };
   }
 
   private async recordAccess(

@@ -1,8 +1,7 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { SearchDatabase } from '../search/search-database';
-import { SearchQuery, searchResult, searchStatement, SearchTable } from '../search/search.service';
+import { SearchTable } from '../search/search.service';
 import { isUuid } from '../users/users.repository';
 import { DeviceRow, NewDevice } from './device-row';
 import { runSql } from '../database/run-sql';
@@ -10,15 +9,16 @@ import { runSql } from '../database/run-sql';
 const COLUMNS = `d.id, d.tenant_id, d.serial_number, d.type, d.status, d.owner_id,
   o.user_name AS owner_user_name, d.external_id, d.version, d.created, d.last_modified`;
 const FROM = 'devices d LEFT JOIN users o ON o.id = d.owner_id';
-const DEVICES_TABLE: SearchTable = { from: FROM, tenantColumn: 'd.tenant_id', columns: COLUMNS };
+export const DEVICES_TABLE: SearchTable = {
+  from: FROM,
+  tenantColumn: 'd.tenant_id',
+  columns: COLUMNS,
+};
 
 /** Devices table access, always through the CLS transaction's EntityManager. */
 @Injectable()
 export class DevicesRepository {
-  constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
-    private readonly searchDb: SearchDatabase,
-  ) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
   async findById(tenant: string, id: string): Promise<DeviceRow | undefined> {
     if (!isUuid(id)) return undefined;
@@ -28,19 +28,6 @@ export class DevicesRepository {
       [tenant, id],
     );
     return rows[0];
-  }
-
-  /** A page of a search and the total number of matches, in one statement. */
-  async search(
-    tenant: string,
-    q: SearchQuery,
-  ): Promise<{ rows: DeviceSearchRow[]; total: number }> {
-    const { sql, params } = searchStatement(DEVICES_TABLE, tenant, q);
-    return searchResult(
-      await this.searchDb.query<DeviceSearchRow & { search_total: number }>(sql, params, {
-        prepare: true,
-      }),
-    );
   }
 
   /**

@@ -4,7 +4,7 @@ import { SearchRequest } from '../scim/scim-search-request';
 import { SearchPage, SearchService, SearchSpec } from '../search/search.service';
 import { DeviceRow } from './device-row';
 import { DEVICE_FILTER_SCHEMA } from './devices.filter-schema';
-import { DevicesRepository, DeviceSearchRow } from './devices.repository';
+import { DEVICES_TABLE, DevicesRepository, DeviceSearchRow } from './devices.repository';
 
 const DEVICES: SearchSpec = {
   resource: 'Devices',
@@ -12,6 +12,7 @@ const DEVICES: SearchSpec = {
   defaultSort: { sql: 'd.created', type: 'dateTime' },
   id: 'd.id',
   notNull: new Set(['d.created', 'd.last_modified']),
+  table: DEVICES_TABLE,
 };
 
 /** Reads of devices; they are created by bulk import (and used by CIBA). */
@@ -30,10 +31,6 @@ export class DevicesService {
 
   /** A filtered, sorted page, by index or by cursor (the engine behind every SCIM list). */
   list(tenant: string, request: SearchRequest): Promise<SearchPage<DeviceSearchRow>> {
-    return this.search.run(() =>
-      this.search.page(tenant, DEVICES, request, {
-        search: (q) => this.devices.search(tenant, q),
-      }),
-    );
+    return this.search.run(() => this.search.page<DeviceSearchRow>(tenant, DEVICES, request));
   }
 }

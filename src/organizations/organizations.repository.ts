@@ -1,8 +1,7 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { SearchDatabase } from '../search/search-database';
-import { SearchQuery, searchResult, searchStatement, SearchTable } from '../search/search.service';
+import { SearchTable } from '../search/search.service';
 import { isUuid } from '../users/users.repository';
 import { NewOrganization, OrganizationRef, OrganizationRow } from './organization-row';
 import { runSql } from '../database/run-sql';
@@ -10,7 +9,7 @@ import { runSql } from '../database/run-sql';
 const COLUMNS = `g.id, g.tenant_id, g.name, g.external_id, g.parent_id,
   p.external_id AS parent_external_id, g.version, g.created, g.last_modified`;
 const FROM = 'organizations g LEFT JOIN organizations p ON p.id = g.parent_id';
-const ORGANIZATIONS_TABLE: SearchTable = {
+export const ORGANIZATIONS_TABLE: SearchTable = {
   from: FROM,
   tenantColumn: 'g.tenant_id',
   columns: COLUMNS,
@@ -19,10 +18,7 @@ const ORGANIZATIONS_TABLE: SearchTable = {
 /** Organizations table access, always through the CLS transaction's EntityManager. */
 @Injectable()
 export class OrganizationsRepository {
-  constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
-    private readonly searchDb: SearchDatabase,
-  ) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
   async findById(tenant: string, id: string): Promise<OrganizationRow | undefined> {
     if (!isUuid(id)) return undefined;
@@ -32,19 +28,6 @@ export class OrganizationsRepository {
       [tenant, id],
     );
     return rows[0];
-  }
-
-  /** A page of a search and the total number of matches, in one statement. */
-  async search(
-    tenant: string,
-    q: SearchQuery,
-  ): Promise<{ rows: OrganizationSearchRow[]; total: number }> {
-    const { sql, params } = searchStatement(ORGANIZATIONS_TABLE, tenant, q);
-    return searchResult(
-      await this.searchDb.query<OrganizationSearchRow & { search_total: number }>(sql, params, {
-        prepare: true,
-      }),
-    );
   }
 
   /** The organizations of the tenant with one of these ids or externalIds. */

@@ -4,7 +4,11 @@ import { SearchRequest } from '../scim/scim-search-request';
 import { SearchPage, SearchService, SearchSpec } from '../search/search.service';
 import { OrganizationRow } from './organization-row';
 import { ORGANIZATION_FILTER_SCHEMA } from './organizations.filter-schema';
-import { OrganizationsRepository, OrganizationSearchRow } from './organizations.repository';
+import {
+  ORGANIZATIONS_TABLE,
+  OrganizationsRepository,
+  OrganizationSearchRow,
+} from './organizations.repository';
 
 const ORGANIZATIONS: SearchSpec = {
   resource: 'Organizations',
@@ -12,6 +16,7 @@ const ORGANIZATIONS: SearchSpec = {
   defaultSort: { sql: 'g.created', type: 'dateTime' },
   id: 'g.id',
   notNull: new Set(['g.created', 'g.last_modified']),
+  table: ORGANIZATIONS_TABLE,
 };
 
 /** Reads of organizations; they are created by bulk import. */
@@ -31,9 +36,7 @@ export class OrganizationsService {
   /** A filtered, sorted page, by index or by cursor (the engine behind every SCIM list). */
   list(tenant: string, request: SearchRequest): Promise<SearchPage<OrganizationSearchRow>> {
     return this.search.run(() =>
-      this.search.page(tenant, ORGANIZATIONS, request, {
-        search: (q) => this.organizations.search(tenant, q),
-      }),
+      this.search.page<OrganizationSearchRow>(tenant, ORGANIZATIONS, request),
     );
   }
 }

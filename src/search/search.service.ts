@@ -25,6 +25,8 @@ export interface SearchSpec {
   id: string;
   /** Sort-key SQL (as compileSortBy returns it) that is never NULL. */
   notNull: ReadonlySet<string>;
+  /** What the search reads. */
+  table: SearchTable;
 }
 
 /**
@@ -40,10 +42,6 @@ export interface SearchQuery {
   params: unknown[];
   offset: number;
   limit: number;
-}
-
-export interface SearchSource<Row> {
-  search(query: SearchQuery): Promise<{ rows: Row[]; total: number }>;
 }
 
 /** The table a search reads; every fragment is fixed SQL from the resource's module. */
@@ -141,7 +139,6 @@ export class SearchService {
     tenant: string,
     spec: SearchSpec,
     request: SearchRequest,
-    source: SearchSource<Row>,
   ): Promise<SearchPage<Row>> {
     const params = new SqlParams(2);
     const filter = request.filter
@@ -170,7 +167,7 @@ export class SearchService {
       ? keysetAfter(order, openCursor(await this.key(), binding, request.cursor, now()), params)
       : undefined;
     const limit = request.count;
-    const result = await source.search({
+    const result = await this.read<Row>(spec.table, tenant, {
       filter,
       after,
       orderBy: keysetOrderBy(order),
@@ -200,6 +197,18 @@ export class SearchService {
       ...(nextCursor ? { nextCursor } : {}),
       ...(filter ? { filter: { sql: filter, params: filterParams } } : {}),
     };
+  }
+
+  /** A page and the total, in one prepared statement on the search connections. */
+  private async read<Row extends SearchRow>(
+    table: SearchTable,
+    tenant: string,
+    q: SearchQuery,
+  ): Promise<{ rows: Row[]; total: number }> {
+    const { sql, params } = searchStatement(table, tenant, q);
+    return searchResult(
+      await this.db.query<Row & { search_total: number }>(sql, params, { prepare: true }),
+    );
   }
 
   private translate(error: unknown): unknown {

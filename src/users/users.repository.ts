@@ -3,15 +3,14 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { scimError } from '../common/api-error';
-import { SearchQuery, searchResult, searchStatement, SearchTable } from '../search/search.service';
+import { SearchTable } from '../search/search.service';
 import { NewUser, UserRow } from './user-row';
 import { runSql } from '../database/run-sql';
-import { SearchDatabase } from '../search/search-database';
 
 const COLUMNS = `id, tenant_id, user_name, external_id, active, service_account, password_hash,
   resource, version, created, last_modified`;
 
-const USERS_TABLE: SearchTable = {
+export const USERS_TABLE: SearchTable = {
   from: 'users u',
   tenantColumn: 'u.tenant_id',
   columns: COLUMNS.split(',')
@@ -19,16 +18,10 @@ const USERS_TABLE: SearchTable = {
     .join(', '),
 };
 
-/**
- * Users table access: changes through the CLS transaction's EntityManager, searches on the
- * search connections.
- */
+/** Users table access, through the CLS transaction's EntityManager (searches: SearchService). */
 @Injectable()
 export class UsersRepository {
-  constructor(
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
-    private readonly searchDb: SearchDatabase,
-  ) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
   async insert(tenant: string, user: NewUser): Promise<UserRow> {
     try {
@@ -162,16 +155,6 @@ export class UsersRepository {
     } catch (error) {
       throw stillReferenced(error);
     }
-  }
-
-  /** A page of a search and the total number of matches, in one statement. */
-  async search(tenant: string, q: SearchQuery): Promise<{ rows: UserSearchRow[]; total: number }> {
-    const { sql, params } = searchStatement(USERS_TABLE, tenant, q);
-    return searchResult(
-      await this.searchDb.query<UserSearchRow & { search_total: number }>(sql, params, {
-        prepare: true,
-      }),
-    );
   }
 }
 

@@ -14,7 +14,7 @@ import { UserDto } from './user.dto';
 import { resourceOf, USER_ATTRIBUTES, userVersion, writableView } from './user.mapper';
 import { validateUserFast } from './user.fast-path';
 import { USER_FILTER_SCHEMA } from './users.filter-schema';
-import { UserSearchRow, UsersRepository } from './users.repository';
+import { UserSearchRow, USERS_TABLE, UsersRepository } from './users.repository';
 
 const scryptAsync = promisify(scrypt) as (
   password: string,
@@ -56,6 +56,7 @@ const USERS: SearchSpec = {
     'lower(u.user_name) COLLATE "C"',
     'u.id::text COLLATE "C"',
   ]),
+  table: USERS_TABLE,
 };
 
 /** SCIM Users: every change and its audit record in one transaction. */
@@ -123,9 +124,7 @@ export class UsersService {
 
   /** A filtered, sorted page, by index or by cursor (the same search engine as AuditRecords). */
   list(tenant: string, request: SearchRequest): Promise<SearchPage<UserSearchRow>> {
-    return this.search.run(() =>
-      this.search.page(tenant, USERS, request, { search: (q) => this.users.search(tenant, q) }),
-    );
+    return this.search.run(() => this.search.page<UserSearchRow>(tenant, USERS, request));
   }
 
   private async lockForChange(tenant: string, id: string, ifMatch?: string): Promise<UserRow> {
