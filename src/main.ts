@@ -7,6 +7,7 @@ import { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { AppConfig, loadConfig } from './config/app-config';
+import { registerRateLimit } from './common/rate-limit';
 import { registerCorrelationHook } from './context/correlation.hook';
 
 /**
@@ -27,6 +28,8 @@ export async function createApp(
     ClsServiceManager.getClsService(),
     config.correlationIdMaxLength,
   );
+  // Also before the routes exist: the limiter attaches itself to each route as it is added.
+  await registerRateLimit(adapter.getInstance(), config.rateLimit);
   const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
     bufferLogs: true,
     bodyParser: false,

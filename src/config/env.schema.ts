@@ -162,6 +162,19 @@ export class EnvironmentVariables {
   @Max(600_000)
   SEARCH_STATEMENT_TIMEOUT_MS = 5000;
 
+  /** Requests per client address per window; 0 turns rate limiting off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  RATE_LIMIT_MAX = 0;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  RATE_LIMIT_WINDOW_SECONDS = 60;
+
   /** CIBA: minimum seconds between token polls (`interval`); each slow_down adds 5. */
   @Transform(toInt)
   @IsInt()

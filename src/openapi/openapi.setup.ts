@@ -11,7 +11,12 @@ hash-stamped audit trail together with the caller's \`X-Correlation-ID\` and a s
 the AuditRecord schema defines them (\`action.actionParameters.COI\`, \`actingUserId.session.id\`),
 and bare unquoted values as in HID's documentation (\`correlationId eq f058ebd6-...\`): a bare
 value runs to the next whitespace, \`)\` or \`]\`; \`true\`, \`false\`, \`null\` and JSON numbers keep
-their RFC meaning, anything else is a string.`;
+their RFC meaning, anything else is a string.
+
+**Rate limiting** (when the operator sets \`RATE_LIMIT_MAX\`; off by default): every response
+carries \`X-RateLimit-Limit\`, \`X-RateLimit-Remaining\` and \`X-RateLimit-Reset\`; past the
+limit any operation answers \`429\` with \`Retry-After\`, the correlation headers and a body in
+the route's error format (SCIM or OAuth \`too_many_requests\`).`;
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
