@@ -223,13 +223,20 @@ function fromFastifyError(status: number, code: string): Omit<Normalised, 'heade
   }
 }
 
-function isDatabaseUnavailable(exception: unknown): boolean {
-  if (exception instanceof QueryFailedError) {
-    const code = (exception.driverError as { code?: string } | undefined)?.code ?? '';
-    // connection exceptions, insufficient resources, operator intervention, serialization
-    return /^(08|53|57P|40001|40P01)/.test(code);
-  }
-  const msg = exception instanceof Error ? exception.message : '';
+/**
+ * Whether a failure means the database cannot be reached or cannot serve right now (503
+ * with Retry-After), whether it surfaced raw (pool acquisition) or wrapped in a
+ * QueryFailedError (statements run through runSql and the search pool wrap both).
+ */
+export function isDatabaseUnavailable(exception: unknown): boolean {
+  const error: unknown =
+    exception instanceof QueryFailedError ? (exception.driverError as unknown) : exception;
+  const raw = (error as { code?: unknown } | undefined)?.code;
+  const code = typeof raw === 'string' ? raw : '';
+  // connection exceptions, insufficient resources, operator intervention, serialization
+  if (/^(08|53|57P|40001|40P01)/.test(code)) return true;
+  if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND)$/.test(code)) return true;
+  const msg = error instanceof Error ? error.message : '';
   return /Connection terminated|ECONNREFUSED|timeout exceeded when trying to connect/i.test(msg);
 }
 

@@ -1,0 +1,27 @@
+import { QueryFailedError } from 'typeorm';
+import { isDatabaseUnavailable } from './all-exceptions.filter';
+
+const wrapped = (error: Error) => new QueryFailedError('SELECT 1', [], error);
+const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
+
+describe('isDatabaseUnavailable', () => {
+  it.each([
+    ['a refused connection, raw', withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED')],
+    ['a refused connection, wrapped', wrapped(withCode('connect ECONNREFUSED', 'ECONNREFUSED'))],
+    ['a dropped connection, wrapped', wrapped(new Error('Connection terminated unexpectedly'))],
+    ['a pool wait timeout, raw', new Error('timeout exceeded when trying to connect')],
+    ['admin shutdown (57P01)', wrapped(withCode('terminating connection', '57P01'))],
+    ['too many connections (53300)', wrapped(withCode('too many clients', '53300'))],
+    ['a serialization failure (40001)', wrapped(withCode('could not serialize', '40001'))],
+  ])('%s', (_name, error) => {
+    expect(isDatabaseUnavailable(error)).toBe(true);
+  });
+
+  it.each([
+    ['a unique violation', wrapped(withCode('duplicate key', '23505'))],
+    ['a statement timeout', wrapped(withCode('canceling statement', '57014'))],
+    ['a programming error', new TypeError('x is undefined')],
+  ])('not %s', (_name, error) => {
+    expect(isDatabaseUnavailable(error)).toBe(false);
+  });
+});
