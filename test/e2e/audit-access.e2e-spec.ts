@@ -136,6 +136,40 @@ describe('reads of the audit trail are audited (AUDIT_LOG_ACCESS, API.md §5)', 
     }
   });
 
+  it('fails a read 503 when its record cannot be written, and records the failure', async () => {
+    // Stands in for an audit store that refuses this read's success record.
+    const fn = `test_refuse_read_${run.replace(/[^a-z0-9]/gi, '_')}`;
+    const mine = `${run}-unrecorded`;
+    await t.db.query(`
+      CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.correlation_id = '${mine}' AND NEW.result = 'RESPONSE_SUCCESS' THEN
+          RAISE EXCEPTION 'audit store unavailable (test)';
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await t.db.query(
+      `CREATE TRIGGER ${fn} BEFORE INSERT ON audit_records FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+    );
+    try {
+      const res = await search({ filter: `correlationId eq "${run}-seed"` }, mine);
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toMatch(/^\d+$/);
+      expect(res.headers['x-correlation-id']).toBe(mine);
+      expect(res.body).not.toMatch(/audit store unavailable|INSERT|audit_records/);
+      const records = await t.recordsFor(mine);
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({
+        action_name: 'searchAuditRecords',
+        result: 'RESPONSE_FAILURE',
+        return_value: { status: '503', error: 'temporarily_unavailable' },
+      });
+    } finally {
+      await t.db.query(`DROP TRIGGER IF EXISTS ${fn} ON audit_records`);
+      await t.db.query(`DROP FUNCTION IF EXISTS ${fn}()`);
+    }
+  });
+
   it('answers a repeated filter shape (a prepared statement) from its own values', async () => {
     const other = `${run}-other`;
     await recordAs(t, { correlationId: other }, 'updateUser');
