@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { CROCKFORD_ALPHABET, randomCrockford } from '../common/crockford';
 
-/** Crockford's base32: upper-case letters and digits, no I L O U to misread. */
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const LENGTH = 32;
 
 /**
@@ -9,23 +7,10 @@ const LENGTH = 32;
  * asks for at least 128) as 32 characters in HID's COI style (upper-case letters, digits).
  */
 export function newAuthReqId(): string {
-  const bytes = randomBytes(20);
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += ALPHABET[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    value &= (1 << bits) - 1;
-  }
-  return out;
+  return randomCrockford(LENGTH);
 }
 
-const SHAPE = new RegExp(`^[${ALPHABET}]{${LENGTH}}$`);
+const SHAPE = new RegExp(`^[${CROCKFORD_ALPHABET}]{${LENGTH}}$`);
 
 /** Whether a presented value could be an auth_req_id at all (cheap refusal before SQL). */
 export function isAuthReqId(value: unknown): value is string {
