@@ -12,7 +12,7 @@ import { SearchPage, SearchService, SearchSpec } from '../search/search.service'
 import { UserRow } from './user-row';
 import { UserDto } from './user.dto';
 import { resourceOf, USER_ATTRIBUTES, userVersion, writableView } from './user.mapper';
-import { validateUserFast } from './user.fast-path';
+import { FAST_PATH_ATTRIBUTES, validateUserFast } from './user.fast-path';
 import { USER_FILTER_SCHEMA } from './users.filter-schema';
 import { UserSearchRow, USERS_TABLE, UsersRepository } from './users.repository';
 
@@ -23,22 +23,13 @@ const scryptAsync = promisify(scrypt) as (
 ) => Promise<Buffer>;
 
 /** Sub-attribute names of the core User, in schema spelling, for PATCH paths. */
+const A = FAST_PATH_ATTRIBUTES;
 const SUB_ATTRIBUTE_NAMES = [
-  'formatted',
-  'familyName',
-  'givenName',
-  'middleName',
-  'honorificPrefix',
-  'honorificSuffix',
-  'value',
-  'display',
-  'type',
-  'primary',
-  'streetAddress',
-  'locality',
-  'region',
-  'postalCode',
-  'country',
+  ...A.name,
+  ...A.multiValuedItem.strings,
+  ...A.multiValuedItem.booleans,
+  ...A.address.strings,
+  ...A.address.booleans,
 ];
 const CANONICAL = new Map(
   [...SUB_ATTRIBUTE_NAMES, ...USER_ATTRIBUTES].map((n) => [n.toLowerCase(), n]),
