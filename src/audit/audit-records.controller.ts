@@ -1,11 +1,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScopes } from '../auth/auth.decorators';
 import { AuditedAs } from '../common/audit-action.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { projectAttributes, readAttributeList } from '../scim/scim-attributes';
 import { readSearchBody, readSearchRequest, SearchRequest } from '../scim/scim-search-request';
-import { SearchRequestDto } from '../search/search-request.dto';
+import { SearchQueryParameters, SearchRequestDto } from '../search/search-request.dto';
 import { searchListResponse } from '../search/search-response';
 import { toAuditRecordResource } from './audit-record';
 import { AuditSearchService } from './audit-search.service';
@@ -27,17 +27,6 @@ const LIST = {
     },
   },
 };
-
-const SEARCH_QUERY = [
-  'filter',
-  'sortBy',
-  'sortOrder',
-  'startIndex',
-  'count',
-  'cursor',
-  'attributes',
-  'excludedAttributes',
-];
 
 /**
  * The audit trail (API.md §6): search by GET or POST .search, read one record. Every route
@@ -107,12 +96,4 @@ export class AuditRecordsController {
     );
     return searchListResponse(this.config.scimResourcesKey, page, resources);
   }
-}
-
-function SearchQueryParameters(): MethodDecorator {
-  return (target, key, descriptor) => {
-    for (const name of SEARCH_QUERY) {
-      ApiQuery({ name, required: false, type: String })(target, key, descriptor);
-    }
-  };
 }

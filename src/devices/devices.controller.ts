@@ -8,6 +8,7 @@ import { readSearchRequest } from '../scim/scim-search-request';
 import { searchListResponse } from '../search/search-response';
 import { deviceVersion, toDeviceResource } from './device.mapper';
 import { DevicesService } from './devices.service';
+import { SearchQueryParameters } from '../search/search-request.dto';
 
 type Json = Record<string, unknown>;
 
@@ -22,6 +23,7 @@ export class DevicesController {
   @Get()
   @RequireScopes('devices:read')
   @ApiOperation({ summary: 'List or filter devices', operationId: 'listDevices' })
+  @SearchQueryParameters()
   async listDevices(@Param('tenant') tenant: string, @Query() query: Json): Promise<Json> {
     const request = readSearchRequest(query, { cursor: true });
     const page = await this.devices.list(tenant, request);

@@ -8,6 +8,7 @@ import { readSearchRequest } from '../scim/scim-search-request';
 import { searchListResponse } from '../search/search-response';
 import { organizationVersion, toOrganizationResource } from './organization.mapper';
 import { OrganizationsService } from './organizations.service';
+import { SearchQueryParameters } from '../search/search-request.dto';
 
 type Json = Record<string, unknown>;
 
@@ -23,6 +24,7 @@ export class OrganizationsController {
   @Get()
   @RequireScopes('users:read')
   @ApiOperation({ summary: 'List or filter organizations', operationId: 'listOrganizations' })
+  @SearchQueryParameters()
   async listOrganizations(@Param('tenant') tenant: string, @Query() query: Json): Promise<Json> {
     const request = readSearchRequest(query, { cursor: true });
     const page = await this.organizations.list(tenant, request);

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiQuery } from '@nestjs/swagger';
 import { SEARCH_REQUEST_SCHEMA } from '../scim/scim-constants';
 
 /** RFC 7644 §3.4.3 SearchRequest with RFC 9865 `cursor`; for the OpenAPI document only. */
@@ -35,4 +35,24 @@ export class SearchRequestDto {
 
   @ApiPropertyOptional({ type: [String] })
   excludedAttributes?: string[];
+}
+
+const SEARCH_QUERY = [
+  'filter',
+  'sortBy',
+  'sortOrder',
+  'startIndex',
+  'count',
+  'cursor',
+  'attributes',
+  'excludedAttributes',
+];
+
+/** The query parameters of a SCIM list (RFC 7644 §3.4.2, RFC 9865), for the OpenAPI document. */
+export function SearchQueryParameters(): MethodDecorator {
+  return (target, key, descriptor) => {
+    for (const name of SEARCH_QUERY) {
+      ApiQuery({ name, required: false, type: String })(target, key, descriptor);
+    }
+  };
 }

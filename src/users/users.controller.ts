@@ -25,6 +25,7 @@ import { PatchOpDto, UserDto } from './user.dto';
 import { toUserResource, userVersion } from './user.mapper';
 import { UserRow } from './user-row';
 import { UsersService } from './users.service';
+import { SearchQueryParameters } from '../search/search-request.dto';
 
 type Json = Record<string, unknown>;
 
@@ -54,6 +55,7 @@ export class UsersController {
   @Get()
   @RequireScopes('users:read')
   @ApiOperation({ summary: 'List or filter users (RFC 7644 §3.4.2)', operationId: 'listUsers' })
+  @SearchQueryParameters()
   async listUsers(@Param('tenant') tenant: string, @Query() query: Json): Promise<Json> {
     return this.search(tenant, query);
   }

@@ -79,6 +79,16 @@ describe('operations (API.md §10)', () => {
       expect(res.body).toMatch(/swagger/i);
     });
 
+    it('documents the SCIM list parameters, cursor included, on every list', () => {
+      for (const path of ['Users', 'Devices', 'Organizations', 'AuditRecords']) {
+        const list = (doc.paths as Json)[`/{tenant}/v2/${path}`].get as Json;
+        const names = (list.parameters as Json[]).map((p) => p.name);
+        expect(names).toEqual(
+          expect.arrayContaining(['filter', 'sortBy', 'startIndex', 'count', 'cursor']),
+        );
+      }
+    });
+
     it('describes the routes of the foundation with unique operation ids', () => {
       expect(doc.openapi).toMatch(/^3\./);
       const operations = Object.values(doc.paths as Json).flatMap((item: Json) =>
