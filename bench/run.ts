@@ -4,7 +4,9 @@
  * then runs the scenarios in bench/scenarios and prints a Markdown report.
  *
  * Settings: BENCH_CONNECTIONS (16), BENCH_DURATION seconds (10), BENCH_WARMUP seconds (3),
- * BENCH_ROUNDS (3: alternating service/floor rounds of a comparison).
+ * BENCH_ROUNDS (3: alternating service/floor rounds of a comparison). BENCH_KEEP_DATABASE=name
+ * (with BENCH_DATABASE_URL) uses that database on the server, made on first use and kept
+ * afterwards, so a scenario that loads data (audit-search) loads it only once.
  */
 import { readdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -40,6 +42,13 @@ function table(report: ScenarioReport): string {
   return lines.join('\n');
 }
 
+function databaseKind(): string {
+  if (process.env.BENCH_KEEP_DATABASE) return 'PostgreSQL server (kept database)';
+  return process.env.TEST_DATABASE_URL
+    ? 'PostgreSQL server (fresh database)'
+    : 'embedded PostgreSQL';
+}
+
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
   const scenarios = (await loadScenarios()).filter(
@@ -55,7 +64,7 @@ async function main(): Promise<void> {
   if (process.env.BENCH_DATABASE_URL)
     process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL;
   buildService();
-  const db = await startTestDatabase();
+  const db = await startTestDatabase({ keep: process.env.BENCH_KEEP_DATABASE });
   const port = await freePort();
   const service = startNode('dist/main.js', {
     NODE_ENV: 'production',
@@ -74,7 +83,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `## Benchmark run ${new Date().toISOString()}\n\n` +
         `Machine: ${cpus().length} x ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}; ` +
-        `database: ${process.env.TEST_DATABASE_URL ? 'PostgreSQL server (fresh database)' : 'embedded PostgreSQL'}; ` +
+        `database: ${databaseKind()}; ` +
         `load: autocannon, ${settings.connections} connections, ${settings.durationSeconds} s runs after ${settings.warmupSeconds} s warm-up, ${settings.rounds} alternating service/floor rounds, same machine.\n\n`,
     );
     for (const scenario of scenarios) {

@@ -21,9 +21,14 @@ export interface TestDatabase {
  * server named by TEST_DATABASE_URL when set, otherwise an embedded server in a throw-away
  * folder (the path a new contributor takes).
  */
-export async function startTestDatabase(): Promise<TestDatabase> {
+export async function startTestDatabase(options: { keep?: string } = {}): Promise<TestDatabase> {
   const server = process.env.TEST_DATABASE_URL;
-  const db = server ? await freshDatabaseOn(server) : await embedded();
+  if (options.keep && !server) throw new Error('keeping a database needs a server URL');
+  const db = options.keep
+    ? await keptDatabaseOn(server!, options.keep)
+    : server
+      ? await freshDatabaseOn(server)
+      : await embedded();
   const dataSource = await new DataSource({
     type: 'postgres',
     url: db.url,
@@ -52,6 +57,25 @@ async function embedded(): Promise<TestDatabase> {
       await rm(`${dir}.credentials.json`, { force: true });
     },
   };
+}
+
+/**
+ * A named database on an existing server, made on first use and never dropped, so data that
+ * takes long to load (the bench's millions of audit records) is loaded once.
+ */
+async function keptDatabaseOn(serverUrl: string, name: string): Promise<TestDatabase> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`not a database name: ${name}`);
+  const admin = new Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), stop: async () => undefined };
 }
 
 /** A new database (and, where allowed, a non-superuser owner role) on an existing server. */
