@@ -8,6 +8,7 @@ import { contextFor } from './context/correlation.hook';
 import { MetricsService } from './health/metrics.service';
 import { setupOpenApi } from './openapi/openapi.setup';
 import { registerBodyParsers } from './common/body-parsers';
+import { SCIM_JSON_CONTENT_TYPE } from './scim/scim-constants';
 
 /**
  * Everything main.ts and the test app factory share, applied before routes are registered.
@@ -26,7 +27,7 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
       type.startsWith('application/json') &&
       parseTenantPath(request.url).family === 'scim'
     ) {
-      void reply.header('content-type', 'application/scim+json; charset=utf-8');
+      void reply.header('content-type', SCIM_JSON_CONTENT_TYPE);
     }
     done(null, payload);
   });

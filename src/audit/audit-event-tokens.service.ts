@@ -1,9 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { SignJWT } from 'jose';
 import { AccessTokenService } from '../auth/access-token.service';
 import { SIGNING_ALG, SigningKeysService } from '../auth/signing-keys.service';
-import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { AuditRecordRow, toAuditRecordResource } from './audit-record';
+import { AuditRecordJsonRow, AuditRecordResource } from './audit-record';
 
 /** The event type of every SET we issue: its payload is one AuditRecord resource. */
 export const AUDIT_EVENT_URI = 'urn:hid:scim:api:idp:2.0:event:AuditRecord';
@@ -19,19 +18,19 @@ export class AuditEventTokensService {
   constructor(
     private readonly keys: SigningKeysService,
     private readonly tokens: AccessTokenService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async sign(tenant: string, rows: AuditRecordRow[]): Promise<string[]> {
+  async sign(tenant: string, rows: AuditRecordJsonRow[]): Promise<string[]> {
     const key = await this.keys.signingKey(tenant);
     const issuedAt = Math.floor(Date.now() / 1000);
     return Promise.all(
       rows.map((row) => {
+        const record = JSON.parse(row.resource) as AuditRecordResource;
         const claims: Record<string, unknown> = {
-          toe: Math.floor(row.created.getTime() / 1000),
-          events: { [AUDIT_EVENT_URI]: toAuditRecordResource(row, this.config.publicBaseUrl) },
+          toe: Math.floor(Date.parse(record.created) / 1000),
+          events: { [AUDIT_EVENT_URI]: record },
         };
-        if (row.coi !== null) claims.txn = row.coi;
+        if (record.coi !== undefined) claims.txn = record.coi;
         return new SignJWT(claims)
           .setProtectedHeader({ alg: SIGNING_ALG, typ: 'secevent+jwt', kid: key.kid })
           .setIssuer(this.tokens.issuer(tenant))

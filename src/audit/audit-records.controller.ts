@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScopes } from '../auth/auth.decorators';
 import { AuditedAs } from '../common/audit-action.decorator';
@@ -6,8 +16,8 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { projectAttributes, readAttributeList } from '../scim/scim-attributes';
 import { readSearchBody, readSearchRequest, SearchRequest } from '../scim/scim-search-request';
 import { SearchQueryParameters, SearchRequestDto } from '../search/search-request.dto';
-import { searchListResponse } from '../search/search-response';
-import { toAuditRecordResource } from './audit-record';
+import { searchListJson, searchListResponse } from '../search/search-response';
+import { SCIM_JSON_CONTENT_TYPE } from '../scim/scim-constants';
 import { AuditSearchService } from './audit-search.service';
 
 type Json = Record<string, unknown>;
@@ -31,6 +41,11 @@ const LIST = {
 /**
  * The audit trail (API.md §6): search by GET or POST .search, read one record. Every route
  * is an access to the trail, recorded (successes and failures) when AUDIT_LOG_ACCESS is on.
+ *
+ * Records arrive as JSON text rendered by the database (auditRecordJsonSql). Without
+ * `attributes`/`excludedAttributes` they are sent as they are, spliced into the response
+ * text; with them, each is parsed and projected. Hence the explicit content type: a string
+ * answer would otherwise go out as text/plain.
  */
 @ApiTags('Audit')
 @Controller(':tenant/v2/AuditRecords')
@@ -41,6 +56,7 @@ export class AuditRecordsController {
   ) {}
 
   @Get()
+  @Header('content-type', SCIM_JSON_CONTENT_TYPE)
   @RequireScopes('audit:read')
   @AuditedAs('searchAuditRecords')
   @ApiOperation({
@@ -49,11 +65,15 @@ export class AuditRecordsController {
   })
   @SearchQueryParameters()
   @ApiOkResponse(LIST)
-  async listAuditRecords(@Param('tenant') tenant: string, @Query() query: Json): Promise<Json> {
+  async listAuditRecords(
+    @Param('tenant') tenant: string,
+    @Query() query: Json,
+  ): Promise<Json | string> {
     return this.search(tenant, readSearchRequest(query, { cursor: true }));
   }
 
   @Post('.search')
+  @Header('content-type', SCIM_JSON_CONTENT_TYPE)
   @HttpCode(200)
   @RequireScopes('audit:read')
   @AuditedAs('searchAuditRecords')
@@ -63,11 +83,15 @@ export class AuditRecordsController {
   })
   @ApiBody({ type: SearchRequestDto })
   @ApiOkResponse(LIST)
-  async searchAuditRecords(@Param('tenant') tenant: string, @Body() body: unknown): Promise<Json> {
+  async searchAuditRecords(
+    @Param('tenant') tenant: string,
+    @Body() body: unknown,
+  ): Promise<Json | string> {
     return this.search(tenant, readSearchRequest(readSearchBody(body), { cursor: true }));
   }
 
   @Get(':id')
+  @Header('content-type', SCIM_JSON_CONTENT_TYPE)
   @RequireScopes('audit:read')
   @AuditedAs('readAuditRecord')
   @ApiOperation({ summary: 'Read one audit record', operationId: 'readAuditRecord' })
@@ -76,24 +100,32 @@ export class AuditRecordsController {
     @Param('tenant') tenant: string,
     @Param('id') id: string,
     @Query() query: Json,
-  ): Promise<Json> {
+  ): Promise<Json | string> {
     const row = await this.audit.readRecord(tenant, id);
-    return projectAttributes(
-      toAuditRecordResource(row, this.config.publicBaseUrl) as unknown as Json,
-      readAttributeList(query.attributes),
-      readAttributeList(query.excludedAttributes),
-    );
+    const attributes = readAttributeList(query.attributes);
+    const excluded = readAttributeList(query.excludedAttributes);
+    if (!projects(attributes, excluded)) return row.resource;
+    return projectAttributes(JSON.parse(row.resource) as Json, attributes, excluded);
   }
 
-  private async search(tenant: string, request: SearchRequest): Promise<Json> {
+  private async search(tenant: string, request: SearchRequest): Promise<Json | string> {
     const page = await this.audit.searchRecords(tenant, request);
+    const key = this.config.scimResourcesKey;
+    const { attributes, excludedAttributes } = request;
+    if (!projects(attributes, excludedAttributes)) {
+      return searchListJson(
+        key,
+        page,
+        page.rows.map((row) => row.resource),
+      );
+    }
     const resources = page.rows.map((row) =>
-      projectAttributes(
-        toAuditRecordResource(row, this.config.publicBaseUrl) as unknown as Json,
-        request.attributes,
-        request.excludedAttributes,
-      ),
+      projectAttributes(JSON.parse(row.resource) as Json, attributes, excludedAttributes),
     );
-    return searchListResponse(this.config.scimResourcesKey, page, resources);
+    return searchListResponse(key, page, resources);
   }
 }
+
+/** Whether `attributes` or `excludedAttributes` ask for less than the whole resource. */
+const projects = (attributes?: string[], excluded?: string[]): boolean =>
+  (attributes?.length ?? 0) > 0 || (excluded?.length ?? 0) > 0;

@@ -1,32 +1,35 @@
-import { Injectable } from '@nestjs/common';
-import { isUuid } from '../users/users.repository';
-import { SearchTable } from '../search/search.service';
-import { AuditRecordRow } from './audit-record';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SearchDatabase } from '../search/search-database';
-
-export const AUDIT_COLUMNS = `r.id, r.tenant_id, r.correlation_id, r.request_id, r.coi, r.service_id,
-  r.service_host, r.action_name, r.action_parameters, r.result, r.message, r.return_value,
-  r.acting_user_id, r.acting_user_immutable_id, r.acting_session_id, r.acting_auth_method,
-  r.target_user_id, r.target_user_immutable_id, r.created, r.hash`;
-
-export const AUDIT_TABLE: SearchTable = {
-  from: 'audit_records r',
-  tenantColumn: 'r.tenant_id',
-  columns: AUDIT_COLUMNS,
-};
+import { SearchTable } from '../search/search.service';
+import { isUuid } from '../users/users.repository';
+import { AuditRecordJsonRow, auditRecordJsonSql } from './audit-record';
 
 /**
  * Reads of the audit trail; always scoped to one tenant, and on the search connections, so
- * every read stops at the search statement timeout.
+ * every read stops at the search statement timeout. Records come back as their API JSON,
+ * rendered by the statement (auditRecordJsonSql).
  */
 @Injectable()
 export class AuditRecordsRepository {
-  constructor(private readonly db: SearchDatabase) {}
+  /** What an audit search reads: each record's id and its JSON. */
+  readonly table: SearchTable;
 
-  async findById(tenant: string, id: string): Promise<AuditRecordRow | undefined> {
+  constructor(
+    private readonly db: SearchDatabase,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.table = {
+      from: 'audit_records r',
+      tenantColumn: 'r.tenant_id',
+      columns: `r.id, ${auditRecordJsonSql(config.publicBaseUrl)} AS resource`,
+    };
+  }
+
+  async findById(tenant: string, id: string): Promise<AuditRecordJsonRow | undefined> {
     if (!isUuid(id)) return undefined;
-    const rows = await this.db.query<AuditRecordRow>(
-      `SELECT ${AUDIT_COLUMNS} FROM audit_records r WHERE r.tenant_id = $1 AND r.id = $2`,
+    const rows = await this.db.query<AuditRecordJsonRow>(
+      `SELECT ${this.table.columns} FROM audit_records r WHERE r.tenant_id = $1 AND r.id = $2`,
       [tenant, id],
       { prepare: true },
     );
@@ -56,4 +59,4 @@ export class AuditRecordsRepository {
   }
 }
 
-export type SearchableAuditRow = AuditRecordRow & { sort_key: string | null };
+export type SearchableAuditRow = AuditRecordJsonRow & { sort_key: string | null };

@@ -4,12 +4,8 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SearchRequest } from '../scim/scim-search-request';
 import { SearchPage, SearchService, SearchSpec } from '../search/search.service';
 import { AuditAction } from './audit-actions';
-import { AuditRecordRow } from './audit-record';
-import {
-  AUDIT_TABLE,
-  AuditRecordsRepository,
-  SearchableAuditRow,
-} from './audit-records.repository';
+import { AuditRecordJsonRow } from './audit-record';
+import { AuditRecordsRepository, SearchableAuditRow } from './audit-records.repository';
 import { AuditService } from './audit.service';
 import {
   AUDIT_DEFAULT_SORT,
@@ -17,17 +13,6 @@ import {
   AUDIT_NOT_NULL_SQL,
   EVENTS_FILTER_SCHEMA,
 } from './audit.filter-schema';
-
-const AUDIT_RECORDS: SearchSpec = {
-  resource: 'AuditRecords',
-  schema: AUDIT_FILTER_SCHEMA,
-  defaultSort: AUDIT_DEFAULT_SORT,
-  id: 'r.id',
-  notNull: AUDIT_NOT_NULL_SQL,
-  table: AUDIT_TABLE,
-};
-
-const EVENTS: SearchSpec = { ...AUDIT_RECORDS, resource: 'Events', schema: EVENTS_FILTER_SCHEMA };
 
 export interface EventsPage extends SearchPage<SearchableAuditRow> {
   /** Whether any matched record (not only this page's) fails its hash check. */
@@ -42,16 +27,29 @@ export interface EventsPage extends SearchPage<SearchableAuditRow> {
  */
 @Injectable()
 export class AuditSearchService {
+  private readonly auditRecords: SearchSpec;
+  private readonly events: SearchSpec;
+
   constructor(
     private readonly records: AuditRecordsRepository,
     private readonly audit: AuditService,
     private readonly search: SearchService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.auditRecords = {
+      resource: 'AuditRecords',
+      schema: AUDIT_FILTER_SCHEMA,
+      defaultSort: AUDIT_DEFAULT_SORT,
+      id: 'r.id',
+      notNull: AUDIT_NOT_NULL_SQL,
+      table: records.table,
+    };
+    this.events = { ...this.auditRecords, resource: 'Events', schema: EVENTS_FILTER_SCHEMA };
+  }
 
   searchRecords(tenant: string, request: SearchRequest): Promise<SearchPage<SearchableAuditRow>> {
     return this.search.run(async () => {
-      const page = await this.search.page<SearchableAuditRow>(tenant, AUDIT_RECORDS, request);
+      const page = await this.search.page<SearchableAuditRow>(tenant, this.auditRecords, request);
       await this.recordAccess(
         'searchAuditRecords',
         searchParameters('AuditRecords', request, page),
@@ -62,7 +60,7 @@ export class AuditSearchService {
 
   searchEvents(tenant: string, request: SearchRequest): Promise<EventsPage> {
     return this.search.run(async () => {
-      const page = await this.search.page<SearchableAuditRow>(tenant, EVENTS, request);
+      const page = await this.search.page<SearchableAuditRow>(tenant, this.events, request);
       const tainted =
         page.total > 0 &&
         (await this.records.anyTainted(tenant, {
@@ -74,7 +72,7 @@ export class AuditSearchService {
     });
   }
 
-  readRecord(tenant: string, id: string): Promise<AuditRecordRow> {
+  readRecord(tenant: string, id: string): Promise<AuditRecordJsonRow> {
     return this.search.run(async () => {
       const row = await this.records.findById(tenant, id);
       if (!row) throw scimError(404, undefined, `AuditRecord ${id.slice(0, 64)} not found`);

@@ -15,3 +15,20 @@ export function searchListResponse<T>(
   if (page.byCursor) delete body.startIndex;
   return body;
 }
+
+/**
+ * The same ListResponse as JSON text, around resources that are already JSON text (records
+ * the database rendered), so they are spliced in rather than parsed and serialised again.
+ */
+export function searchListJson(
+  resourcesKey: 'Resources' | 'resources',
+  page: SearchPage<unknown>,
+  resources: string[],
+): string {
+  const { [resourcesKey]: _resources, ...envelope } = searchListResponse(
+    resourcesKey,
+    page,
+    resources,
+  );
+  return `${JSON.stringify(envelope).slice(0, -1)},"${resourcesKey}":[${resources.join(',')}]}`;
+}
