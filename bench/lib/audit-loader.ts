@@ -9,7 +9,9 @@ import { Pool } from 'pg';
  *   - an import operation when floor(i / 500) mod 5 = 0 (20% of rows): 500 records that share
  *     one COI `COI-<t>-<op>`, one call's correlation id `imp-<t>-<op>` and one request id;
  *   - otherwise a request of 3 records, `cid-<t>-<g>` with g = floor(i / 3), 70% of requests
- *     sending a correlation id;
+ *     sending a correlation id; one request in ten (g mod 10 = 9, none of them with a
+ *     correlation id) stands for a CIBA flow instead: createCibaRequest,
+ *     indirectDeliverChallenge and approveChallenge sharing the COI `CIBA-<t>-<g>`;
  * with HID's action names, 5% failures with a message, 5 acting clients and 10,000 users.
  * Ids are time-ordered like the service's UUIDv7s.
  */
@@ -53,8 +55,11 @@ const INSERT = `
            WHEN g % 10 < 7 THEN 'cid-' || t || '-' || g END AS correlation_id,
       CASE WHEN in_op THEN md5('req' || t || '-op' || op) ELSE md5('req' || t || '-' || g) END::uuid
         AS request_id,
-      CASE WHEN in_op THEN 'COI-' || t || '-' || op END AS coi,
+      CASE WHEN in_op THEN 'COI-' || t || '-' || op
+           WHEN g % 10 = 9 THEN 'CIBA-' || t || '-' || g END AS coi,
       CASE WHEN in_op THEN (CASE WHEN i % ${OP_SIZE} IN (0, ${OP_SIZE - 1}) THEN 'importUsers' ELSE 'createUser' END)
+           WHEN g % 10 = 9 THEN (ARRAY['createCibaRequest', 'indirectDeliverChallenge',
+             'approveChallenge'])[1 + i % ${REQUEST_SIZE}]
            ELSE (ARRAY['createUser', 'updateUser', 'deleteUser', 'primaryAuthenticateUP',
              'createAdapterConfiguration', 'approveChallenge'])[1 + (g % 6)] END AS action,
       i % 20 = 7 AS failed
@@ -110,9 +115,18 @@ export function searchTargets(rows: number, tenants: number) {
         if (g % 10 < 7 && op % 5 !== 0) return `cid-0-${g}`;
       }
     },
+    /** A CIBA flow's COI: 3 records. */
+    cibaCoi(): string {
+      for (;;) {
+        const g = random(groups);
+        const op = Math.floor((g * REQUEST_SIZE) / OP_SIZE);
+        if (g % 10 === 9 && op % 5 !== 0) return `CIBA-0-${g}`;
+      }
+    },
     /** An import call's correlation id: 500 records. */
     importCorrelationId: () => `imp-0-${5 * random(ops)}`,
-    coi: () => `COI-0-${5 * random(ops)}`,
+    /** An import's COI: 500 records. */
+    importCoi: () => `COI-0-${5 * random(ops)}`,
     targetUser: () => `user-${random(10_000)}`,
   };
 }
