@@ -74,8 +74,9 @@ export class AuditService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     searchDb: SearchDatabase,
   ) {
+    // Prepared: one plan per connection instead of one per batch, whatever the batch size.
     this.reads = new GroupCommit(async (rows) => {
-      await searchDb.query(INSERT_MANY, [JSON.stringify(rows)]);
+      await searchDb.query(INSERT_MANY, [JSON.stringify(rows)], { prepare: true });
     });
   }
 
