@@ -31,6 +31,7 @@ export interface AppConfig {
     importConcurrency: number;
   };
   searchStatementTimeoutMs: number;
+  searchQueueTimeoutMs: number;
   rateLimit: { max: number; windowSeconds: number };
   serviceId: string;
   ciba: { pollIntervalSeconds: number };
@@ -69,6 +70,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       importConcurrency: env.IMPORT_CONCURRENCY,
     },
     searchStatementTimeoutMs: env.SEARCH_STATEMENT_TIMEOUT_MS,
+    searchQueueTimeoutMs: env.SEARCH_QUEUE_TIMEOUT_MS,
     rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
     serviceId: env.SERVICE_ID,
     ciba: { pollIntervalSeconds: env.CIBA_POLL_INTERVAL_SECONDS },

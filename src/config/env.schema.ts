@@ -162,6 +162,13 @@ export class EnvironmentVariables {
   @Max(600_000)
   SEARCH_STATEMENT_TIMEOUT_MS = 5000;
 
+  /** Longest a search waits for one of the SEARCH_POOL_SIZE connections; 503 beyond. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  SEARCH_QUEUE_TIMEOUT_MS = 10_000;
+
   /** Requests per client address per window; 0 turns rate limiting off. */
   @Transform(toInt)
   @IsInt()

@@ -37,6 +37,9 @@ export class SearchDatabase implements OnApplicationShutdown {
       connectionString: url,
       max: config.searchPoolSize,
       statement_timeout: Math.trunc(config.searchStatementTimeoutMs),
+      // A bounded wait for a connection: past it the search is answered 503 with Retry-After
+      // (isDatabaseUnavailable knows pg-pool's timeout), never queued without end.
+      connectionTimeoutMillis: Math.trunc(config.searchQueueTimeoutMs),
       options: '-c synchronous_commit=off',
       maxUses: STATEMENTS_PER_CONNECTION,
       application_name: 'management-api search',

@@ -1,4 +1,5 @@
 import { bulkRecords, recordAs } from '../utils/audit-seed';
+import { SearchDatabase } from '../../src/search/search-database';
 import { createTestApp, TestApp, uniqueId } from '../utils/test-app';
 
 const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
@@ -266,5 +267,41 @@ describe('a search that outlasts SEARCH_STATEMENT_TIMEOUT_MS', () => {
     const res = await searcher(t, token)({ filter: `correlationId eq "${run}-one"` });
     expect(res.statusCode).toBe(200);
     expect(res.json().totalResults).toBe(1);
+  });
+});
+
+describe('a search that waits longer than SEARCH_QUEUE_TIMEOUT_MS for a connection', () => {
+  let t: TestApp;
+  let token: string;
+  const run = uniqueId('queue');
+
+  beforeAll(async () => {
+    t = await createTestApp({ SEARCH_POOL_SIZE: '1', SEARCH_QUEUE_TIMEOUT_MS: '200' });
+    token = await t.adminToken();
+  });
+  afterAll(() => t.close());
+
+  it('is answered 503 with Retry-After in SCIM form, and recorded as a failure', async () => {
+    // The only search connection is busy for a second (as with a long search).
+    const busy = t.app.get(SearchDatabase).query('SELECT pg_sleep(1)');
+    const mine = `${run}-search`;
+    const started = Date.now();
+    const res = await searcher(t, token)({ filter: `correlationId eq "${run}"` }, mine);
+    expect(Date.now() - started).toBeLessThan(900);
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.headers['content-type']).toBe('application/scim+json; charset=utf-8');
+    expect(res.json()).toMatchObject({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '503',
+    });
+    expect(res.headers['x-correlation-id']).toBe(mine);
+    await busy;
+    const [record] = await t.recordsFor(mine);
+    expect(record).toMatchObject({ action_name: 'searchAuditRecords', result: 'RESPONSE_FAILURE' });
+    // Once the connection is free, searches are answered again.
+    const again = await searcher(t, token)({ filter: `correlationId eq "${mine}"` });
+    expect(again.statusCode).toBe(200);
+    expect(again.json().totalResults).toBe(1);
   });
 });
