@@ -63,14 +63,37 @@ const str = (sql: string) => `to_json(${sql})::text`;
 const member = (key: string, sql: string, value = str(sql)) =>
   `CASE WHEN ${sql} IS NULL THEN '' ELSE ',"${key}":' || ${value} END`;
 const nonEmpty = (sql: string) => `nullif(${sql}, '')`;
-const ISO_UTC = `to_char(r.created AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
 /** A string as an SQL literal (standard_conforming_strings: only quotes need doubling). */
 const sqlLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
+/** The stored columns the rendering reads, for a subquery that feeds it. */
+export const AUDIT_RECORD_COLUMNS = [
+  'id',
+  'tenant_id',
+  'correlation_id',
+  'request_id',
+  'coi',
+  'service_id',
+  'service_host',
+  'action_name',
+  'action_parameters',
+  'result',
+  'message',
+  'return_value',
+  'acting_user_id',
+  'acting_user_immutable_id',
+  'acting_session_id',
+  'acting_auth_method',
+  'target_user_id',
+  'target_user_immutable_id',
+  'created',
+  'hash',
+] as const;
+
 /**
- * The SQL expression (over `audit_records r`) that renders a record as its API JSON text
- * (API.md §4): absent values are left out, never invented; `message` is always present.
+ * The SQL expression that renders a record as its API JSON text (API.md §4), over the
+ * columns of `audit_records` (or of a subquery with the same column names) under `alias`:
+ * absent values are left out, never invented; `message` is always present.
  *
  * Rendering in the statement means a page of records reaches the service as one text value
  * per record, which it splices into the ListResponse unparsed: measured on 100-record pages,
@@ -78,32 +101,34 @@ const sqlLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
  * service's CPU per search. Every text that a caller can influence goes through `to_json`,
  * so no value can break out of its string; uuids, timestamps and the hex hash cannot.
  */
-export function auditRecordJsonSql(publicBaseUrl: string): string {
-  const location = `${sqlLiteral(`${publicBaseUrl}/`)} || r.tenant_id || '/v2/AuditRecords/' || r.id`;
+export function auditRecordJsonSql(publicBaseUrl: string, alias = 'r'): string {
+  const c = (column: (typeof AUDIT_RECORD_COLUMNS)[number]) => `${alias}.${column}`;
+  const created = `to_char(${c('created')} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  const location = `${sqlLiteral(`${publicBaseUrl}/`)} || ${c('tenant_id')} || '/v2/AuditRecords/' || ${c('id')}`;
   const session =
-    `CASE WHEN ${nonEmpty('r.acting_session_id')} IS NULL THEN '' ELSE ` +
-    `',"session":{"id":' || ${str('r.acting_session_id')} || ` +
-    `${member('authenticationMethod', nonEmpty('r.acting_auth_method'))} || '}' END`;
+    `CASE WHEN ${nonEmpty(c('acting_session_id'))} IS NULL THEN '' ELSE ` +
+    `',"session":{"id":' || ${str(c('acting_session_id'))} || ` +
+    `${member('authenticationMethod', nonEmpty(c('acting_auth_method')))} || '}' END`;
   const actingUser =
-    `CASE WHEN r.acting_user_id IS NULL THEN '' ELSE ` +
-    `',"actingUserId":{"id":' || ${str('r.acting_user_id')} || ` +
-    `${member('immutableId', nonEmpty('r.acting_user_immutable_id'))} || ${session} || '}' END`;
+    `CASE WHEN ${c('acting_user_id')} IS NULL THEN '' ELSE ` +
+    `',"actingUserId":{"id":' || ${str(c('acting_user_id'))} || ` +
+    `${member('immutableId', nonEmpty(c('acting_user_immutable_id')))} || ${session} || '}' END`;
   const targetUser =
-    `CASE WHEN r.target_user_id IS NULL AND r.target_user_immutable_id IS NULL THEN '' ELSE ` +
-    `',"targetUserId":{' || concat_ws(',', '"id":' || ${str('r.target_user_id')}, ` +
-    `'"immutableId":' || ${str('r.target_user_immutable_id')}) || '}' END`;
+    `CASE WHEN ${c('target_user_id')} IS NULL AND ${c('target_user_immutable_id')} IS NULL ` +
+    `THEN '' ELSE ',"targetUserId":{' || concat_ws(',', '"id":' || ${str(c('target_user_id'))}, ` +
+    `'"immutableId":' || ${str(c('target_user_immutable_id'))}) || '}' END`;
   return [
-    `'{"schemas":["${AUDIT_RECORD_SCHEMA}"],"id":"' || r.id || '","tenantId":' || ${str('r.tenant_id')}`,
-    member('correlationId', 'r.correlation_id'),
-    `',"requestId":"' || r.request_id || '"'`,
-    member('coi', 'r.coi'),
-    `',"service":{"id":' || ${str('r.service_id')} || ${member('host', nonEmpty('r.service_host'))} || '}'`,
-    `',"action":{"actionName":' || ${str('r.action_name')} || ',"actionParameters":' || r.action_parameters::text || '}'`,
-    `',"result":' || ${str('r.result')} || ',"message":' || coalesce(${str('r.message')}, 'null')`,
-    member('return_value', 'r.return_value', 'r.return_value::text'),
+    `'{"schemas":["${AUDIT_RECORD_SCHEMA}"],"id":"' || ${c('id')} || '","tenantId":' || ${str(c('tenant_id'))}`,
+    member('correlationId', c('correlation_id')),
+    `',"requestId":"' || ${c('request_id')} || '"'`,
+    member('coi', c('coi')),
+    `',"service":{"id":' || ${str(c('service_id'))} || ${member('host', nonEmpty(c('service_host')))} || '}'`,
+    `',"action":{"actionName":' || ${str(c('action_name'))} || ',"actionParameters":' || ${c('action_parameters')}::text || '}'`,
+    `',"result":' || ${str(c('result'))} || ',"message":' || coalesce(${str(c('message'))}, 'null')`,
+    member('return_value', c('return_value'), `${c('return_value')}::text`),
     actingUser,
     targetUser,
-    `',"created":"' || ${ISO_UTC} || '","hash":"' || rtrim(r.hash)`,
-    `'","meta":{"resourceType":"AuditRecord","created":"' || ${ISO_UTC} || '","location":' || ${str(location)} || '}}'`,
+    `',"created":"' || ${created} || '","hash":"' || rtrim(${c('hash')})`,
+    `'","meta":{"resourceType":"AuditRecord","created":"' || ${created} || '","location":' || ${str(location)} || '}}'`,
   ].join('\n  || ');
 }

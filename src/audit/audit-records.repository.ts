@@ -3,7 +3,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SearchDatabase } from '../search/search-database';
 import { SearchTable } from '../search/search.service';
 import { isUuid } from '../users/users.repository';
-import { AuditRecordJsonRow, auditRecordJsonSql } from './audit-record';
+import { AUDIT_RECORD_COLUMNS, AuditRecordJsonRow, auditRecordJsonSql } from './audit-record';
 
 /**
  * Reads of the audit trail; always scoped to one tenant, and on the search connections, so
@@ -14,6 +14,7 @@ import { AuditRecordJsonRow, auditRecordJsonSql } from './audit-record';
 export class AuditRecordsRepository {
   /** What an audit search reads: each record's id and its JSON. */
   readonly table: SearchTable;
+  private readonly findByIdSql: string;
 
   constructor(
     private readonly db: SearchDatabase,
@@ -22,17 +23,19 @@ export class AuditRecordsRepository {
     this.table = {
       from: 'audit_records r',
       tenantColumn: 'r.tenant_id',
-      columns: `r.id, ${auditRecordJsonSql(config.publicBaseUrl)} AS resource`,
+      columns: AUDIT_RECORD_COLUMNS.map((column) => `r.${column}`).join(', '),
+      // Rendered for the page's rows only, not for the rows an OFFSET skips.
+      pageColumns: `page.id, ${auditRecordJsonSql(config.publicBaseUrl, 'page')} AS resource`,
     };
+    this.findByIdSql = `SELECT r.id, ${auditRecordJsonSql(config.publicBaseUrl)} AS resource
+      FROM audit_records r WHERE r.tenant_id = $1 AND r.id = $2`;
   }
 
   async findById(tenant: string, id: string): Promise<AuditRecordJsonRow | undefined> {
     if (!isUuid(id)) return undefined;
-    const rows = await this.db.query<AuditRecordJsonRow>(
-      `SELECT ${this.table.columns} FROM audit_records r WHERE r.tenant_id = $1 AND r.id = $2`,
-      [tenant, id],
-      { prepare: true },
-    );
+    const rows = await this.db.query<AuditRecordJsonRow>(this.findByIdSql, [tenant, id], {
+      prepare: true,
+    });
     return rows[0];
   }
 

@@ -52,6 +52,12 @@ export interface SearchTable {
   tenantColumn: string;
   /** The selected columns, qualified with the alias. */
   columns: string;
+  /**
+   * What the answer holds instead of `columns`, when it is costly to compute: expressions
+   * over the page subquery `page` (whose columns are `columns` and `sort_key`), so they are
+   * computed for the page's rows only and never for the rows an OFFSET skips.
+   */
+  pageColumns?: string;
 }
 
 /**
@@ -68,13 +74,15 @@ export function searchStatement(
     [`${table.tenantColumn} = $1`, ...terms.filter(Boolean)].join(' AND ');
   const filter = q.filter !== undefined ? `(${q.filter})` : undefined;
   const n = q.params.length + 1;
+  const page = `SELECT ${table.columns}, ${q.keyColumn} AS sort_key FROM ${table.from}
+      WHERE ${where(filter, q.after)}
+      ORDER BY ${q.orderBy} OFFSET $${n + 1} LIMIT $${n + 2}`;
+  const rows = table.pageColumns
+    ? `SELECT ${table.pageColumns}, page.sort_key FROM (${page}) AS page`
+    : page;
   const sql = `SELECT t.search_total, p.* FROM
       (SELECT count(*)::int AS search_total FROM ${table.from} WHERE ${where(filter)}) AS t
-    LEFT JOIN LATERAL (
-      SELECT ${table.columns}, ${q.keyColumn} AS sort_key FROM ${table.from}
-      WHERE ${where(filter, q.after)}
-      ORDER BY ${q.orderBy} OFFSET $${n + 1} LIMIT $${n + 2}
-    ) AS p ON true`;
+    LEFT JOIN LATERAL (${rows}) AS p ON true`;
   return { sql, params: [tenant, ...q.params, q.offset, q.limit] };
 }
 
