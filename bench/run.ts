@@ -4,7 +4,9 @@
  * then runs the scenarios in bench/scenarios and prints a Markdown report.
  *
  * Settings: BENCH_CONNECTIONS (16), BENCH_DURATION seconds (10), BENCH_WARMUP seconds (3),
- * BENCH_ROUNDS (3: alternating service/floor rounds of a comparison). BENCH_KEEP_DATABASE=name
+ * BENCH_ROUNDS (3: alternating service/floor rounds of a comparison). Each measured run also
+ * reports CPU per request (from /proc, Linux only) of the process serving it, of PostgreSQL
+ * (all its processes on this machine, so run nothing else against it) and of the load tool. BENCH_KEEP_DATABASE=name
  * (with BENCH_DATABASE_URL) uses that database on the server, made on first use and kept
  * afterwards, so a scenario that loads data (audit-search) loads it only once.
  */
@@ -29,11 +31,12 @@ function table(report: ScenarioReport): string {
   const lines = [
     `### ${report.title}`,
     '',
-    '| run | requests | req/s | p50 ms | p99 ms | errors | non-2xx |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| run | requests | req/s | p50 ms | p99 ms | errors | non-2xx | CPU µs/req: server | PostgreSQL | load tool |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...report.rows.map(
       ({ label, result: r }) =>
-        `| ${label} | ${r.requests} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`,
+        `| ${label} | ${r.requests} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} | ` +
+        `${r.cpu?.service ?? ''} | ${r.cpu?.postgres ?? ''} | ${r.cpu?.bench ?? ''} |`,
     ),
     '',
     ...report.notes.map((n) => `- ${n}`),
@@ -76,7 +79,7 @@ async function main(): Promise<void> {
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
   });
   const serviceUrl = `http://127.0.0.1:${port}`;
-  const ctx = new BenchContext(db.url, serviceUrl, settings);
+  const ctx = new BenchContext(db.url, serviceUrl, settings, service.pid);
   try {
     await waitFor(`${serviceUrl}/health/ready`);
     const cpu = cpus()[0]?.model ?? 'unknown CPU';

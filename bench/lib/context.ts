@@ -1,5 +1,6 @@
 import { ChildProcess } from 'node:child_process';
 import { Pool } from 'pg';
+import { CpuSample, cpuPerRequest, sampleCpu } from './cpu';
 import { LoadOptions, LoadResult, load } from './load';
 import { freePort, startNode, stop, waitFor } from './processes';
 
@@ -27,13 +28,17 @@ export class BenchContext {
   readonly pool: Pool;
   private tokens = new Map<string, string>();
   private children: ChildProcess[] = [];
+  /** The process serving each URL, whose CPU a measured run reports. */
+  private servers = new Map<string, number | undefined>();
 
   constructor(
     readonly databaseUrl: string,
     readonly serviceUrl: string,
     readonly settings: BenchSettings,
+    servicePid?: number,
   ) {
     this.pool = new Pool({ connectionString: databaseUrl, max: 4 });
+    this.servers.set(serviceUrl, servicePid);
   }
 
   async adminToken(scope?: string): Promise<string> {
@@ -60,7 +65,16 @@ export class BenchContext {
   ): Promise<LoadResult> {
     const { connections, durationSeconds, warmupSeconds } = this.settings;
     if (warmupSeconds > 0) await load({ ...options, connections, durationSeconds: warmupSeconds });
-    return load({ ...options, connections, durationSeconds });
+    return this.measured({ ...options, connections, durationSeconds });
+  }
+
+  /** One run, with the CPU per request of the server, PostgreSQL and the load tool. */
+  async measured(options: LoadOptions): Promise<LoadResult> {
+    const pid = this.servers.get(options.url);
+    const before = sampleCpu(pid);
+    const result = await load(options);
+    const cpu = cpuPerRequest(before, sampleCpu(pid), result.requests);
+    return cpu ? { ...result, cpu } : result;
   }
 
   /**
@@ -81,8 +95,8 @@ export class BenchContext {
     const runs: { service: LoadResult; floor: LoadResult }[] = [];
     for (let r = 0; r < Math.max(1, rounds); r++) {
       runs.push({
-        service: await load({ ...service, connections, durationSeconds }),
-        floor: await load({ ...floor, connections, durationSeconds }),
+        service: await this.measured({ ...service, connections, durationSeconds }),
+        floor: await this.measured({ ...floor, connections, durationSeconds }),
       });
     }
     return {
@@ -102,6 +116,7 @@ export class BenchContext {
     const child = startNode(entry, { ...env, PORT: String(port), DATABASE_URL: this.databaseUrl });
     this.children.push(child);
     const url = `http://127.0.0.1:${port}`;
+    this.servers.set(url, child.pid);
     await waitFor(`${url}${readyPath}`);
     return url;
   }
@@ -140,5 +155,12 @@ function merge(results: LoadResult[]): LoadResult {
     p99: Math.max(...results.map((r) => r.p99)),
     errors: sum((r) => r.errors),
     non2xx: sum((r) => r.non2xx),
+    ...(results.every((r) => r.cpu) ? { cpu: meanCpu(results.map((r) => r.cpu!)) } : {}),
   };
+}
+
+function meanCpu(samples: CpuSample[]): CpuSample {
+  const mean = (key: keyof CpuSample) =>
+    Math.round(samples.reduce((n, s) => n + s[key], 0) / samples.length);
+  return { service: mean('service'), postgres: mean('postgres'), bench: mean('bench') };
 }

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { CpuSample } from './cpu';
 
 export interface LoadOptions {
   url: string;
@@ -18,6 +19,8 @@ export interface LoadResult {
   p99: number;
   errors: number;
   non2xx: number;
+  /** CPU per request in µs (of the process serving the URL, PostgreSQL, the load tool), where measured. */
+  cpu?: CpuSample;
 }
 
 /** Shared by every run of the process, so warm-up and measured runs never repeat a name. */

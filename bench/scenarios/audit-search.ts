@@ -1,7 +1,6 @@
 import { sealCursor } from '../../src/scim/scim-cursor';
 import { loadAuditRecords, searchTargets } from '../lib/audit-loader';
 import { BENCH_TENANT, BenchContext, Scenario, ScenarioRow } from '../lib/context';
-import { load } from '../lib/load';
 
 const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 
@@ -90,7 +89,7 @@ export const scenario: Scenario = {
     /** One connection: what one search costs, or how long a client waits for its answer. */
     const alone = async (label: string, body: () => Record<string, unknown>) => ({
       label: `${label}, 1 connection`,
-      result: await load({
+      result: await ctx.measured({
         url: ctx.serviceUrl,
         method: 'POST',
         path: `/${BENCH_TENANT}/v2/AuditRecords/.search`,
