@@ -6,8 +6,8 @@
  * trigger), with node:http and pg and nothing else: no framework, no authentication, no
  * logging. What this machine can do for such a search; the service is measured against it.
  */
-import { createServer } from 'node:http';
 import { Pool } from 'pg';
+import { serveFloor } from './lib/floor-http';
 import { v7 as uuidv7 } from 'uuid';
 import { AUDIT_RECORD_COLUMNS, auditRecordJsonSql } from '../src/audit/audit-record';
 import { AUDIT_DEFAULT_SORT, AUDIT_NOT_NULL_SQL } from '../src/audit/audit.filter-schema';
@@ -77,26 +77,12 @@ async function search(tenant: string, filter: string, correlationId: string | un
   );
 }
 
-const server = createServer((req, res) => {
-  if (req.method === 'GET') {
-    res.writeHead(200).end('ok');
-    return;
-  }
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    const tenant = (req.url ?? '').split('/')[1];
-    const { filter } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { filter: string };
-    const correlationId = req.headers['x-correlation-id'];
-    search(tenant, filter, typeof correlationId === 'string' ? correlationId : undefined).then(
-      (body) => res.writeHead(200, { 'content-type': 'application/scim+json' }).end(body),
-      (error: Error) => res.writeHead(500).end(error.message),
-    );
-  });
-});
-
-server.listen(Number(process.env.PORT), '127.0.0.1');
-process.on('SIGTERM', () => {
-  server.close();
-  void pool.end().then(() => process.exit(0));
+serveFloor(pool, (req, raw, res) => {
+  const tenant = (req.url ?? '').split('/')[1];
+  const { filter } = JSON.parse(raw.toString('utf8')) as { filter: string };
+  const correlationId = req.headers['x-correlation-id'];
+  search(tenant, filter, typeof correlationId === 'string' ? correlationId : undefined).then(
+    (body) => res.writeHead(200, { 'content-type': 'application/scim+json' }).end(body),
+    (error: Error) => res.writeHead(500).end(error.message),
+  );
 });

@@ -3,8 +3,8 @@
  * row, one transaction, same schema, triggers and indexes) with node:http and pg and nothing
  * else. What this machine can do; the service is measured against it.
  */
-import { createServer } from 'node:http';
 import { Pool } from 'pg';
+import { serveFloor } from './lib/floor-http';
 import { v7 as uuidv7 } from 'uuid';
 
 const pool = new Pool({
@@ -12,59 +12,45 @@ const pool = new Pool({
   max: Number(process.env.DB_POOL_SIZE ?? 10),
 });
 
-const server = createServer((req, res) => {
-  if (req.method === 'GET') {
-    res.writeHead(200).end('ok');
-    return;
-  }
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    void (async () => {
-      const tenant = (req.url ?? '').split('/')[1];
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { userName: string };
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const id = uuidv7();
-        const { rows } = await client.query<{ created: Date }>(
-          `INSERT INTO users (id, tenant_id, user_name, active, resource) VALUES ($1, $2, $3, true, $4) RETURNING created`,
-          [
-            id,
-            tenant,
-            body.userName,
-            JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] }),
-          ],
-        );
-        await client.query(
-          `INSERT INTO audit_records (id, tenant_id, correlation_id, request_id, service_id, action_name,
-             action_parameters, result, acting_user_id, target_user_id, target_user_immutable_id, created, hash)
-           VALUES ($1, $2, $3, $4, 'FLOOR', 'createUser', $5, 'RESPONSE_SUCCESS', 'floor', $6, $7, now(), '')`,
-          [
-            uuidv7(),
-            tenant,
-            req.headers['x-correlation-id'] ?? null,
-            uuidv7(),
-            '{"Action":"createUser"}',
-            body.userName,
-            id,
-          ],
-        );
-        await client.query('COMMIT');
-        res.writeHead(201, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id, userName: body.userName, created: rows[0].created }));
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        res.writeHead(500).end(String((error as Error).message));
-      } finally {
-        client.release();
-      }
-    })();
-  });
-});
-
-server.listen(Number(process.env.PORT), '127.0.0.1');
-process.on('SIGTERM', () => {
-  server.close();
-  void pool.end().then(() => process.exit(0));
+serveFloor(pool, (req, raw, res) => {
+  void (async () => {
+    const tenant = (req.url ?? '').split('/')[1];
+    const body = JSON.parse(raw.toString('utf8')) as { userName: string };
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const id = uuidv7();
+      const { rows } = await client.query<{ created: Date }>(
+        `INSERT INTO users (id, tenant_id, user_name, active, resource) VALUES ($1, $2, $3, true, $4) RETURNING created`,
+        [
+          id,
+          tenant,
+          body.userName,
+          JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] }),
+        ],
+      );
+      await client.query(
+        `INSERT INTO audit_records (id, tenant_id, correlation_id, request_id, service_id, action_name,
+           action_parameters, result, acting_user_id, target_user_id, target_user_immutable_id, created, hash)
+         VALUES ($1, $2, $3, $4, 'FLOOR', 'createUser', $5, 'RESPONSE_SUCCESS', 'floor', $6, $7, now(), '')`,
+        [
+          uuidv7(),
+          tenant,
+          req.headers['x-correlation-id'] ?? null,
+          uuidv7(),
+          '{"Action":"createUser"}',
+          body.userName,
+          id,
+        ],
+      );
+      await client.query('COMMIT');
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id, userName: body.userName, created: rows[0].created }));
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      res.writeHead(500).end(String((error as Error).message));
+    } finally {
+      client.release();
+    }
+  })();
 });
