@@ -16,7 +16,12 @@ their RFC meaning, anything else is a string.
 **Rate limiting** (when the operator sets \`RATE_LIMIT_MAX\`; off by default): every response
 carries \`X-RateLimit-Limit\`, \`X-RateLimit-Remaining\` and \`X-RateLimit-Reset\`; past the
 limit any operation answers \`429\` with \`Retry-After\`, the correlation headers and a body in
-the route's error format (SCIM or OAuth \`too_many_requests\`).`;
+the route's error format (SCIM or OAuth \`too_many_requests\`).
+
+**Search limits**: a search that runs longer than \`SEARCH_STATEMENT_TIMEOUT_MS\` is answered
+\`400\` \`tooMany\` (narrow the filter); one that waits longer than \`SEARCH_QUEUE_TIMEOUT_MS\`
+for a search connection, because other searches hold them all, is answered \`503\` with
+\`Retry-After\`. Both in SCIM error form.`;
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
