@@ -16,7 +16,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { projectAttributes, readAttributeList } from '../scim/scim-attributes';
 import { readSearchBody, readSearchRequest, SearchRequest } from '../scim/scim-search-request';
 import { SearchQueryParameters, SearchRequestDto } from '../search/search-request.dto';
-import { searchListJson, searchListResponse } from '../search/search-response';
+import { projectedListResponse, searchListJson } from '../search/search-response';
 import { SCIM_JSON_CONTENT_TYPE } from '../scim/scim-constants';
 import { AuditSearchService } from './audit-search.service';
 
@@ -111,18 +111,14 @@ export class AuditRecordsController {
   private async search(tenant: string, request: SearchRequest): Promise<Json | string> {
     const page = await this.audit.searchRecords(tenant, request);
     const key = this.config.scimResourcesKey;
-    const { attributes, excludedAttributes } = request;
-    if (!projects(attributes, excludedAttributes)) {
+    if (!projects(request.attributes, request.excludedAttributes)) {
       return searchListJson(
         key,
         page,
         page.rows.map((row) => row.resource),
       );
     }
-    const resources = page.rows.map((row) =>
-      projectAttributes(JSON.parse(row.resource) as Json, attributes, excludedAttributes),
-    );
-    return searchListResponse(key, page, resources);
+    return projectedListResponse(key, page, request, (row) => JSON.parse(row.resource) as Json);
   }
 }
 

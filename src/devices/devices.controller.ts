@@ -5,7 +5,7 @@ import { RequireScopes } from '../auth/auth.decorators';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { projectAttributes, readAttributeList } from '../scim/scim-attributes';
 import { readSearchRequest } from '../scim/scim-search-request';
-import { searchListResponse } from '../search/search-response';
+import { projectedListResponse } from '../search/search-response';
 import { deviceVersion, toDeviceResource } from './device.mapper';
 import { DevicesService } from './devices.service';
 import { SearchQueryParameters } from '../search/search-request.dto';
@@ -27,14 +27,9 @@ export class DevicesController {
   async listDevices(@Param('tenant') tenant: string, @Query() query: Json): Promise<Json> {
     const request = readSearchRequest(query, { cursor: true });
     const page = await this.devices.list(tenant, request);
-    const resources = page.rows.map((r) =>
-      projectAttributes(
-        toDeviceResource(r, this.config.publicBaseUrl),
-        request.attributes,
-        request.excludedAttributes,
-      ),
+    return projectedListResponse(this.config.scimResourcesKey, page, request, (r) =>
+      toDeviceResource(r, this.config.publicBaseUrl),
     );
-    return searchListResponse(this.config.scimResourcesKey, page, resources);
   }
 
   @Get(':id')

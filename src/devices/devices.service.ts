@@ -31,6 +31,6 @@ export class DevicesService {
 
   /** A filtered, sorted page, by index or by cursor (the engine behind every SCIM list). */
   list(tenant: string, request: SearchRequest): Promise<SearchPage<DeviceSearchRow>> {
-    return this.search.run(() => this.search.page<DeviceSearchRow>(tenant, DEVICES, request));
+    return this.search.list<DeviceSearchRow>(tenant, DEVICES, request);
   }
 }

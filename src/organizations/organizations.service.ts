@@ -35,8 +35,6 @@ export class OrganizationsService {
 
   /** A filtered, sorted page, by index or by cursor (the engine behind every SCIM list). */
   list(tenant: string, request: SearchRequest): Promise<SearchPage<OrganizationSearchRow>> {
-    return this.search.run(() =>
-      this.search.page<OrganizationSearchRow>(tenant, ORGANIZATIONS, request),
-    );
+    return this.search.list<OrganizationSearchRow>(tenant, ORGANIZATIONS, request);
   }
 }

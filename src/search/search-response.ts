@@ -1,4 +1,6 @@
+import { projectAttributes } from '../scim/scim-attributes';
 import { listResponse } from '../scim/scim-paging';
+import { SearchRequest } from '../scim/scim-search-request';
 import { SearchPage } from './search.service';
 
 /**
@@ -14,6 +16,22 @@ export function searchListResponse<T>(
   const body = listResponse(resourcesKey, page.total, page.startIndex, resources, extra);
   if (page.byCursor) delete body.startIndex;
   return body;
+}
+
+/**
+ * The ListResponse of a search whose rows become resources through `toResource`, each
+ * projected by the request's `attributes` / `excludedAttributes`.
+ */
+export function projectedListResponse<Row>(
+  resourcesKey: 'Resources' | 'resources',
+  page: SearchPage<Row>,
+  request: Pick<SearchRequest, 'attributes' | 'excludedAttributes'>,
+  toResource: (row: Row) => Record<string, unknown>,
+): Record<string, unknown> {
+  const resources = page.rows.map((row) =>
+    projectAttributes(toResource(row), request.attributes, request.excludedAttributes),
+  );
+  return searchListResponse(resourcesKey, page, resources);
 }
 
 /**

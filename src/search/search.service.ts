@@ -142,6 +142,15 @@ export class SearchService {
     }
   }
 
+  /** A page of a resource's search, a timeout worded as `run` does: a SCIM list. */
+  list<Row extends SearchRow>(
+    tenant: string,
+    spec: SearchSpec,
+    request: SearchRequest,
+  ): Promise<SearchPage<Row>> {
+    return this.run(() => this.page<Row>(tenant, spec, request));
+  }
+
   /** Meant to run inside `run`, which words a timeout. */
   async page<Row extends SearchRow>(
     tenant: string,

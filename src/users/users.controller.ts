@@ -20,7 +20,7 @@ import { AuditedAs } from '../common/audit-action.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { projectAttributes, readAttributeList } from '../scim/scim-attributes';
 import { readSearchBody, readSearchRequest } from '../scim/scim-search-request';
-import { searchListResponse } from '../search/search-response';
+import { projectedListResponse } from '../search/search-response';
 import { PatchOpDto, UserDto } from './user.dto';
 import { toUserResource, userVersion } from './user.mapper';
 import { UserRow } from './user-row';
@@ -137,14 +137,9 @@ export class UsersController {
   private async search(tenant: string, source: Json): Promise<Json> {
     const request = readSearchRequest(source, { cursor: true });
     const page = await this.users.list(tenant, request);
-    const resources = page.rows.map((r) =>
-      projectAttributes(
-        toUserResource(r, this.config.publicBaseUrl),
-        request.attributes,
-        request.excludedAttributes,
-      ),
+    return projectedListResponse(this.config.scimResourcesKey, page, request, (r) =>
+      toUserResource(r, this.config.publicBaseUrl),
     );
-    return searchListResponse(this.config.scimResourcesKey, page, resources);
   }
 
   private send(reply: FastifyReply, row: UserRow, created = false): Json {

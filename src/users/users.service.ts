@@ -115,7 +115,7 @@ export class UsersService {
 
   /** A filtered, sorted page, by index or by cursor (the same search engine as AuditRecords). */
   list(tenant: string, request: SearchRequest): Promise<SearchPage<UserSearchRow>> {
-    return this.search.run(() => this.search.page<UserSearchRow>(tenant, USERS, request));
+    return this.search.list<UserSearchRow>(tenant, USERS, request);
   }
 
   private async lockForChange(tenant: string, id: string, ifMatch?: string): Promise<UserRow> {
