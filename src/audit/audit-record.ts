@@ -66,7 +66,7 @@ const nonEmpty = (sql: string) => `nullif(${sql}, '')`;
 /** A string as an SQL literal (standard_conforming_strings: only quotes need doubling). */
 const sqlLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
-/** The stored columns the rendering reads, for a subquery that feeds it. */
+/** The stored columns of a record, in table order: what the rendering reads and writers supply. */
 export const AUDIT_RECORD_COLUMNS = [
   'id',
   'tenant_id',

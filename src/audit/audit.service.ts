@@ -9,7 +9,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Actor, RequestContext } from '../context/request-context';
 import { RequestContextService } from '../context/request-context.service';
 import { AuditAction, AuditResult } from './audit-actions';
-import { AuditRecordRow } from './audit-record';
+import { AUDIT_RECORD_COLUMNS, AuditRecordRow } from './audit-record';
 import { redactParameters } from './redaction';
 import { runSql } from '../database/run-sql';
 import { SearchDatabase } from '../search/search-database';
@@ -35,9 +35,8 @@ export interface AuditEntry {
   details: AuditDetails | FailureDetails;
 }
 
-const COLUMNS = `id, tenant_id, correlation_id, request_id, coi, service_id, service_host, action_name,
-    action_parameters, result, message, return_value, acting_user_id, acting_user_immutable_id,
-    acting_session_id, acting_auth_method, target_user_id, target_user_immutable_id`;
+/** The columns a writer supplies, in the order of INSERT's parameters. */
+const COLUMNS = AUDIT_RECORD_COLUMNS.filter((c) => c !== 'created' && c !== 'hash').join(', ');
 
 const INSERT = `
   INSERT INTO audit_records (${COLUMNS}, created, hash)

@@ -3,8 +3,8 @@ import { ApplicationConfig } from '@nestjs/core';
 
 /**
  * nestjs-cls 6 registers a global guard and a global interceptor even when neither is
- * mounted (this service opens the context in middleware); unmounted, they pass everything
- * through. A global interceptor, even a pass-through one, makes Nest run every handler
+ * mounted (this service opens the context in its first onRequest hook, correlation.hook.ts);
+ * unmounted, they pass everything through. A global interceptor, even a pass-through one, makes Nest run every handler
  * through its rxjs interceptor chain, with two `AsyncResource.bind` calls per request; with
  * none, Nest calls the handler directly. Measured on `POST /Users` this chain and the extra
  * guard were about a tenth of the service's CPU per request (docs/performance.md).

@@ -57,11 +57,12 @@ const ADDRESS = {
 const READ_ONLY = new Set(['id', 'meta', 'groups']);
 
 /**
- * validateUser with a fast path, used by POST/PUT /Users and bulk import: class-transformer
- * and class-validator cost more CPU than the database work per user. A body whose every member already has exactly
- * the type UserDto declares, and nothing else, is one the class-validator path would accept
- * unchanged (no conversion, nothing for `whitelist` to strip): it only needs the checks
- * beyond the types. Anything else goes the slow path, which also words every error.
+ * validateUser with a fast path, used by POST, PUT and PATCH /Users and by bulk import:
+ * class-transformer and class-validator cost more CPU than the database work per user. A
+ * body whose every member already has exactly the type UserDto declares, and nothing else, is
+ * one the class-validator path would accept unchanged (no conversion, nothing for
+ * `whitelist` to strip): it only needs the checks beyond the types. Anything else goes the
+ * slow path, which also words every error.
  */
 export function validateUserFast(body: unknown, limits: UserLimits): UserDto {
   const plain = isObject(body) ? plainUser(canonicaliseKeys(body)) : undefined;
