@@ -11,6 +11,7 @@ import { serveFloor } from './lib/floor-http';
 import { v7 as uuidv7 } from 'uuid';
 import { AUDIT_RECORD_COLUMNS, auditRecordJsonSql } from '../src/audit/audit-record';
 import { AUDIT_DEFAULT_SORT, AUDIT_NOT_NULL_SQL } from '../src/audit/audit.filter-schema';
+import { LIST_RESPONSE_SCHEMA } from '../src/scim/scim-constants';
 import { KeysetOrder, keysetKeyColumn, keysetOrderBy } from '../src/scim/scim-keyset';
 import { searchStatement, SearchTable } from '../src/search/search.service';
 
@@ -72,7 +73,7 @@ async function search(tenant: string, filter: string, correlationId: string | un
     ],
   });
   return (
-    `{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":${total},` +
+    `{"schemas":["${LIST_RESPONSE_SCHEMA}"],"totalResults":${total},` +
     `"startIndex":1,"itemsPerPage":${page.length},"Resources":[${page.join(',')}]}`
   );
 }

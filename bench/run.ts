@@ -6,9 +6,10 @@
  * Settings: BENCH_CONNECTIONS (16), BENCH_DURATION seconds (10), BENCH_WARMUP seconds (3),
  * BENCH_ROUNDS (3: alternating service/floor rounds of a comparison). Each measured run also
  * reports CPU per request (from /proc, Linux only) of the process serving it, of PostgreSQL
- * (all its processes on this machine, so run nothing else against it) and of the load tool. BENCH_KEEP_DATABASE=name
- * (with BENCH_DATABASE_URL) uses that database on the server, made on first use and kept
- * afterwards, so a scenario that loads data (audit-search) loads it only once.
+ * (all its processes on this machine, so run nothing else against it) and of the load tool.
+ * BENCH_KEEP_DATABASE=name (with BENCH_DATABASE_URL) uses that database on the server, made
+ * on first use and kept afterwards, so a scenario that loads data (audit-search) loads it
+ * only once.
  */
 import { readdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';

@@ -102,6 +102,12 @@ export async function loadAuditRecords(pool: Pool, plan: LoadPlan): Promise<numb
 /** The picks the searches use: ids that exist in tenant 0 for the loaded row count. */
 export function searchTargets(rows: number, tenants: number) {
   const perTenant = Math.floor(rows / tenants);
+  // Requests and CIBA flows lie outside the first import (records 0-499 of each 2,500).
+  if (perTenant < 5 * OP_SIZE) {
+    throw new Error(
+      `BENCH_AUDIT_ROWS / BENCH_AUDIT_TENANTS must be at least ${5 * OP_SIZE} records per tenant`,
+    );
+  }
   const groups = Math.floor(perTenant / REQUEST_SIZE);
   const ops = Math.floor(perTenant / OP_SIZE / 5);
   const random = (n: number) => Math.floor(Math.random() * n);

@@ -23,12 +23,7 @@ export interface TestDatabase {
  */
 export async function startTestDatabase(options: { keep?: string } = {}): Promise<TestDatabase> {
   const server = process.env.TEST_DATABASE_URL;
-  if (options.keep && !server) throw new Error('keeping a database needs a server URL');
-  const db = options.keep
-    ? await keptDatabaseOn(server!, options.keep)
-    : server
-      ? await freshDatabaseOn(server)
-      : await embedded();
+  const db = await openDatabase(server, options.keep);
   const dataSource = await new DataSource({
     type: 'postgres',
     url: db.url,
@@ -40,6 +35,14 @@ export async function startTestDatabase(options: { keep?: string } = {}): Promis
     await dataSource.destroy();
   }
   return db;
+}
+
+function openDatabase(server: string | undefined, keep?: string): Promise<TestDatabase> {
+  if (keep) {
+    if (!server) throw new Error('keeping a database needs a server URL');
+    return keptDatabaseOn(server, keep);
+  }
+  return server ? freshDatabaseOn(server) : embedded();
 }
 
 async function embedded(): Promise<TestDatabase> {
