@@ -1,5 +1,5 @@
-import { bulkRecords, recordAs } from '../utils/audit-seed';
 import { SearchDatabase } from '../../src/search/search-database';
+import { bulkRecords, recordAs } from '../utils/audit-seed';
 import { createTestApp, TestApp, uniqueId } from '../utils/test-app';
 
 const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';

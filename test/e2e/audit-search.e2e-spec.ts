@@ -1,5 +1,6 @@
+import { userBody } from '../factories/user';
 import { recordAs } from '../utils/audit-seed';
-import { createTestApp, TestApp, TestResponse, uniqueId, userBody } from '../utils/test-app';
+import { createTestApp, TestApp, TestResponse, uniqueId } from '../utils/test-app';
 
 const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';

@@ -1,6 +1,7 @@
 import { ChallengeGateway } from '../../src/ciba/challenge-gateway';
 import { createUserWithDevice } from '../factories/devices';
-import { bcauthorize, eventually, recordOf, recordsForCoi } from '../utils/ciba';
+import { bcauthorize, eventually, recordOf } from '../utils/ciba';
+import { recordsOfCoi } from '../utils/records';
 import { createTestApp } from '../utils/test-app';
 
 describe('CIBA background work is durable', () => {
@@ -21,7 +22,7 @@ describe('CIBA background work is durable', () => {
       const delivered = await recordOf(t, id, 'indirectDeliverChallenge');
       expect(deliver).toHaveBeenCalledTimes(2);
       expect(deliver.mock.calls[1][0]).toMatchObject({ authReqId: id, userName: 'hank' });
-      const attempts = (await recordsForCoi(t, id)).filter(
+      const attempts = (await recordsOfCoi(t, id)).filter(
         (r) => r.action_name === 'indirectDeliverChallenge',
       );
       expect(attempts.map((r) => [r.result, r.correlation_id])).toEqual([

@@ -2,8 +2,10 @@ import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { createHash } from 'node:crypto';
 import { SigningKeysService } from '../../src/auth/signing-keys.service';
 import { provisionCibaClient, registerCibaClient } from '../factories/ciba-clients';
-import { createDevice, createUser, TestDevice, TestUser } from '../factories/devices';
-import { answer, bcauthorize, poll, recordOf, recordsForCoi, startFlow } from '../utils/ciba';
+import { createDevice, TestDevice, TestUser } from '../factories/devices';
+import { createUser } from '../factories/user';
+import { answer, bcauthorize, poll, recordOf, startFlow } from '../utils/ciba';
+import { recordsOfCoi } from '../utils/records';
 import { createTestApp, TestApp } from '../utils/test-app';
 
 describe('CIBA hints: login_hint_token and id_token_hint', () => {
@@ -16,7 +18,7 @@ describe('CIBA hints: login_hint_token and id_token_hint', () => {
   beforeAll(async () => {
     t = await createTestApp();
     issuer = `http://localhost:3000/${t.tenant}`;
-    erin = await createUser(t, 'erin');
+    erin = await createUser(t, { userName: 'erin' });
     tablet = await createDevice(t, erin.id);
     phone = await createDevice(t, erin.id);
   });
@@ -61,7 +63,7 @@ describe('CIBA hints: login_hint_token and id_token_hint', () => {
       CHC: 'CH_TDS',
       ATC: 'AT_TDS',
     });
-    const created = (await recordsForCoi(t, id))[0];
+    const created = (await recordsOfCoi(t, id))[0];
     expect(created.action_parameters).toMatchObject({ hint: 'login_hint_token', LHT: digest });
     // The token itself is never stored in the trail.
     const [{ n }] = await t.db.query(
@@ -152,7 +154,7 @@ describe('CIBA hints: login_hint_token and id_token_hint', () => {
   });
 
   it("refuses an LHT naming another user's device or an inactive one", async () => {
-    const frank = await createUser(t, 'frank');
+    const frank = await createUser(t, { userName: 'frank' });
     const franks = await createDevice(t, frank.id);
     const suspended = await createDevice(t, erin.id, { status: 'SUSPENDED' });
     for (const deviceid of [franks.serialNumber, suspended.serialNumber, 'no-such-device']) {
@@ -184,7 +186,7 @@ describe('CIBA hints: login_hint_token and id_token_hint', () => {
     it('accepts an ID token this tenant issued to the client', async () => {
       const res = await bcauthorize(t, { scope: 'openid', id_token_hint: idToken });
       expect(res.statusCode).toBe(200);
-      const created = (await recordsForCoi(t, res.json().auth_req_id))[0];
+      const created = (await recordsOfCoi(t, res.json().auth_req_id))[0];
       expect(created).toMatchObject({ target_user_id: 'erin', target_user_immutable_id: erin.id });
       expect(created.action_parameters.hint).toBe('id_token_hint');
     });

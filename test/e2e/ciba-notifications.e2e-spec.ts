@@ -9,8 +9,8 @@ import {
   NotificationListener,
   poll,
   recordOf,
-  recordsForCoi,
 } from '../utils/ciba';
+import { recordsOfCoi } from '../utils/records';
 import { createTestApp, TestApp } from '../utils/test-app';
 
 describe('CIBA ping and push modes', () => {
@@ -65,7 +65,7 @@ describe('CIBA ping and push modes', () => {
       expect(note.body).toEqual({ auth_req_id: flow.id });
 
       const record = await recordOf(t, flow.id, 'notifyCibaClient');
-      const created = (await recordsForCoi(t, flow.id))[0];
+      const created = (await recordsOfCoi(t, flow.id))[0];
       // Work done for the flow carries the ids of the call that started it.
       expect(record).toMatchObject({
         correlation_id: flow.correlationId,
@@ -89,7 +89,7 @@ describe('CIBA ping and push modes', () => {
       expect(tokens.statusCode).toBe(200);
       expect(decodeJwt(tokens.json().id_token).sub).toBe(gina.id);
 
-      expect((await recordsForCoi(t, flow.id)).map((r) => r.action_name)).toEqual([
+      expect((await recordsOfCoi(t, flow.id)).map((r) => r.action_name)).toEqual([
         'createCibaRequest',
         'indirectDeliverChallenge',
         'approveChallenge',
@@ -108,7 +108,7 @@ describe('CIBA ping and push modes', () => {
         { auth_req_id: flow.id },
       ]);
       await recordOf(t, flow.id, 'notifyCibaClient');
-      const attempts = (await recordsForCoi(t, flow.id)).filter(
+      const attempts = (await recordsOfCoi(t, flow.id)).filter(
         (r) => r.action_name === 'notifyCibaClient',
       );
       expect(attempts.map((r) => [r.result, r.action_parameters.attempt])).toEqual([
@@ -178,7 +178,7 @@ describe('CIBA ping and push modes', () => {
       });
 
       await recordOf(t, flow.id, 'notifyCibaClient');
-      const records = await recordsForCoi(t, flow.id);
+      const records = await recordsOfCoi(t, flow.id);
       expect(records.map((r) => [r.action_name, r.correlation_id])).toEqual([
         ['createCibaRequest', flow.correlationId],
         ['indirectDeliverChallenge', flow.correlationId],
@@ -199,7 +199,7 @@ describe('CIBA ping and push modes', () => {
       await answer(t, flow.id, 'approve');
       const notes = await listener.arrived(2);
       await recordOf(t, flow.id, 'notifyCibaClient');
-      const records = await recordsForCoi(t, flow.id);
+      const records = await recordsOfCoi(t, flow.id);
       const issued = records.filter(
         (r) => r.action_name === 'primaryAuthenticateUP' && r.result === 'RESPONSE_SUCCESS',
       );

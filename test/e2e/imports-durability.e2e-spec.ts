@@ -3,10 +3,11 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { userBody } from '../factories/user';
 import { PostgresProcess, ServiceInstance } from '../utils/service-instance';
 import { freePort } from '../utils/service-process';
+import { uniqueTenant } from '../utils/test-app';
 import { TEST_DB_ENV } from '../utils/test-database';
-import { uniqueTenant, userBody } from '../utils/test-app';
 
 /**
  * The import job against real processes: killed mid-job and started again, and two

@@ -1,4 +1,5 @@
-import { createTestApp, TestApp, TestResponse, uniqueId, userBody } from '../utils/test-app';
+import { userBody } from '../factories/user';
+import { createTestApp, TestApp, TestResponse, uniqueId } from '../utils/test-app';
 
 const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';

@@ -1,4 +1,5 @@
-import { createTestApp, TestApp, userBody } from '../utils/test-app';
+import { userBody } from '../factories/user';
+import { createTestApp, TestApp } from '../utils/test-app';
 
 describe('smoke', () => {
   let t: TestApp;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import { TestApp, userBody } from '../utils/test-app';
+import { TestApp } from '../utils/test-app';
+import { createUser } from './user';
 
 export interface TestUser {
   id: string;
@@ -10,22 +11,6 @@ export interface TestUser {
 export interface TestDevice {
   id: string;
   serialNumber: string;
-}
-
-/** A user made through the SCIM API, as a caller would. */
-export async function createUser(
-  t: TestApp,
-  userName = `user-${randomBytes(5).toString('hex')}`,
-  extra: Record<string, unknown> = {},
-): Promise<TestUser> {
-  const res = await t.request({
-    method: 'POST',
-    url: `/${t.tenant}/v2/Users`,
-    token: await t.adminToken(),
-    payload: userBody(userName, extra),
-  });
-  if (res.statusCode !== 201) throw new Error(`user creation failed: ${res.body}`);
-  return { id: res.json().id, userName };
 }
 
 /**
@@ -61,6 +46,6 @@ export async function createUserWithDevice(
   t: TestApp,
   userName?: string,
 ): Promise<TestUser & { device: TestDevice }> {
-  const user = await createUser(t, userName);
+  const user = await createUser(t, userName === undefined ? {} : { userName });
   return { ...user, device: await createDevice(t, user.id) };
 }

@@ -1,5 +1,6 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { recordsOfCoi } from './records';
 import { ADMIN_SECRET, TestApp, TestResponse } from './test-app';
 
 export interface ClientCredentials {
@@ -69,14 +70,6 @@ export async function answer(
   });
 }
 
-/** Every record of a flow, in the order the audit search returns them. */
-export function recordsForCoi(t: TestApp, coi: string): Promise<any[]> {
-  return t.db.query(
-    `SELECT * FROM audit_records WHERE tenant_id = $1 AND coi = $2 ORDER BY created, id`,
-    [t.tenant, coi],
-  );
-}
-
 /** Polls `probe` until it returns a value, for work done by background jobs. */
 export async function eventually<T>(
   probe: () => Promise<T | undefined | null | false>,
@@ -98,7 +91,7 @@ export function sleep(ms: number): Promise<void> {
 /** Waits for the record of `action` in a flow (written by a job). */
 export function recordOf(t: TestApp, coi: string, action: string, result = 'RESPONSE_SUCCESS') {
   return eventually(async () =>
-    (await recordsForCoi(t, coi)).find((r) => r.action_name === action && r.result === result),
+    (await recordsOfCoi(t, coi)).find((r) => r.action_name === action && r.result === result),
   );
 }
 

@@ -65,3 +65,12 @@ export function logLines(
     .filter((l): l is Record<string, unknown> => !!l)
     .filter((l) => Object.entries(match).every(([k, v]) => l[k] === v));
 }
+
+/** The caller's correlation id echoed unchanged, beside a fresh request id. */
+export function expectEchoed(
+  res: { headers: Record<string, unknown> },
+  correlationId: string,
+): void {
+  expect(res.headers['x-correlation-id']).toBe(correlationId);
+  expect(res.headers['x-request-id']).toMatch(UUID_V7);
+}

@@ -1,5 +1,12 @@
 import { TestApp } from './test-app';
 
+/** Three items per batch, so every import of more than three crosses batch boundaries. */
+export const IMPORT_TEST_ENV = {
+  IMPORT_BATCH_SIZE: '3',
+  IMPORT_MAX_ITEMS: '25',
+  IMPORT_BODY_LIMIT_BYTES: '20000',
+};
+
 export type ImportResource = 'Users' | 'Devices' | 'Organizations';
 
 /** Posts an import and returns its 201 response. */
@@ -34,12 +41,4 @@ export async function waitForImport(
     if (Date.now() > deadline) throw new Error(`import still ${status.status}: ${res.body}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** Audit records of this tenant carrying a COI, oldest first (read from the table). */
-export async function recordsForCoi(t: TestApp, coi: string): Promise<any[]> {
-  return t.db.query(
-    `SELECT * FROM audit_records WHERE tenant_id = $1 AND coi = $2 ORDER BY created, id`,
-    [t.tenant, coi],
-  );
 }

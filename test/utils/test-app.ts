@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config/app-config';
 import { createApp } from '../../src/main';
+import { recordsOfRequest } from './records';
 import { TEST_DB_ENV } from './test-database';
 
 export const ADMIN_SECRET = 'e2e-admin-secret-0123456789';
@@ -101,11 +102,8 @@ export class TestApp {
   }
 
   /** Audit records of this tenant for a correlation id, oldest first (read from the table). */
-  async recordsFor(correlationId: string, tenant = this.tenant): Promise<any[]> {
-    return this.db.query(
-      `SELECT * FROM audit_records WHERE tenant_id = $1 AND correlation_id = $2 ORDER BY created, id`,
-      [tenant, correlationId],
-    );
+  recordsFor(correlationId: string, tenant = this.tenant): Promise<any[]> {
+    return recordsOfRequest(this, { correlationId, tenant });
   }
 
   async close(): Promise<void> {
@@ -185,7 +183,3 @@ export async function createTestApp(
 }
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
-
-export function userBody(userName: string, extra: Record<string, unknown> = {}) {
-  return { schemas: [USER_SCHEMA], userName, ...extra };
-}
