@@ -1,4 +1,7 @@
-/** Two projects: fast unit specs beside the code, and e2e specs on a real PostgreSQL. */
+/**
+ * Three projects: fast unit specs beside the code; integration specs that call domain
+ * services directly on a real PostgreSQL; e2e specs of the HTTP contract on the same server.
+ */
 const tsJest = ['ts-jest', { diagnostics: false }];
 // A few runtime dependencies ship only as ES modules; Jest's CommonJS sandbox needs them
 // transformed (Node itself loads them natively).
@@ -8,7 +11,10 @@ const shared = {
   testEnvironment: 'node',
   transform: {
     '^.+\\.ts$': tsJest,
-    '^.+\\.js$': ['ts-jest', { diagnostics: false, tsconfig: { allowJs: true, isolatedModules: true } }],
+    '^.+\\.js$': [
+      'ts-jest',
+      { diagnostics: false, tsconfig: { allowJs: true, isolatedModules: true } },
+    ],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
 };
@@ -17,6 +23,13 @@ module.exports = {
   reporters: ['default', '<rootDir>/test/utils/summary-reporter.js'],
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
+      globalSetup: '<rootDir>/test/utils/global-setup.ts',
+      globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
+    },
     {
       ...shared,
       displayName: 'e2e',
