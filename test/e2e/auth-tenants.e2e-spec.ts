@@ -272,4 +272,17 @@ describe('authentication and tenants (API.md §3)', () => {
       }
     });
   });
+
+  it('no secret or token used above reaches a log line or an audit record', async () => {
+    const token = await t.adminToken();
+    const secrets = [ADMIN_SECRET, token, token.split('.')[2]];
+    const logs = t.logs.join('\n');
+    const records = JSON.stringify(
+      await t.db.query('SELECT * FROM audit_records WHERE tenant_id = ANY($1)', [t.tenants]),
+    );
+    for (const secret of secrets) {
+      expect(logs).not.toContain(secret);
+      expect(records).not.toContain(secret);
+    }
+  });
 });
