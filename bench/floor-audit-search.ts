@@ -13,7 +13,7 @@ import { AUDIT_RECORD_COLUMNS, auditRecordJsonSql } from '../src/audit/audit-rec
 import { AUDIT_DEFAULT_SORT, AUDIT_NOT_NULL_SQL } from '../src/audit/audit.filter-schema';
 import { LIST_RESPONSE_SCHEMA } from '../src/scim/scim-constants';
 import { KeysetOrder, keysetKeyColumn, keysetOrderBy } from '../src/scim/scim-keyset';
-import { searchStatement, SearchTable } from '../src/search/search.service';
+import { searchStatement, SearchTable } from '../src/search/search.queries';
 
 const pool = new Pool({
   connectionString: process.env.DATABASE_URL,

@@ -1,14 +1,25 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { SearchDatabase } from '../search/search-database';
-import { SearchTable } from '../search/search.service';
+import { Database } from '../database/database';
+import { SearchDatabase } from '../database/search-database';
+import { SearchTable } from '../search/search.queries';
 import { isUuid } from '../users/users.repository';
-import { AUDIT_RECORD_COLUMNS, AuditRecordJsonRow, auditRecordJsonSql } from './audit-record';
+import {
+  AUDIT_RECORD_COLUMNS,
+  AuditRecordJsonRow,
+  auditRecordJsonSql,
+  AuditRecordRow,
+} from './audit-record';
+import { INSERT_RECORD, INSERT_RECORDS, WRITTEN_AUDIT_COLUMNS } from './audit-records.queries';
+
+/** The stored columns of one record (`created` and `hash` come from the insert trigger). */
+export type NewAuditRecord = Omit<AuditRecordRow, 'created' | 'hash'>;
 
 /**
- * Reads of the audit trail; always scoped to one tenant, and on the search connections, so
- * every read stops at the search statement timeout. Records come back as their API JSON,
- * rendered by the statement (auditRecordJsonSql).
+ * The audit trail's table. Writes of changes run in the caller's transaction (`Database`);
+ * reads, and the records of reads, run on the search connections, so every read stops at the
+ * search statement timeout. Reads are always scoped to one tenant; records come back as their
+ * API JSON, rendered by the statement (auditRecordJsonSql).
  */
 @Injectable()
 export class AuditRecordsRepository {
@@ -18,6 +29,7 @@ export class AuditRecordsRepository {
 
   constructor(
     private readonly db: SearchDatabase,
+    private readonly tx: Database,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.table = {
@@ -29,6 +41,27 @@ export class AuditRecordsRepository {
     };
     this.findByIdSql = `SELECT r.id, ${auditRecordJsonSql(config.publicBaseUrl)} AS resource
       FROM audit_records r WHERE r.tenant_id = $1 AND r.id = $2`;
+  }
+
+  /** One record, in the current transaction (or on its own outside one). */
+  async insert(row: NewAuditRecord): Promise<void> {
+    await this.tx.query(
+      INSERT_RECORD,
+      WRITTEN_AUDIT_COLUMNS.map((column) => param(row, column)),
+    );
+  }
+
+  /** Many records in one statement, in the current transaction. */
+  async insertMany(rows: NewAuditRecord[]): Promise<void> {
+    await this.tx.query(INSERT_RECORDS, [JSON.stringify(rows)]);
+  }
+
+  /**
+   * Records of reads of the trail, on the search connections (no transaction to join),
+   * prepared: one plan per connection instead of one per batch, whatever the batch size.
+   */
+  async insertReads(rows: NewAuditRecord[]): Promise<void> {
+    await this.db.query(INSERT_RECORDS, [JSON.stringify(rows)], { prepare: true });
   }
 
   async findById(tenant: string, id: string): Promise<AuditRecordJsonRow | undefined> {
@@ -60,6 +93,12 @@ export class AuditRecordsRepository {
     );
     return rows.map((r) => r.id);
   }
+}
+
+function param(row: NewAuditRecord, column: keyof NewAuditRecord): unknown {
+  const value = row[column];
+  // jsonb columns travel as JSON text.
+  return value !== null && typeof value === 'object' ? JSON.stringify(value) : value;
 }
 
 export type SearchableAuditRow = AuditRecordJsonRow & { sort_key: string | null };

@@ -85,7 +85,7 @@ export class AuditSearchService {
     action: AuditAction,
     parameters: Record<string, string | number | undefined>,
   ): Promise<void> {
-    if (this.config.auditLogAccess) await this.audit.recordRead(action, { parameters });
+    if (this.config.auditLogAccess) await this.audit.record(action, { parameters });
   }
 }
 

@@ -8,7 +8,9 @@ import { BootstrapService } from './bootstrap.service';
 import { ClientAuthenticatorService } from './client-authenticator.service';
 import { ClientDirectoryService } from './client-directory.service';
 import { DiscoveryController } from './discovery.controller';
+import { SigningKeysRepository } from './signing-keys.repository';
 import { SigningKeysService } from './signing-keys.service';
+import { TenantsRepository } from './tenants.repository';
 import { TenantsService } from './tenants.service';
 import { TokenGrantRegistry } from './token-grant.registry';
 import { TokenController } from './token.controller';
@@ -26,7 +28,9 @@ import { TokenService } from './token.service';
     ClientDirectoryService,
     ClientProvisioningService,
     ClientsRepository,
+    SigningKeysRepository,
     SigningKeysService,
+    TenantsRepository,
     TenantsService,
     TokenGrantRegistry,
     TokenService,

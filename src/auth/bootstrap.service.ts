@@ -1,5 +1,4 @@
-import { Transactional, TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Transactional } from '@nestjs-cls/transactional';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditService } from '../audit/audit.service';
@@ -11,7 +10,7 @@ import { GRANT_CIBA, GRANT_CLIENT_CREDENTIALS, MANAGEMENT_SCOPES, OIDC_SCOPES } 
 import { digestSecret, verifySecret } from './secrets';
 import { SigningKeysService } from './signing-keys.service';
 import { TenantsService } from './tenants.service';
-import { runSql } from '../database/run-sql';
+import { TenantsRepository } from './tenants.repository';
 
 export const BOOTSTRAP_ACTOR = 'system:bootstrap';
 
@@ -32,7 +31,7 @@ export class BootstrapService implements OnApplicationBootstrap {
     private readonly provisioning: ClientProvisioningService,
     private readonly audit: AuditService,
     private readonly context: RequestContextService,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly tenantRows: TenantsRepository,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -56,9 +55,7 @@ export class BootstrapService implements OnApplicationBootstrap {
   /** Returns the secret when one was generated now. */
   @Transactional()
   private async ensureAdminClient(tenant: string): Promise<string | undefined> {
-    await runSql(this.txHost.tx, 'SELECT pg_advisory_xact_lock(hashtext($1))', [
-      `bootstrap:${tenant}`,
-    ]);
+    await this.tenantRows.lockForSetUp(tenant);
     const clientId = `${tenant}-admin`;
     const configured = this.config.bootstrapAdminSecret;
     const existing = await this.clients.findByClientId(tenant, clientId);

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { runSql } from '../database/run-sql';
+import { ClientsRepository } from '../clients/clients.repository';
 
 interface ClientFacts {
   serviceUserId: string | null;
@@ -18,20 +17,14 @@ const TTL_MS = 2000;
 export class ClientDirectoryService {
   private readonly cache = new Map<string, { at: number; facts: ClientFacts | null }>();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly clients: ClientsRepository) {}
 
   async lookup(tenant: string, clientId: string): Promise<ClientFacts | null> {
     const key = `${tenant}\u0000${clientId}`;
     const hit = this.cache.get(key);
     if (hit && Date.now() - hit.at < TTL_MS) return hit.facts;
-    const rows: { service_user_id: string | null; scopes: string[] }[] = await runSql(
-      this.dataSource.manager,
-      'SELECT service_user_id, scopes FROM clients WHERE tenant_id = $1 AND client_id = $2',
-      [tenant, clientId],
-    );
-    const facts = rows[0]
-      ? { serviceUserId: rows[0].service_user_id, scopes: rows[0].scopes }
-      : null;
+    const row = await this.clients.findTokenFacts(tenant, clientId);
+    const facts = row ? { serviceUserId: row.service_user_id, scopes: row.scopes } : null;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(key, { at: Date.now(), facts });
     return facts;

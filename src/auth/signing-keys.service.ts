@@ -9,8 +9,7 @@ import {
   KeyLike,
 } from 'jose';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { runSql } from '../database/run-sql';
+import { SigningKeysRepository } from './signing-keys.repository';
 
 export const SIGNING_ALG = 'ES256';
 
@@ -35,26 +34,21 @@ export class SigningKeysService {
   private readonly signing = new Map<string, Promise<SigningKey>>();
   private readonly verifying = new Map<string, Promise<VerificationKey | undefined>>();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly keys: SigningKeysRepository) {}
 
   /** Creates the tenant's key if it has none (bootstrap). */
   async ensureKey(tenant: string): Promise<void> {
-    const existing: unknown[] = await runSql(
-      this.dataSource.manager,
-      'SELECT 1 FROM signing_keys WHERE tenant_id = $1 AND active',
-      [tenant],
-    );
-    if (existing.length > 0) return;
+    if (await this.keys.hasActiveKey(tenant)) return;
     const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
     const kid = randomUUID();
     const jwk = { ...(await exportJWK(publicKey)), kid, alg: SIGNING_ALG, use: 'sig' };
-    await runSql(
-      this.dataSource.manager,
-      `INSERT INTO signing_keys (kid, tenant_id, alg, private_key_pem, public_jwk)
-       SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS
-         (SELECT 1 FROM signing_keys WHERE tenant_id = $2 AND active)`,
-      [kid, tenant, SIGNING_ALG, await exportPKCS8(privateKey), JSON.stringify(jwk)],
-    );
+    await this.keys.insertUnlessActive({
+      kid,
+      tenant,
+      alg: SIGNING_ALG,
+      privateKeyPem: await exportPKCS8(privateKey),
+      publicJwk: jwk,
+    });
   }
 
   signingKey(tenant: string): Promise<SigningKey> {
@@ -81,39 +75,26 @@ export class SigningKeysService {
   }
 
   async jwks(tenant: string): Promise<{ keys: JWK[] }> {
-    const rows: { public_jwk: JWK }[] = await runSql(
-      this.dataSource.manager,
-      'SELECT public_jwk FROM signing_keys WHERE tenant_id = $1 AND active ORDER BY created',
-      [tenant],
-    );
-    return { keys: rows.map((r) => r.public_jwk) };
+    return { keys: await this.keys.activePublicJwks(tenant) };
   }
 
   private async loadSigningKey(tenant: string): Promise<SigningKey> {
-    const rows: { kid: string; private_key_pem: string }[] = await runSql(
-      this.dataSource.manager,
-      'SELECT kid, private_key_pem FROM signing_keys WHERE tenant_id = $1 AND active ORDER BY created DESC LIMIT 1',
-      [tenant],
-    );
-    if (rows.length === 0) throw new Error(`tenant ${tenant} has no signing key`);
+    const row = await this.keys.newestActive(tenant);
+    if (!row) throw new Error(`tenant ${tenant} has no signing key`);
     return {
-      kid: rows[0].kid,
+      kid: row.kid,
       tenant,
-      privateKey: await importPKCS8(rows[0].private_key_pem, SIGNING_ALG),
+      privateKey: await importPKCS8(row.private_key_pem, SIGNING_ALG),
     };
   }
 
   private async loadVerificationKey(kid: string): Promise<VerificationKey | undefined> {
-    const rows: { tenant_id: string; public_jwk: JWK }[] = await runSql(
-      this.dataSource.manager,
-      'SELECT tenant_id, public_jwk FROM signing_keys WHERE kid = $1 AND active',
-      [kid],
-    );
-    if (rows.length === 0) return undefined;
+    const row = await this.keys.activeByKid(kid);
+    if (!row) return undefined;
     return {
       kid,
-      tenant: rows[0].tenant_id,
-      publicKey: await importJWK(rows[0].public_jwk, SIGNING_ALG),
+      tenant: row.tenant_id,
+      publicKey: await importJWK(row.public_jwk, SIGNING_ALG),
     };
   }
 }

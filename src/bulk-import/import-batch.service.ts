@@ -97,12 +97,17 @@ export class ImportBatchService {
     const job = await this.repository.lockForBatch(coi);
     if (!job || job.status === 'completed' || job.status === 'failed') return;
     await this.repository.fail(coi);
-    await this.audit.recordItemFailure(IMPORT_KINDS[job.kind].importAction, {
-      status: 500,
-      error: 'server_error',
-      message: `The import stopped after repeated failures at item ${job.next_index}`,
-      parameters: { step: 'end', nbImported: job.nb_imported, nbFailed: job.nb_failed },
-    });
+    await this.audit.recordMany([
+      {
+        action: IMPORT_KINDS[job.kind].importAction,
+        details: {
+          status: 500,
+          error: 'server_error',
+          message: `The import stopped after repeated failures at item ${job.next_index}`,
+          parameters: { step: 'end', nbImported: job.nb_imported, nbFailed: job.nb_failed },
+        },
+      },
+    ]);
   }
 
   private processor(kind: ImportKind): ImportProcessor {

@@ -1,10 +1,8 @@
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { ImportOptions } from './import-envelope';
 import { ImportErrorRow, ImportJobRow, ImportStatus } from './import-job-row';
 import { ImportKind } from './import-kinds';
-import { runSql } from '../database/run-sql';
+import { Database } from '../database/database';
 
 const COLUMNS = `id, tenant_id, kind, status, import_size, chunk_size, next_index, nb_imported,
   nb_failed, options, created, last_modified`;
@@ -12,7 +10,7 @@ const COLUMNS = `id, tenant_id, kind, status, import_size, chunk_size, next_inde
 /** Import jobs, their waiting chunks of items and their per-item errors. */
 @Injectable()
 export class ImportJobsRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(private readonly db: Database) {}
 
   /** Stores a new job and its items, cut into chunks of `chunkSize`, in two statements. */
   async create(job: {
@@ -23,8 +21,7 @@ export class ImportJobsRepository {
     chunkSize: number;
     options: ImportOptions;
   }): Promise<void> {
-    await runSql(
-      this.txHost.tx,
+    await this.db.query(
       `INSERT INTO import_jobs (id, tenant_id, kind, status, import_size, chunk_size, options)
        VALUES ($1, $2, $3, 'pending', $4, $5, $6)`,
       [job.id, job.tenant, job.kind, job.items.length, job.chunkSize, JSON.stringify(job.options)],
@@ -34,8 +31,7 @@ export class ImportJobsRepository {
       chunks.push(job.items.slice(i, i + job.chunkSize));
     }
     // The server splits the document, so one round trip stores any number of chunks.
-    await runSql(
-      this.txHost.tx,
+    await this.db.query(
       `INSERT INTO import_chunks (job_id, chunk_no, items)
        SELECT $1, c.ordinality - 1, c.value FROM json_array_elements($2::json) WITH ORDINALITY c`,
       [job.id, JSON.stringify(chunks)],
@@ -43,8 +39,7 @@ export class ImportJobsRepository {
   }
 
   async find(tenant: string, kind: ImportKind, id: string): Promise<ImportJobRow | undefined> {
-    const rows: ImportJobRow[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<ImportJobRow>(
       `SELECT ${COLUMNS} FROM import_jobs WHERE tenant_id = $1 AND kind = $2 AND id = $3`,
       [tenant, kind, id],
     );
@@ -56,8 +51,7 @@ export class ImportJobsRepository {
    * rather than waited for: that worker carries it on.
    */
   async lockForBatch(id: string): Promise<ImportJobRow | undefined> {
-    const rows: ImportJobRow[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<ImportJobRow>(
       `SELECT ${COLUMNS} FROM import_jobs WHERE id = $1 FOR UPDATE SKIP LOCKED`,
       [id],
     );
@@ -65,8 +59,7 @@ export class ImportJobsRepository {
   }
 
   async readChunk(id: string, chunkNo: number): Promise<unknown[] | undefined> {
-    const rows: { items: unknown[] }[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<{ items: unknown[] }>(
       'SELECT items FROM import_chunks WHERE job_id = $1 AND chunk_no = $2',
       [id, chunkNo],
     );
@@ -74,7 +67,7 @@ export class ImportJobsRepository {
   }
 
   async deleteChunk(id: string, chunkNo: number): Promise<void> {
-    await runSql(this.txHost.tx, 'DELETE FROM import_chunks WHERE job_id = $1 AND chunk_no = $2', [
+    await this.db.query('DELETE FROM import_chunks WHERE job_id = $1 AND chunk_no = $2', [
       id,
       chunkNo,
     ]);
@@ -82,8 +75,7 @@ export class ImportJobsRepository {
 
   async addErrors(id: string, errors: ImportErrorRow[]): Promise<void> {
     if (errors.length === 0) return;
-    await runSql(
-      this.txHost.tx,
+    await this.db.query(
       `INSERT INTO import_errors (job_id, item_index, key_name, key_value, status, scim_type, detail)
        SELECT $1, e.item_index, e.key_name, e.key_value, e.status, e.scim_type, e.detail
        FROM jsonb_to_recordset($2::jsonb) AS e(item_index int, key_name text, key_value text,
@@ -93,8 +85,7 @@ export class ImportJobsRepository {
   }
 
   async errors(id: string): Promise<ImportErrorRow[]> {
-    return runSql(
-      this.txHost.tx,
+    return this.db.query(
       `SELECT item_index, key_name, key_value, status, scim_type, detail FROM import_errors
        WHERE job_id = $1 ORDER BY item_index`,
       [id],
@@ -105,8 +96,7 @@ export class ImportJobsRepository {
     id: string,
     progress: { nextIndex: number; imported: number; failed: number; status: ImportStatus },
   ): Promise<void> {
-    await runSql(
-      this.txHost.tx,
+    await this.db.query(
       `UPDATE import_jobs SET next_index = $2, nb_imported = nb_imported + $3,
          nb_failed = nb_failed + $4, status = $5, last_modified = date_trunc('milliseconds', now())
        WHERE id = $1`,
@@ -116,12 +106,11 @@ export class ImportJobsRepository {
 
   /** Ends a job that cannot go on; what is left of its items is dropped. */
   async fail(id: string): Promise<void> {
-    await runSql(
-      this.txHost.tx,
+    await this.db.query(
       `UPDATE import_jobs SET status = 'failed', last_modified = date_trunc('milliseconds', now())
        WHERE id = $1`,
       [id],
     );
-    await runSql(this.txHost.tx, 'DELETE FROM import_chunks WHERE job_id = $1', [id]);
+    await this.db.query('DELETE FROM import_chunks WHERE job_id = $1', [id]);
   }
 }

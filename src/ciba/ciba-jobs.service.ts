@@ -73,13 +73,18 @@ export class CibaJobsService implements OnModuleInit {
     if (!row || row.status !== 'pending' || row.is_expired || row.delivered_at) return;
     const parameters = deliveryParameters(row, attempt);
     if (!row.device_id || row.device_status !== 'ACTIVE') {
-      await this.audit.recordItemFailure('indirectDeliverChallenge', {
-        status: 409,
-        error: 'device_not_active',
-        message: 'The device is no longer active; the challenge was not delivered',
-        target: { id: row.user_name, immutableId: row.user_id },
-        parameters,
-      });
+      await this.audit.recordMany([
+        {
+          action: 'indirectDeliverChallenge',
+          details: {
+            status: 409,
+            error: 'device_not_active',
+            message: 'The device is no longer active; the challenge was not delivered',
+            target: { id: row.user_name, immutableId: row.user_id },
+            parameters,
+          },
+        },
+      ]);
       return;
     }
     await this.gateway.deliver({

@@ -1,8 +1,6 @@
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { CibaRequestRow, CibaStatus, NewCibaRequest } from './ciba-request-row';
-import { runSql } from '../database/run-sql';
+import { Database } from '../database/database';
 
 const SELECT = `
   SELECT r.*, u.user_name, d.serial_number AS device_serial, d.status AS device_status,
@@ -18,7 +16,7 @@ const SELECT = `
  */
 @Injectable()
 export class CibaRequestsRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(private readonly db: Database) {}
 
   /**
    * The user's active device the challenge goes to: the one the hint named (by id or serial
@@ -29,8 +27,7 @@ export class CibaRequestsRepository {
     userId: string,
     named?: string,
   ): Promise<{ id: string; serial_number: string; type: string } | undefined> {
-    const rows: { id: string; serial_number: string; type: string }[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<{ id: string; serial_number: string; type: string }>(
       `SELECT id, serial_number, type FROM devices
          WHERE tenant_id = $1 AND owner_id = $2 AND status = 'ACTIVE'
            AND ($3::text IS NULL OR serial_number = $3 OR id::text = lower($3))
@@ -41,8 +38,7 @@ export class CibaRequestsRepository {
   }
 
   async insert(tenant: string, r: NewCibaRequest): Promise<void> {
-    await runSql(
-      this.txHost.tx,
+    await this.db.query(
       `INSERT INTO ciba_requests (id, tenant_id, client_id, user_id, device_id, scope, acr_values,
          binding_message, hint_kind, challenge, delivery_mode, notification_endpoint,
          notification_token, status, poll_interval, expires_at, origin)
@@ -70,8 +66,7 @@ export class CibaRequestsRepository {
   }
 
   async find(tenant: string, id: string): Promise<CibaRequestRow | undefined> {
-    const rows: CibaRequestRow[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<CibaRequestRow>(
       `${SELECT} WHERE r.tenant_id = $1 AND r.id = $2`,
       [tenant, id],
     );
@@ -80,8 +75,7 @@ export class CibaRequestsRepository {
 
   /** Locks the request for the rest of the transaction (polls, answers, expiry, push). */
   async findForUpdate(tenant: string, id: string): Promise<CibaRequestRow | undefined> {
-    const rows: CibaRequestRow[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<CibaRequestRow>(
       `${SELECT} WHERE r.tenant_id = $1 AND r.id = $2 FOR UPDATE OF r`,
       [tenant, id],
     );
@@ -96,8 +90,7 @@ export class CibaRequestsRepository {
     to: CibaStatus,
     answer?: { by: string; reason?: string },
   ): Promise<boolean> {
-    const rows: unknown[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<unknown>(
       `UPDATE ciba_requests SET status = $4,
          answered_at = CASE WHEN $5::text IS NULL THEN answered_at
                             ELSE date_trunc('milliseconds', now()) END,
@@ -110,8 +103,7 @@ export class CibaRequestsRepository {
   }
 
   async recordPoll(tenant: string, id: string, interval: number): Promise<void> {
-    await runSql(
-      this.txHost.tx,
+    await this.db.query(
       `UPDATE ciba_requests SET last_polled_at = date_trunc('milliseconds', now()),
          poll_interval = $3 WHERE tenant_id = $1 AND id = $2`,
       [tenant, id, interval],
@@ -119,8 +111,7 @@ export class CibaRequestsRepository {
   }
 
   async markDelivered(tenant: string, id: string): Promise<void> {
-    await runSql(
-      this.txHost.tx,
+    await this.db.query(
       `UPDATE ciba_requests SET delivered_at = date_trunc('milliseconds', now())
        WHERE tenant_id = $1 AND id = $2`,
       [tenant, id],
@@ -129,8 +120,7 @@ export class CibaRequestsRepository {
 
   /** The client's notification credential is kept only until it has been used. */
   async forgetNotificationToken(tenant: string, id: string): Promise<void> {
-    await runSql(
-      this.txHost.tx,
+    await this.db.query(
       `UPDATE ciba_requests SET notification_token = NULL WHERE tenant_id = $1 AND id = $2`,
       [tenant, id],
     );

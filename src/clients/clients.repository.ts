@@ -1,8 +1,6 @@
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { CLIENT_COLUMNS, ClientRow } from './client-row';
-import { runSql } from '../database/run-sql';
+import { Database } from '../database/database';
 
 export interface NewClient {
   id: string;
@@ -29,20 +27,30 @@ export interface ClientChanges {
 /** Clients table access through the CLS transaction. */
 @Injectable()
 export class ClientsRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(private readonly db: Database) {}
 
   async findByClientId(tenant: string, clientId: string): Promise<ClientRow | undefined> {
-    const rows: ClientRow[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<ClientRow>(
       `SELECT ${CLIENT_COLUMNS} FROM clients WHERE tenant_id = $1 AND client_id = $2`,
       [tenant, clientId],
     );
     return rows[0];
   }
 
+  /** What a bearer token's check needs of its client, read outside any transaction. */
+  async findTokenFacts(
+    tenant: string,
+    clientId: string,
+  ): Promise<{ service_user_id: string | null; scopes: string[] } | undefined> {
+    const rows = await this.db.query<{ service_user_id: string | null; scopes: string[] }>(
+      'SELECT service_user_id, scopes FROM clients WHERE tenant_id = $1 AND client_id = $2',
+      [tenant, clientId],
+    );
+    return rows[0];
+  }
+
   async insert(tenant: string, client: NewClient): Promise<ClientRow> {
-    const rows: ClientRow[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<ClientRow>(
       `INSERT INTO clients (id, tenant_id, client_id, client_name, secret_digest,
          registration_token_digest, grant_types, scopes, token_endpoint_auth_method, metadata,
          service_user_id)
@@ -65,8 +73,7 @@ export class ClientsRepository {
   }
 
   async updateSecretDigest(tenant: string, clientId: string, digest: string): Promise<void> {
-    await runSql(
-      this.txHost.tx,
+    await this.db.query(
       `UPDATE clients SET secret_digest = $3, updated = date_trunc('milliseconds', now())
        WHERE tenant_id = $1 AND client_id = $2`,
       [tenant, clientId, digest],
@@ -75,8 +82,7 @@ export class ClientsRepository {
 
   /** Locks the row for the rest of the transaction (RFC 7592 update and delete). */
   async findForUpdate(tenant: string, clientId: string): Promise<ClientRow | undefined> {
-    const rows: ClientRow[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<ClientRow>(
       `SELECT ${CLIENT_COLUMNS} FROM clients WHERE tenant_id = $1 AND client_id = $2 FOR UPDATE`,
       [tenant, clientId],
     );
@@ -84,9 +90,7 @@ export class ClientsRepository {
   }
 
   async update(tenant: string, clientId: string, changes: ClientChanges): Promise<ClientRow> {
-    // TypeORM answers an UPDATE with [rows, affected count], not with the rows alone.
-    const [rows]: [ClientRow[], number] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<ClientRow>(
       `UPDATE clients SET client_name = $3, grant_types = $4, scopes = $5,
          token_endpoint_auth_method = $6, metadata = $7,
          updated = date_trunc('milliseconds', now())
@@ -109,8 +113,7 @@ export class ClientsRepository {
     clientId: string,
     digest: string,
   ): Promise<void> {
-    await runSql(
-      this.txHost.tx,
+    await this.db.query(
       `UPDATE clients SET registration_token_digest = $3,
          updated = date_trunc('milliseconds', now())
        WHERE tenant_id = $1 AND client_id = $2`,
@@ -119,7 +122,7 @@ export class ClientsRepository {
   }
 
   async delete(tenant: string, clientId: string): Promise<void> {
-    await runSql(this.txHost.tx, 'DELETE FROM clients WHERE tenant_id = $1 AND client_id = $2', [
+    await this.db.query('DELETE FROM clients WHERE tenant_id = $1 AND client_id = $2', [
       tenant,
       clientId,
     ]);

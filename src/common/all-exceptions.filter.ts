@@ -7,7 +7,6 @@ import {
   Logger,
 } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { QueryFailedError } from 'typeorm';
 import { AUDIT_ACCESS_ACTIONS, AuditAction } from '../audit/audit-actions';
 import { AuditService } from '../audit/audit.service';
 import {
@@ -20,6 +19,7 @@ import { AccessTokenService } from '../auth/access-token.service';
 import { basicClientId } from '../auth/client-authenticator.service';
 import { TenantsService } from '../auth/tenants.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { DatabaseError } from '../database/database-error';
 import { ApiError, AuditUnavailableError, statusCode } from './api-error';
 import { AUDIT_ROUTE_CONFIG_KEY } from './audit-action.decorator';
 import { isTenantName, parseTenantPath } from './route-family';
@@ -225,19 +225,11 @@ function fromFastifyError(status: number, code: string): Omit<Normalised, 'heade
 
 /**
  * Whether a failure means the database cannot be reached or cannot serve right now (503
- * with Retry-After), whether it surfaced raw (pool acquisition) or wrapped in a
- * QueryFailedError (statements run through runSql and the search pool wrap both).
+ * with Retry-After), whether it surfaced raw (pool acquisition, transaction begin) or as a
+ * DatabaseError from a statement.
  */
 export function isDatabaseUnavailable(exception: unknown): boolean {
-  const error: unknown =
-    exception instanceof QueryFailedError ? (exception.driverError as unknown) : exception;
-  const raw = (error as { code?: unknown } | undefined)?.code;
-  const code = typeof raw === 'string' ? raw : '';
-  // connection exceptions, insufficient resources, operator intervention, serialization
-  if (/^(08|53|57P|40001|40P01)/.test(code)) return true;
-  if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND)$/.test(code)) return true;
-  const msg = error instanceof Error ? error.message : '';
-  return /Connection terminated|ECONNREFUSED|timeout exceeded when trying to connect/i.test(msg);
+  return DatabaseError.from(exception).isUnavailable();
 }
 
 function requestContextOf(request: FastifyRequest): RequestContext | undefined {

@@ -1,12 +1,19 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Database } from './database';
 import { DATABASE_URL, DatabaseUrlModule } from './database-url.module';
 import { runMigrations } from './migration-runner';
 import { migrations } from './migrations';
+import { SearchDatabase } from './search-database';
 
-/** Opens the TypeORM data source and applies migrations before anything touches the schema. */
+/**
+ * Opens the TypeORM data source and applies migrations before anything touches the schema,
+ * and provides the two handles statements run on: `Database` (the CLS transaction) and
+ * `SearchDatabase` (the search connections).
+ */
+@Global()
 @Module({
   imports: [
     DatabaseUrlModule,
@@ -30,5 +37,7 @@ import { migrations } from './migrations';
       },
     }),
   ],
+  providers: [Database, SearchDatabase],
+  exports: [Database, SearchDatabase],
 })
 export class DatabaseModule {}

@@ -1,10 +1,8 @@
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { SearchTable } from '../search/search.service';
+import { SearchTable } from '../search/search.queries';
 import { isUuid } from '../users/users.repository';
 import { DeviceRow, NewDevice } from './device-row';
-import { runSql } from '../database/run-sql';
+import { Database } from '../database/database';
 
 const COLUMNS = `d.id, d.tenant_id, d.serial_number, d.type, d.status, d.owner_id,
   o.user_name AS owner_user_name, d.external_id, d.version, d.created, d.last_modified`;
@@ -18,12 +16,11 @@ export const DEVICES_TABLE: SearchTable = {
 /** Devices table access, always through the CLS transaction's EntityManager. */
 @Injectable()
 export class DevicesRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(private readonly db: Database) {}
 
   async findById(tenant: string, id: string): Promise<DeviceRow | undefined> {
     if (!isUuid(id)) return undefined;
-    const rows: DeviceRow[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<DeviceRow>(
       `SELECT ${COLUMNS} FROM ${FROM} WHERE d.tenant_id = $1 AND d.id = $2`,
       [tenant, id],
     );
@@ -36,8 +33,7 @@ export class DevicesRepository {
    */
   async insertMany(tenant: string, devices: NewDevice[]): Promise<Set<string>> {
     if (devices.length === 0) return new Set();
-    const rows: { id: string }[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<{ id: string }>(
       `INSERT INTO devices (id, tenant_id, serial_number, type, status, owner_id, external_id)
        SELECT x.id, $1, x.serial_number, x.type, x.status, x.owner_id, x.external_id
        FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, serial_number text, type text,

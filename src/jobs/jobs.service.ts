@@ -1,5 +1,3 @@
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { setTimeout as delay } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
@@ -7,7 +5,8 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DATABASE_URL } from '../database/database-url.module';
 import { RequestContext } from '../context/request-context';
 import { RequestContextService } from '../context/request-context.service';
-import { runSql } from '../database/run-sql';
+import { Database } from '../database/database';
+import { DatabaseError } from '../database/database-error';
 
 /** What every job carries besides its payload: the context of the request that caused it. */
 export interface JobEnvelope<T> {
@@ -50,7 +49,7 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(DATABASE_URL) url: string,
     @Inject(APP_CONFIG) config: AppConfig,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly db: Database,
     private readonly context: RequestContextService,
   ) {
     this.boss = new PgBoss({
@@ -107,7 +106,7 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
           await this.boss.createQueue(queue, settings);
           return await this.boss.updateQueue(queue, settings);
         } catch (error) {
-          if ((error as { code?: string }).code !== '40P01' || attempt >= 5) throw error;
+          if (!DatabaseError.from(error).isDeadlock() || attempt >= 5) throw error;
         }
       }
     };
@@ -163,7 +162,7 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
     const envelope: JobEnvelope<T> = { ctx: this.context.require(), payload };
     const db = {
       executeSql: async (text: string, values: unknown[]) => ({
-        rows: await runSql<unknown[]>(this.txHost.tx, text, values),
+        rows: await this.db.query<unknown[]>(text, values),
       }),
     };
     // This instance's settings travel with the job: the queue row holds whichever instance

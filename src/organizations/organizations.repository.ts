@@ -1,10 +1,8 @@
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { SearchTable } from '../search/search.service';
+import { SearchTable } from '../search/search.queries';
 import { isUuid } from '../users/users.repository';
 import { NewOrganization, OrganizationRef, OrganizationRow } from './organization-row';
-import { runSql } from '../database/run-sql';
+import { Database } from '../database/database';
 
 const COLUMNS = `g.id, g.tenant_id, g.name, g.external_id, g.parent_id,
   p.external_id AS parent_external_id, g.version, g.created, g.last_modified`;
@@ -18,12 +16,11 @@ export const ORGANIZATIONS_TABLE: SearchTable = {
 /** Organizations table access, always through the CLS transaction's EntityManager. */
 @Injectable()
 export class OrganizationsRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(private readonly db: Database) {}
 
   async findById(tenant: string, id: string): Promise<OrganizationRow | undefined> {
     if (!isUuid(id)) return undefined;
-    const rows: OrganizationRow[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<OrganizationRow>(
       `SELECT ${COLUMNS} FROM ${FROM} WHERE g.tenant_id = $1 AND g.id = $2`,
       [tenant, id],
     );
@@ -33,8 +30,7 @@ export class OrganizationsRepository {
   /** The organizations of the tenant with one of these ids or externalIds. */
   async findRefs(tenant: string, ids: string[], externalIds: string[]): Promise<OrganizationRef[]> {
     if (ids.length === 0 && externalIds.length === 0) return [];
-    return runSql(
-      this.txHost.tx,
+    return this.db.query(
       `SELECT id, external_id FROM organizations
        WHERE tenant_id = $1 AND (id = ANY($2::uuid[]) OR external_id = ANY($3::text[]))`,
       [tenant, ids.filter(isUuid), externalIds],
@@ -47,8 +43,7 @@ export class OrganizationsRepository {
    */
   async insertMany(tenant: string, organizations: NewOrganization[]): Promise<Set<string>> {
     if (organizations.length === 0) return new Set();
-    const rows: { id: string }[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<{ id: string }>(
       `INSERT INTO organizations (id, tenant_id, name, external_id, parent_id)
        SELECT x.id, $1, x.name, x.external_id, x.parent_id
        FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, name text, external_id text, parent_id uuid)

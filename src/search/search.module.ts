@@ -1,11 +1,11 @@
 import { Global, Module } from '@nestjs/common';
-import { SearchDatabase } from './search-database';
+import { SearchRepository } from './search.repository';
 import { SearchService } from './search.service';
 
 /** SCIM search machinery shared by every searchable resource (AuditRecords, Users, Events). */
 @Global()
 @Module({
-  providers: [SearchDatabase, SearchService],
-  exports: [SearchDatabase, SearchService],
+  providers: [SearchRepository, SearchService],
+  exports: [SearchService],
 })
 export class SearchModule {}

@@ -1,11 +1,9 @@
-import { TransactionHost } from '@nestjs-cls/transactional';
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
 import { scimError } from '../common/api-error';
-import { SearchTable } from '../search/search.service';
+import { SearchTable } from '../search/search.queries';
 import { NewUser, UserRow } from './user-row';
-import { runSql } from '../database/run-sql';
+import { Database } from '../database/database';
+import { DatabaseError } from '../database/database-error';
 
 const COLUMNS = `id, tenant_id, user_name, external_id, active, service_account, password_hash,
   resource, version, created, last_modified`;
@@ -21,12 +19,11 @@ export const USERS_TABLE: SearchTable = {
 /** Users table access, through the CLS transaction's EntityManager (searches: SearchService). */
 @Injectable()
 export class UsersRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(private readonly db: Database) {}
 
   async insert(tenant: string, user: NewUser): Promise<UserRow> {
     try {
-      const rows: UserRow[] = await runSql(
-        this.txHost.tx,
+      const rows = await this.db.query<UserRow>(
         `INSERT INTO users (id, tenant_id, user_name, external_id, active, service_account, password_hash, resource)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
         [
@@ -53,8 +50,7 @@ export class UsersRepository {
    */
   async insertMany(tenant: string, users: NewUser[]): Promise<Set<string>> {
     if (users.length === 0) return new Set();
-    const rows: { id: string }[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<{ id: string }>(
       `INSERT INTO users (id, tenant_id, user_name, external_id, active, service_account, password_hash, resource)
        SELECT x.id, $1, x.user_name, x.external_id, x.active, false, x.password_hash, x.resource
        FROM jsonb_to_recordset($2::jsonb) AS x(id uuid, user_name text, external_id text,
@@ -79,8 +75,7 @@ export class UsersRepository {
 
   async findById(tenant: string, id: string): Promise<UserRow | undefined> {
     if (!isUuid(id)) return undefined;
-    const rows: UserRow[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<UserRow>(
       `SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2`,
       [tenant, id],
     );
@@ -88,8 +83,7 @@ export class UsersRepository {
   }
 
   async findByUserName(tenant: string, userName: string): Promise<UserRow | undefined> {
-    const rows: UserRow[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<UserRow>(
       `SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 AND lower(user_name) = lower($2)`,
       [tenant, userName],
     );
@@ -103,8 +97,7 @@ export class UsersRepository {
     userNames: string[],
   ): Promise<{ id: string; user_name: string }[]> {
     if (ids.length === 0 && userNames.length === 0) return [];
-    return runSql(
-      this.txHost.tx,
+    return this.db.query(
       `SELECT id, user_name FROM users WHERE tenant_id = $1
          AND (id = ANY($2::uuid[]) OR lower(user_name) IN (SELECT lower(n) FROM unnest($3::text[]) n))`,
       [tenant, ids.filter(isUuid), userNames],
@@ -114,8 +107,7 @@ export class UsersRepository {
   /** Locks the row for the rest of the transaction (read-modify-write of PUT and PATCH). */
   async findForUpdate(tenant: string, id: string): Promise<UserRow | undefined> {
     if (!isUuid(id)) return undefined;
-    const rows: UserRow[] = await runSql(
-      this.txHost.tx,
+    const rows = await this.db.query<UserRow>(
       `SELECT ${COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2 FOR UPDATE`,
       [tenant, id],
     );
@@ -124,9 +116,7 @@ export class UsersRepository {
 
   async update(tenant: string, user: NewUser): Promise<UserRow> {
     try {
-      // TypeORM answers an UPDATE with [rows, affected count], not with the rows alone.
-      const [rows]: [UserRow[], number] = await runSql(
-        this.txHost.tx,
+      const rows = await this.db.query<UserRow>(
         `UPDATE users SET user_name = $3, external_id = $4, active = $5, password_hash = $6,
            resource = $7, version = version + 1, last_modified = date_trunc('milliseconds', now())
          WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
@@ -148,10 +138,7 @@ export class UsersRepository {
 
   async delete(tenant: string, id: string): Promise<void> {
     try {
-      await runSql(this.txHost.tx, 'DELETE FROM users WHERE tenant_id = $1 AND id = $2', [
-        tenant,
-        id,
-      ]);
+      await this.db.query('DELETE FROM users WHERE tenant_id = $1 AND id = $2', [tenant, id]);
     } catch (error) {
       throw stillReferenced(error);
     }
@@ -166,10 +153,7 @@ export function isUuid(value: string): boolean {
 
 /** A client's service account goes with its client (RFC 7592 delete), not on its own. */
 function stillReferenced(error: unknown): unknown {
-  if (
-    error instanceof QueryFailedError &&
-    (error.driverError as { code?: string }).code === '23503'
-  ) {
+  if (error instanceof DatabaseError && error.isForeignKeyViolation()) {
     return scimError(
       409,
       undefined,
@@ -180,11 +164,7 @@ function stillReferenced(error: unknown): unknown {
 }
 
 function uniqueness(error: unknown, userName: string): unknown {
-  if (
-    error instanceof QueryFailedError &&
-    (error.driverError as { code?: string; constraint?: string }).code === '23505' &&
-    (error.driverError as { constraint?: string }).constraint === 'users_tenant_user_name'
-  ) {
+  if (error instanceof DatabaseError && error.isUniqueViolation('users_tenant_user_name')) {
     return scimError(
       409,
       'uniqueness',

@@ -1,4 +1,4 @@
-import { SearchDatabase } from '../../src/search/search-database';
+import { SearchDatabase } from '../../src/database/search-database';
 import { bulkRecords, recordAs } from '../utils/audit-seed';
 import { createTestApp, TestApp, uniqueId } from '../utils/test-app';
 

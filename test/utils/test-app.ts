@@ -1,6 +1,8 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { DynamicModule, Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { getDataSourceToken } from '@nestjs/typeorm';
 import { Logger } from 'nestjs-pino';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -118,19 +120,21 @@ export class TestApp {
 const live: TestApp[] = [];
 
 /**
- * Process-wide singletons an app claims when it starts: the map where `@Transactional()` finds
- * its TransactionHost, and Nest's static logger. One app per process is the production shape;
- * a test that starts a second app (a restart, another setting) hands both back to the app
- * still running when it closes.
+ * Process-wide singletons an app claims when it starts: the TransactionHost `@Transactional()`
+ * finds, and Nest's static logger. One app per process is the production shape; a test that
+ * starts a second app (a restart, another setting) hands both back to the app still running
+ * when it closes. A TransactionHost registers itself for the decorator when it is constructed,
+ * so one built over this app's data source, with the adapter the app uses, hands it back.
  */
 function activate(app: NestFastifyApplication): void {
-  const host = app.get(TransactionHost, { strict: false }) as unknown as {
-    transactionInstanceSymbol: symbol;
-  };
-  (TransactionHost as unknown as { _instanceMap: Map<symbol, unknown> })._instanceMap.set(
-    host.transactionInstanceSymbol,
-    host,
-  );
+  const adapter = new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() });
+  new TransactionHost<TransactionalAdapterTypeOrm>({
+    ...adapter.optionsFactory(app.get(DataSource)),
+    connectionName: undefined,
+    enableTransactionProxy: false,
+    defaultTxOptions: {},
+    extraProviderTokens: [],
+  });
   app.useLogger(app.get(Logger));
   // Nest flushes the start-up log buffer when the app listens; tests inject instead.
   app.flushLogs();

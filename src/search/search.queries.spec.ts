@@ -1,4 +1,4 @@
-import { searchResult, searchStatement } from './search.service';
+import { searchResult, searchStatement } from './search.queries';
 
 const table = { from: 'audit_records r', tenantColumn: 'r.tenant_id', columns: 'r.id, r.coi' };
 

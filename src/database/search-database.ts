@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Pool } from 'pg';
-import { QueryFailedError } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { DATABASE_URL } from '../database/database-url.module';
+import { DatabaseError } from './database-error';
+import { DATABASE_URL } from './database-url.module';
+import { QueryOptions, SqlClient } from './sql-client';
 
 /** Statement shapes kept prepared; a shape is prepared from its second use on. */
 const PREPARED_SHAPES = 256;
@@ -25,7 +26,7 @@ const STATEMENTS_PER_CONNECTION = 10_000;
  * arbitrary filters cannot grow a session's prepared statements without bound.
  */
 @Injectable()
-export class SearchDatabase implements OnApplicationShutdown {
+export class SearchDatabase implements SqlClient, OnApplicationShutdown {
   private readonly logger = new Logger(SearchDatabase.name);
   private readonly pool: Pool;
   /** Recently seen statement texts and their names, oldest first (a Map keeps insertion order). */
@@ -49,16 +50,31 @@ export class SearchDatabase implements OnApplicationShutdown {
   }
 
   /**
-   * Runs one statement and answers its rows. Failures are `QueryFailedError`s carrying the
-   * driver's code (57014 when the statement timeout cancelled it).
+   * Runs one statement and answers its rows. Failures are `DatabaseError`s
+   * (`isQueryCanceled()` when the statement timeout cancelled it).
    */
-  async query<T>(text: string, params: unknown[] = [], options: { prepare?: boolean } = {}) {
+  async query<T>(
+    text: string,
+    params: readonly unknown[] = [],
+    options: QueryOptions = {},
+  ): Promise<T[]> {
+    return (await this.run(text, params, options)).rows as T[];
+  }
+
+  async execute(text: string, params: readonly unknown[] = []): Promise<number> {
+    return (await this.run(text, params, {})).rowCount ?? 0;
+  }
+
+  private async run(text: string, params: readonly unknown[], options: QueryOptions) {
     const name = options.prepare ? this.preparedName(text) : undefined;
     try {
-      const result = await this.pool.query({ text, values: params, ...(name ? { name } : {}) });
-      return result.rows as T[];
+      return await this.pool.query({
+        text,
+        values: params as unknown[],
+        ...(name ? { name } : {}),
+      });
     } catch (error) {
-      throw new QueryFailedError(text, params, error as Error);
+      throw DatabaseError.from(error);
     }
   }
 

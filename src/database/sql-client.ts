@@ -1,0 +1,17 @@
+/** How a statement runs; only the search connections keep prepared statements. */
+export interface QueryOptions {
+  /** Keep the statement prepared on its connection when its text is seen again. */
+  prepare?: boolean;
+}
+
+/**
+ * The one way code reaches PostgreSQL: a statement and its bound parameters in, rows out.
+ * Implemented by `Database` (the CLS transaction's connection) and `SearchDatabase` (the
+ * search connections). Failures are always `DatabaseError`s.
+ */
+export interface SqlClient {
+  /** Runs one statement and answers its rows (those of `RETURNING`, for writes). */
+  query<T>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<T[]>;
+  /** Runs one statement and answers how many rows it wrote, read or deleted. */
+  execute(text: string, params?: readonly unknown[]): Promise<number>;
+}
