@@ -1,3 +1,4 @@
+import { clientActor } from '../context/request-context';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { FastifyRequest } from 'fastify';
@@ -73,14 +74,13 @@ export class BearerGuard implements CanActivate {
     const scopes = (claims.scope ? claims.scope.split(' ') : []).filter((s) =>
       client.scopes.includes(s),
     );
-    this.context.setActor({
-      id: claims.client_id,
-      immutableId: client.serviceUserId ?? undefined,
-      session: { id: claims.jti, authenticationMethod: claims.client_auth_method },
-      clientId: claims.client_id,
-      scopes,
-      tenant: claims.tenant,
-    });
+    this.context.setActor(
+      clientActor(claims.client_id, client.serviceUserId, {
+        session: { id: claims.jti, authenticationMethod: claims.client_auth_method },
+        scopes,
+        tenant: claims.tenant,
+      }),
+    );
 
     const missing = required.filter((s) => !scopes.includes(s));
     if (missing.length > 0) {

@@ -1,3 +1,4 @@
+import { auditTarget } from '../audit/audit-target';
 import { Transactional } from '@nestjs-cls/transactional';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
@@ -63,7 +64,7 @@ export class BootstrapService implements OnApplicationBootstrap {
       if (configured && !verifySecret(configured, existing.secret_digest)) {
         await this.clients.updateSecretDigest(tenant, clientId, digestSecret(configured, 'chosen'));
         await this.audit.record('updateUPAuthenticator', {
-          target: { id: clientId, immutableId: existing.service_user_id ?? undefined },
+          target: auditTarget(clientId, existing.service_user_id),
           parameters: { clientId, reason: 'BOOTSTRAP_ADMIN_SECRET changed' },
         });
         this.logger.log(`Admin secret of tenant ${tenant} updated from BOOTSTRAP_ADMIN_SECRET`);

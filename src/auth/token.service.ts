@@ -1,3 +1,5 @@
+import { clientActor } from '../context/request-context';
+import { auditTarget } from '../audit/audit-target';
 import { Transactional } from '@nestjs-cls/transactional';
 import { Injectable } from '@nestjs/common';
 import { oauthError } from '../common/api-error';
@@ -41,15 +43,14 @@ export class TokenService {
     const issued = await this.tokens.issue(tenant, client.client_id, scopes, {
       client_auth_method: method,
     });
-    this.context.setActor({
-      id: client.client_id,
-      immutableId: client.service_user_id ?? undefined,
-      session: { id: issued.jti, authenticationMethod: method },
-      clientId: client.client_id,
-    });
+    this.context.setActor(
+      clientActor(client.client_id, client.service_user_id, {
+        session: { id: issued.jti, authenticationMethod: method },
+      }),
+    );
     await this.audit.record('primaryAuthenticateUP', {
       parameters: { grantType: GRANT_CLIENT_CREDENTIALS, scope: scopes.join(' ') },
-      target: { id: client.client_id, immutableId: client.service_user_id ?? undefined },
+      target: auditTarget(client.client_id, client.service_user_id),
     });
     return {
       access_token: issued.token,

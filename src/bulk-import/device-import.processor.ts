@@ -1,3 +1,4 @@
+import { auditTarget } from '../audit/audit-target';
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { scimError } from '../common/api-error';
@@ -127,7 +128,7 @@ export class DeviceImportProcessor implements ImportProcessor {
         ? {
             details: {
               parameters: { entityType: 'Device', entityId: device.id, DSN: device.serialNumber },
-              ...(owner ? { target: { id: owner.user_name, immutableId: owner.id } } : {}),
+              ...(owner ? { target: auditTarget(owner.user_name, owner.id) } : {}),
             },
           }
         : { error: taken(device.serialNumber), names: named(device.serialNumber) },

@@ -1,3 +1,4 @@
+import { auditTarget } from '../audit/audit-target';
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { scimError } from '../common/api-error';
@@ -115,14 +116,14 @@ export class UserImportProcessor implements ImportProcessor {
     );
     return batch.settle(({ user }) =>
       inserted.has(user.id)
-        ? { details: { target: { id: user.userName, immutableId: user.id } } }
+        ? { details: { target: auditTarget(user.userName, user.id) } }
         : { error: taken(user.userName), names: named(user.userName) },
     );
   }
 }
 
 function named(userName: string): ItemNames {
-  return { key: { name: 'userName', value: userName }, target: { id: userName } };
+  return { key: { name: 'userName', value: userName }, target: auditTarget(userName) };
 }
 
 /** How a user that could not be read is named in its error and record, if it can be. */

@@ -1,3 +1,4 @@
+import { auditTarget } from '../audit/audit-target';
 import { Transactional } from '@nestjs-cls/transactional';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
@@ -80,7 +81,7 @@ export class CibaJobsService implements OnModuleInit {
             status: 409,
             error: 'device_not_active',
             message: 'The device is no longer active; the challenge was not delivered',
-            target: { id: row.user_name, immutableId: row.user_id },
+            target: auditTarget(row.user_name, row.user_id),
             parameters,
           },
         },
@@ -101,7 +102,7 @@ export class CibaJobsService implements OnModuleInit {
     });
     await this.requests.markDelivered(tenant, row.id);
     await this.audit.record('indirectDeliverChallenge', {
-      target: { id: row.user_name, immutableId: row.user_id },
+      target: auditTarget(row.user_name, row.user_id),
       parameters,
     });
   }
@@ -114,7 +115,7 @@ export class CibaJobsService implements OnModuleInit {
     if (!row.is_expired) throw new Error(`CIBA request ${row.id} is not due to expire yet`);
     await this.requests.transition(tenant, row.id, ['pending', 'approved'], 'expired');
     await this.audit.record('expireCibaRequest', {
-      target: { id: row.user_name, immutableId: row.user_id },
+      target: auditTarget(row.user_name, row.user_id),
       parameters: { previousStatus: row.status, DSN: row.device_serial ?? undefined },
     });
     // A pending request's client is told it expired; an approved one was told already.

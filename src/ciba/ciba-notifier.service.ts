@@ -1,3 +1,4 @@
+import { auditTarget } from '../audit/audit-target';
 import { Transactional } from '@nestjs-cls/transactional';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
@@ -120,7 +121,7 @@ export class CibaNotifierService implements OnModuleInit {
     );
     await this.requests.forgetNotificationToken(tenant, row.id);
     await this.audit.record('notifyCibaClient', {
-      target: { id: row.user_name, immutableId: row.user_id },
+      target: auditTarget(row.user_name, row.user_id),
       parameters: {
         deliveryMode: row.delivery_mode,
         result: message.result,

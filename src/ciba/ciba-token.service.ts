@@ -1,3 +1,5 @@
+import { clientActor } from '../context/request-context';
+import { auditTarget } from '../audit/audit-target';
 import { Transactional } from '@nestjs-cls/transactional';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { SignJWT } from 'jose';
@@ -53,11 +55,7 @@ export class CibaTokenService implements OnModuleInit {
     const authReqId = single(body, 'auth_req_id');
     if (!authReqId) throw oauthError(400, 'invalid_request', 'auth_req_id is required');
     const { client } = authenticated;
-    this.context.setActor({
-      id: client.client_id,
-      immutableId: client.service_user_id ?? undefined,
-      clientId: client.client_id,
-    });
+    this.context.setActor(clientActor(client.client_id, client.service_user_id));
     // Protocol answers (pending, slow_down) must commit their poll bookkeeping, so the
     // transaction returns the outcome and the error is thrown after it committed.
     const outcome = await this.poll(tenant, authenticated, authReqId);
@@ -145,7 +143,7 @@ export class CibaTokenService implements OnModuleInit {
       session: { id: access.jti, authenticationMethod },
     });
     await this.audit.record('primaryAuthenticateUP', {
-      target: { id: row.user_name, immutableId: row.user_id },
+      target: auditTarget(row.user_name, row.user_id),
       parameters: { grantType: GRANT_CIBA, deliveryMode: row.delivery_mode, scope: row.scope },
     });
     return {

@@ -1,12 +1,14 @@
 import { Transactional } from '@nestjs-cls/transactional';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
+import { auditTarget } from '../audit/audit-target';
 import { AuthenticatedClient } from '../auth/client-authenticator.service';
 import { GRANT_CIBA, OIDC_SCOPES } from '../auth/scopes';
 import { grantedScopes } from '../auth/token.service';
 import { ClientRow } from '../clients/client-row';
 import { ApiError, oauthError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { clientActor } from '../context/request-context';
 import { RequestContextService } from '../context/request-context.service';
 import { JobsService } from '../jobs/jobs.service';
 import { isAuthReqId, newAuthReqId } from './auth-req-id';
@@ -48,11 +50,7 @@ export class CibaService {
     { client }: AuthenticatedClient,
     params: BackchannelParams,
   ): Promise<BackchannelResponse> {
-    this.context.setActor({
-      id: client.client_id,
-      immutableId: client.service_user_id ?? undefined,
-      clientId: client.client_id,
-    });
+    this.context.setActor(clientActor(client.client_id, client.service_user_id));
     if (!client.grant_types.includes(GRANT_CIBA)) {
       throw oauthError(400, 'unauthorized_client', 'This client is not registered for CIBA');
     }
@@ -89,7 +87,7 @@ export class CibaService {
       origin: { requestId: ctx.requestId, correlationId: ctx.correlationId, actor: ctx.actor },
     });
     await this.audit.record('createCibaRequest', {
-      target: { id: user.user_name, immutableId: user.id },
+      target: auditTarget(user.user_name, user.id),
       parameters: {
         clientId: client.client_id,
         scope: scopes.join(' '),
@@ -149,7 +147,7 @@ export class CibaService {
     );
     await this.audit.record(decision === 'approve' ? 'approveChallenge' : 'denyChallenge', {
       actor: { id: row.user_name, immutableId: row.user_id, session: responder?.session },
-      target: { id: row.user_name, immutableId: row.user_id },
+      target: auditTarget(row.user_name, row.user_id),
       parameters: {
         CLI: responder?.clientId,
         DSN: row.device_serial ?? undefined,

@@ -1,3 +1,4 @@
+import { auditTarget } from '../audit/audit-target';
 import { Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditService } from '../audit/audit.service';
@@ -48,7 +49,7 @@ export class ClientProvisioningService {
         userType: 'ServiceAccount',
       },
     });
-    const target = { id: user.user_name, immutableId: user.id };
+    const target = auditTarget(user.user_name, user.id);
     await this.audit.record('createUser', { target, parameters: { userType: 'ServiceAccount' } });
 
     const client = await this.clients.insert(tenant, {

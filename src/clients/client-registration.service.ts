@@ -1,3 +1,4 @@
+import { auditTarget } from '../audit/audit-target';
 import { Transactional } from '@nestjs-cls/transactional';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
@@ -229,7 +230,7 @@ export class ClientRegistrationService {
 }
 
 function targetOf(client: ClientRow) {
-  return { id: client.client_id, immutableId: client.service_user_id ?? undefined };
+  return auditTarget(client.client_id, client.service_user_id);
 }
 
 function changedMembers(before: ClientRow, after: ClientRow): string[] {

@@ -1,3 +1,4 @@
+import { clientActor } from '../context/request-context';
 import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { FastifyRequest } from 'fastify';
@@ -70,13 +71,9 @@ export class RegistrationAccessGuard implements CanActivate {
     if (!verifySecret(token, digest) || !client?.registration_token_digest) {
       throw unauthorized(tenant, 'Invalid registration access token', true);
     }
-    this.context.setActor({
-      id: client.client_id,
-      immutableId: client.service_user_id ?? undefined,
-      clientId: client.client_id,
-      // A client managing itself holds exactly the scopes it has: it cannot widen them.
-      scopes: client.scopes,
-      tenant,
-    });
+    // A client managing itself holds exactly the scopes it has: it cannot widen them.
+    this.context.setActor(
+      clientActor(client.client_id, client.service_user_id, { scopes: client.scopes, tenant }),
+    );
   }
 }

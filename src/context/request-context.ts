@@ -37,3 +37,15 @@ export const REQUEST_CONTEXT_KEY = 'requestContext';
 export interface RequestWithContext {
   [REQUEST_CONTEXT_KEY]?: RequestContext;
 }
+
+/**
+ * A client acting for itself: the one shape of a client actor, named by its client_id and
+ * immutable through its service account's id.
+ */
+export function clientActor(
+  clientId: string,
+  serviceUserId: string | null | undefined,
+  more: Pick<Actor, 'session' | 'scopes' | 'tenant'> = {},
+): Actor {
+  return { id: clientId, immutableId: serviceUserId ?? undefined, clientId, ...more };
+}

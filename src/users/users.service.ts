@@ -1,3 +1,4 @@
+import { auditTarget } from '../audit/audit-target';
 import { Transactional } from '@nestjs-cls/transactional';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes, scrypt } from 'node:crypto';
@@ -71,7 +72,7 @@ export class UsersService {
       passwordHash: dto.password !== undefined ? await hashPassword(dto.password) : null,
       resource: resourceOf(dto),
     });
-    await this.audit.record('createUser', { target: target(row) });
+    await this.audit.record('createUser', { target: auditTarget(row.user_name, row.id) });
     return row;
   }
 
@@ -110,7 +111,7 @@ export class UsersService {
       );
     }
     await this.users.delete(tenant, existing.id);
-    await this.audit.record('deleteUser', { target: target(existing) });
+    await this.audit.record('deleteUser', { target: auditTarget(existing.user_name, existing.id) });
   }
 
   /** A filtered, sorted page, by index or by cursor (the same search engine as AuditRecords). */
@@ -149,7 +150,7 @@ export class UsersService {
       resource: { ...resourceOf(dto), ...groupsOf(existing) },
     });
     await this.audit.record('updateUser', {
-      target: target(row),
+      target: auditTarget(row.user_name, row.id),
       parameters: {
         method,
         ...(row.user_name !== existing.user_name ? { previousUserName: existing.user_name } : {}),
@@ -171,10 +172,6 @@ function etagMatches(header: string, version: string): boolean {
 
 function groupsOf(row: UserRow): Record<string, unknown> {
   return row.resource.groups !== undefined ? { groups: row.resource.groups } : {};
-}
-
-function target(row: UserRow) {
-  return { id: row.user_name, immutableId: row.id };
 }
 
 function notFound(id: string) {
