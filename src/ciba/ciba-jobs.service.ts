@@ -8,8 +8,9 @@ import { CibaRequestRow } from './ciba-request-row';
 import { CibaRequestsRepository } from './ciba-requests.repository';
 import { CibaNotifierService } from './ciba-notifier.service';
 
-export const DELIVER_CHALLENGE_QUEUE = 'ciba-deliver-challenge';
-export const EXPIRE_REQUEST_QUEUE = 'ciba-expire-request';
+import { DELIVER_CHALLENGE_QUEUE, EXPIRE_REQUEST_QUEUE } from './ciba-queues';
+
+export { DELIVER_CHALLENGE_QUEUE, EXPIRE_REQUEST_QUEUE, expiryJobId } from './ciba-queues';
 
 /**
  * Jobs a worker takes per poll (every 0.5 s): a delivery or an expiry is a few milliseconds

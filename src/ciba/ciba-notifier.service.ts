@@ -2,8 +2,8 @@ import { auditTarget } from '../audit/audit-target';
 import { Transactional } from '@nestjs-cls/transactional';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
-import { RequestContextService } from '../context/request-context.service';
 import { JobsService } from '../jobs/jobs.service';
+import { EXPIRE_REQUEST_QUEUE, expiryJobId } from './ciba-queues';
 import { CibaRequestRow } from './ciba-request-row';
 import { CibaRequestsRepository } from './ciba-requests.repository';
 import { CibaTokenService } from './ciba-token.service';
@@ -42,7 +42,6 @@ export class CibaNotifierService implements OnModuleInit {
     private readonly requests: CibaRequestsRepository,
     private readonly tokens: CibaTokenService,
     private readonly audit: AuditService,
-    private readonly context: RequestContextService,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -61,22 +60,15 @@ export class CibaNotifierService implements OnModuleInit {
     );
   }
 
-  /** Enqueues the notification in the current transaction, under the flow's own context. */
+  /**
+   * Enqueues the notification in the current transaction, under the flow's own context: the
+   * one the bcauthorize call left in the flow's expiry job, whoever answered the request.
+   */
   async schedule(row: CibaRequestRow): Promise<void> {
-    const { origin } = row;
-    await this.context.runWith(
-      {
-        requestId: origin.requestId,
-        correlationId: origin.correlationId,
-        actor: origin.actor,
-        claimedClientId: undefined,
-        coi: row.id,
-      },
-      () =>
-        this.jobs.enqueue<NotifyJob>(NOTIFY_CLIENT_QUEUE, {
-          tenant: row.tenant_id,
-          authReqId: row.id,
-        }),
+    await this.jobs.enqueue<NotifyJob>(
+      NOTIFY_CLIENT_QUEUE,
+      { tenant: row.tenant_id, authReqId: row.id },
+      { continues: { queue: EXPIRE_REQUEST_QUEUE, id: expiryJobId(row.id) } },
     );
   }
 

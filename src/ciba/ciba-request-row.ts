@@ -1,5 +1,3 @@
-import { Actor } from '../context/request-context';
-
 export type CibaStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'redeemed';
 export type DeliveryMode = 'poll' | 'ping' | 'push';
 export type HintKind = 'login_hint' | 'login_hint_token' | 'id_token_hint';
@@ -14,13 +12,6 @@ export interface ChallengeContent {
   authenticatorType?: string;
   /** Fingerprint of the login_hint_token (LHT), never the token itself. */
   loginHintTokenDigest?: string;
-}
-
-/** The context of the bcauthorize call, replayed by work done later for the flow. */
-export interface CibaOrigin {
-  requestId: string;
-  correlationId?: string;
-  actor?: Actor;
 }
 
 /** A row of `ciba_requests` joined with what the flow needs of its user and device. */
@@ -46,7 +37,6 @@ export interface CibaRequestRow {
   answered_at: Date | null;
   answered_by: string | null;
   reason: string | null;
-  origin: CibaOrigin;
   created: Date;
   /** Joined: the user's userName and the device's serial number (DSN) and status. */
   user_name: string;
@@ -73,5 +63,4 @@ export interface NewCibaRequest {
   notificationToken?: string;
   pollInterval: number;
   expiresIn: number;
-  origin: CibaOrigin;
 }

@@ -41,9 +41,9 @@ export class CibaRequestsRepository {
     await this.db.query(
       `INSERT INTO ciba_requests (id, tenant_id, client_id, user_id, device_id, scope, acr_values,
          binding_message, hint_kind, challenge, delivery_mode, notification_endpoint,
-         notification_token, status, poll_interval, expires_at, origin)
+         notification_token, status, poll_interval, expires_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,'pending',$14,
-         date_trunc('milliseconds', now()) + make_interval(secs => $15), $16)`,
+         date_trunc('milliseconds', now()) + make_interval(secs => $15))`,
       [
         r.id,
         tenant,
@@ -60,7 +60,6 @@ export class CibaRequestsRepository {
         r.notificationToken ?? null,
         r.pollInterval,
         r.expiresIn,
-        JSON.stringify(r.origin),
       ],
     );
   }

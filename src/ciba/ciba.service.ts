@@ -17,7 +17,12 @@ import { DeliveryMode } from './ciba-request-row';
 import { CibaRequestsRepository } from './ciba-requests.repository';
 import { CibaHintsService } from './ciba-hints.service';
 import { CibaNotifierService } from './ciba-notifier.service';
-import { DELIVER_CHALLENGE_QUEUE, EXPIRE_REQUEST_QUEUE, CibaJob } from './ciba-jobs.service';
+import {
+  CibaJob,
+  DELIVER_CHALLENGE_QUEUE,
+  EXPIRE_REQUEST_QUEUE,
+  expiryJobId,
+} from './ciba-jobs.service';
 
 export interface BackchannelResponse {
   auth_req_id: string;
@@ -67,7 +72,6 @@ export class CibaService {
 
     const id = newAuthReqId();
     this.context.setCoi(id);
-    const ctx = this.context.require();
     const interval = this.config.ciba.pollIntervalSeconds;
     await this.requests.insert(tenant, {
       id,
@@ -84,7 +88,6 @@ export class CibaService {
       notificationToken: delivery.mode === 'poll' ? undefined : params.clientNotificationToken,
       pollInterval: interval,
       expiresIn: params.requestedExpiry,
-      origin: { requestId: ctx.requestId, correlationId: ctx.correlationId, actor: ctx.actor },
     });
     await this.audit.record('createCibaRequest', {
       target: auditTarget(user.user_name, user.id),
@@ -101,8 +104,11 @@ export class CibaService {
     });
     const job: CibaJob = { tenant, authReqId: id };
     await this.jobs.enqueue(DELIVER_CHALLENGE_QUEUE, job);
+    // The expiry job's envelope is the flow's one copy of this call's context: later work
+    // for the flow (client notifications after an answer) continues from it.
     await this.jobs.enqueue(EXPIRE_REQUEST_QUEUE, job, {
       startAfterSeconds: params.requestedExpiry,
+      id: expiryJobId(id),
     });
     return {
       auth_req_id: id,

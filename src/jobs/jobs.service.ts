@@ -27,6 +27,15 @@ export interface QueueOptions {
   pollingIntervalSeconds?: number;
 }
 
+export interface EnqueueOptions {
+  startAfterSeconds?: number;
+  singletonKey?: string;
+  /** The job's id (a uuid), for a job other work must find later. */
+  id?: string;
+  /** Run under the context this earlier job carries, not the current one. */
+  continues?: { queue: string; id: string };
+}
+
 export type JobHandler<T> = (payload: T, job: { id: string; retryCount: number }) => Promise<void>;
 
 /**
@@ -151,15 +160,19 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Enqueues inside the current CLS transaction (or on its own when there is none); the job
-   * carries the current request context.
+   * Enqueues inside the current CLS transaction (or on its own when there is none). The job
+   * carries the current request context, or, with `continues`, the context an earlier job of
+   * the same flow carries: a job's envelope is the only copy of the context that caused it.
    */
   async enqueue<T>(
     queue: string,
     payload: T,
-    options: { startAfterSeconds?: number; singletonKey?: string } = {},
+    options: EnqueueOptions = {},
   ): Promise<string | null> {
-    const envelope: JobEnvelope<T> = { ctx: this.context.require(), payload };
+    const ctx = options.continues
+      ? await this.contextOf(options.continues)
+      : this.context.require();
+    const envelope: JobEnvelope<T> = { ctx, payload };
     const db = {
       executeSql: async (text: string, values: unknown[]) => ({
         rows: await this.db.query<unknown[]>(text, values),
@@ -174,6 +187,16 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
       ...(settings?.retryLimit !== undefined ? { retryLimit: settings.retryLimit } : {}),
       ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+      ...(options.id ? { id: options.id } : {}),
     });
+  }
+
+  /** The request context an enqueued job carries (archived jobs included). */
+  private async contextOf(job: { queue: string; id: string }): Promise<RequestContext> {
+    const found = await this.boss.getJobById<JobEnvelope<unknown>>(job.queue, job.id, {
+      includeArchive: true,
+    });
+    if (!found) throw new Error(`job ${job.id} of ${job.queue} is gone; its context with it`);
+    return found.data.ctx;
   }
 }

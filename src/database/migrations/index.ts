@@ -3,6 +3,7 @@ import { CreateDevicesAndOrganizations1763800000001 } from './1763800000001-Crea
 import { CreateAuditSearchIndexes1763800000020 } from './1763800000020-CreateAuditSearchIndexes';
 import { CreateImportJobs1763800000030 } from './1763800000030-CreateImportJobs';
 import { CreateCibaRequests1763800000040 } from './1763800000040-CreateCibaRequests';
+import { DropCibaRequestOrigin1763800000050 } from './1763800000050-DropCibaRequestOrigin';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   CreateAuditSearchIndexes1763800000020,
   CreateImportJobs1763800000030,
   CreateCibaRequests1763800000040,
+  DropCibaRequestOrigin1763800000050,
 ];
