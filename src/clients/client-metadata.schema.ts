@@ -1,4 +1,4 @@
-import { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { SchemaObject } from '@nestjs/swagger';
 import { GRANT_CLIENT_CREDENTIALS, MANAGEMENT_SCOPES, OIDC_SCOPES } from '../auth/scopes';
 import { DELIVERY_MODES, SUPPORTED_AUTH_METHODS, SUPPORTED_GRANT_TYPES } from './client-metadata';
 

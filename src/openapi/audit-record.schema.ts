@@ -1,4 +1,4 @@
-import { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { SchemaObject } from '@nestjs/swagger';
 
 const identity: SchemaObject = {
   type: 'object',
