@@ -10,7 +10,7 @@ import {
   Query,
 } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireScopes } from '../auth/auth.decorators';
+import { RequireScopes } from '../common/access.decorators';
 import { AuditedAs } from '../common/audit-action.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { projectAttributes, readAttributeList } from '../scim/scim-attributes';

@@ -3,7 +3,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
 import { SearchDatabase } from '../database/search-database';
 import { SearchTable } from '../search/search.queries';
-import { isUuid } from '../users/users.repository';
+import { isUuid } from '../common/uuid';
 import {
   AUDIT_RECORD_COLUMNS,
   AuditRecordJsonRow,

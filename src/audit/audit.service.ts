@@ -16,7 +16,7 @@ import {
 import { NewAuditRecord, AuditRecordsRepository } from './audit-records.repository';
 import { AuditTarget } from './audit-target';
 import { GroupCommit } from './group-commit';
-import { redactParameters } from './redaction';
+import { redactParameters } from '../common/redaction';
 
 export interface AuditDetails<A extends AuditAction = AuditAction> {
   /**

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireScopes } from '../auth/auth.decorators';
+import { RequireScopes } from '../common/access.decorators';
 import { AuditedAs } from '../common/audit-action.decorator';
 import { readSearchBody, readSearchRequest } from '../scim/scim-search-request';
 import { SearchRequestDto } from '../search/search-request.dto';

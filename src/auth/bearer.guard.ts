@@ -5,9 +5,9 @@ import { FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error';
 import { RequestContextService } from '../context/request-context.service';
 import { AccessTokenService } from './access-token.service';
-import { IS_PUBLIC, REQUIRED_SCOPES } from './auth.decorators';
+import { IS_PUBLIC, REQUIRED_SCOPES } from '../common/access.decorators';
 import { ClientDirectoryService } from './client-directory.service';
-import { ManagementScope } from './scopes';
+import { ManagementScope } from '../common/scopes';
 
 /**
  * Every tenant route needs a bearer access token issued for that tenant. An unknown tenant

@@ -7,8 +7,13 @@ import { ClientProvisioningService } from '../clients/client-provisioning.servic
 import { ClientsRepository } from '../clients/clients.repository';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { RequestContextService } from '../context/request-context.service';
-import { GRANT_CIBA, GRANT_CLIENT_CREDENTIALS, MANAGEMENT_SCOPES, OIDC_SCOPES } from './scopes';
-import { digestSecret, verifySecret } from './secrets';
+import {
+  GRANT_CIBA,
+  GRANT_CLIENT_CREDENTIALS,
+  MANAGEMENT_SCOPES,
+  OIDC_SCOPES,
+} from '../common/scopes';
+import { digestSecret, verifySecret } from '../common/secrets';
 import { SigningKeysService } from './signing-keys.service';
 import { TenantsService } from './tenants.service';
 import { TenantsRepository } from './tenants.repository';

@@ -3,7 +3,7 @@ import { ApiError, oauthError } from '../common/api-error';
 import { ClientRow } from '../clients/client-row';
 import { ClientsRepository } from '../clients/clients.repository';
 import { RequestContextService } from '../context/request-context.service';
-import { digestSecret, generateSecret, verifySecret } from './secrets';
+import { digestSecret, generateSecret, verifySecret } from '../common/secrets';
 import { TenantsService } from './tenants.service';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';

@@ -3,8 +3,13 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AccessTokenService } from './access-token.service';
-import { Public } from './auth.decorators';
-import { GRANT_CIBA, GRANT_CLIENT_CREDENTIALS, MANAGEMENT_SCOPES, OIDC_SCOPES } from './scopes';
+import { Public } from '../common/access.decorators';
+import {
+  GRANT_CIBA,
+  GRANT_CLIENT_CREDENTIALS,
+  MANAGEMENT_SCOPES,
+  OIDC_SCOPES,
+} from '../common/scopes';
 import { SIGNING_ALG, SigningKeysService } from './signing-keys.service';
 import { TenantsService } from './tenants.service';
 

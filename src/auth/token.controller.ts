@@ -3,9 +3,9 @@ import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { oauthError } from '../common/api-error';
 import { AuditedAs } from '../common/audit-action.decorator';
-import { Public } from './auth.decorators';
+import { Public } from '../common/access.decorators';
 import { ClientAuthenticatorService, FormBody, single } from './client-authenticator.service';
-import { GRANT_CIBA, GRANT_CLIENT_CREDENTIALS } from './scopes';
+import { GRANT_CIBA, GRANT_CLIENT_CREDENTIALS } from '../common/scopes';
 import { TokenGrantRegistry } from './token-grant.registry';
 import { TokenResponse, TokenService } from './token.service';
 

@@ -7,7 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { RequestContextService } from '../context/request-context.service';
 import { AccessTokenService } from './access-token.service';
 import { AuthenticatedClient } from './client-authenticator.service';
-import { GRANT_CLIENT_CREDENTIALS } from './scopes';
+import { GRANT_CLIENT_CREDENTIALS } from '../common/scopes';
 
 export interface TokenResponse {
   access_token: string;

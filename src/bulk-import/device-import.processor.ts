@@ -5,7 +5,8 @@ import { scimError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DEVICE_STATUSES, DeviceStatus, NewDevice } from '../devices/device-row';
 import { DevicesRepository } from '../devices/devices.repository';
-import { isUuid, UsersRepository } from '../users/users.repository';
+import { isUuid } from '../common/uuid';
+import { UsersRepository } from '../users/users.repository';
 import {
   asObject,
   BatchOutcomes,

@@ -7,7 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { RequireScopes } from '../auth/auth.decorators';
+import { RequireScopes } from '../common/access.decorators';
 import { AuditedAs } from '../common/audit-action.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UserDto } from '../users/user.dto';

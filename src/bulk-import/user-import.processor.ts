@@ -8,7 +8,7 @@ import { UserDto } from '../users/user.dto';
 import { validateUserFast } from '../users/user.fast-path';
 import { canonicaliseKeys, resourceOf, USER_SCHEMA } from '../users/user.mapper';
 import { UsersRepository } from '../users/users.repository';
-import { hashPassword } from '../users/users.service';
+import { hashPassword } from '../common/secrets';
 import { ImportOptions } from './import-envelope';
 import {
   asObject,

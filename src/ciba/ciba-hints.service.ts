@@ -15,7 +15,8 @@ import { ClientRow } from '../clients/client-row';
 import { ApiError, oauthError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UserRow } from '../users/user-row';
-import { isUuid, UsersRepository } from '../users/users.repository';
+import { isUuid } from '../common/uuid';
+import { UsersRepository } from '../users/users.repository';
 import { ChallengeContent, HintKind } from './ciba-request-row';
 import { CibaRequestsRepository } from './ciba-requests.repository';
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { AuditService } from '../audit/audit.service';
 import { AccessTokenService } from '../auth/access-token.service';
 import { AuthenticatedClient, FormBody, single } from '../auth/client-authenticator.service';
-import { GRANT_CIBA } from '../auth/scopes';
+import { GRANT_CIBA } from '../common/scopes';
 import { SIGNING_ALG, SigningKeysService } from '../auth/signing-keys.service';
 import { TokenGrantRegistry } from '../auth/token-grant.registry';
 import { TokenResponse } from '../auth/token.service';

@@ -1,7 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { Public, RequireScopes } from '../auth/auth.decorators';
+import { Public, RequireScopes } from '../common/access.decorators';
 import { ClientAuthenticatorService, FormBody } from '../auth/client-authenticator.service';
 import { ApiError, oauthError } from '../common/api-error';
 import { AuditedAs } from '../common/audit-action.decorator';

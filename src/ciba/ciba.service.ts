@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { auditTarget } from '../audit/audit-target';
 import { AuthenticatedClient } from '../auth/client-authenticator.service';
-import { GRANT_CIBA, OIDC_SCOPES } from '../auth/scopes';
+import { GRANT_CIBA, OIDC_SCOPES } from '../common/scopes';
 import { grantedScopes } from '../auth/token.service';
 import { ClientRow } from '../clients/client-row';
 import { ApiError, oauthError } from '../common/api-error';

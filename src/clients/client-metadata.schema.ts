@@ -1,5 +1,5 @@
 import { SchemaObject } from '@nestjs/swagger';
-import { GRANT_CLIENT_CREDENTIALS, MANAGEMENT_SCOPES, OIDC_SCOPES } from '../auth/scopes';
+import { GRANT_CLIENT_CREDENTIALS, MANAGEMENT_SCOPES, OIDC_SCOPES } from '../common/scopes';
 import { DELIVERY_MODES, SUPPORTED_AUTH_METHODS, SUPPORTED_GRANT_TYPES } from './client-metadata';
 
 /** OpenAPI description of the RFC 7591 client metadata this server accepts. */

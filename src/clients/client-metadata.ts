@@ -3,7 +3,7 @@ import {
   GRANT_CLIENT_CREDENTIALS,
   MANAGEMENT_SCOPES,
   OIDC_SCOPES,
-} from '../auth/scopes';
+} from '../common/scopes';
 import { oauthError } from '../common/api-error';
 
 export const SUPPORTED_GRANT_TYPES: readonly string[] = [GRANT_CLIENT_CREDENTIALS, GRANT_CIBA];

@@ -2,7 +2,7 @@ import { auditTarget } from '../audit/audit-target';
 import { Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditService } from '../audit/audit.service';
-import { digestSecret, generateSecret } from '../auth/secrets';
+import { digestSecret, generateSecret } from '../common/secrets';
 import { USER_SCHEMA } from '../users/user.mapper';
 import { UsersRepository } from '../users/users.repository';
 import { ClientRow } from './client-row';

@@ -14,7 +14,7 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { Public, RequireScopes } from '../auth/auth.decorators';
+import { Public, RequireScopes } from '../common/access.decorators';
 import { oauthError } from '../common/api-error';
 import { AuditedAs } from '../common/audit-action.decorator';
 import { ClientInformation } from './client-information';

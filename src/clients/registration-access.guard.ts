@@ -3,8 +3,8 @@ import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/
 import { Reflector } from '@nestjs/core';
 import { FastifyRequest } from 'fastify';
 import { BearerGuard, unauthorized } from '../auth/bearer.guard';
-import { ManagementScope } from '../auth/scopes';
-import { verifySecret } from '../auth/secrets';
+import { ManagementScope } from '../common/scopes';
+import { verifySecret } from '../common/secrets';
 import { TenantsService } from '../auth/tenants.service';
 import { RequestContextService } from '../context/request-context.service';
 import { ClientsRepository } from './clients.repository';

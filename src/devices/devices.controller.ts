@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { RequireScopes } from '../auth/auth.decorators';
+import { RequireScopes } from '../common/access.decorators';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { projectAttributes, readAttributeList } from '../scim/scim-attributes';
 import { readSearchRequest } from '../scim/scim-search-request';

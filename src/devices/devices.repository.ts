@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SearchTable } from '../search/search.queries';
-import { isUuid } from '../users/users.repository';
+import { isUuid } from '../common/uuid';
 import { DeviceRow, NewDevice } from './device-row';
 import { Database } from '../database/database';
 

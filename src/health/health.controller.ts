@@ -7,7 +7,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
-import { Public } from '../auth/auth.decorators';
+import { Public } from '../common/access.decorators';
 import { migrationsApplied } from '../database/migration-runner';
 import { MetricsService } from './metrics.service';
 

@@ -1,7 +1,7 @@
 import { Params } from 'nestjs-pino';
 import { DestinationStream } from 'pino';
 import { ClsServiceManager } from 'nestjs-cls';
-import { LOG_REDACT_PATHS } from '../audit/redaction';
+import { LOG_REDACT_PATHS } from '../common/redaction';
 import { AppConfig } from '../config/app-config';
 import { RequestContext } from '../context/request-context';
 

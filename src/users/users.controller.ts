@@ -15,7 +15,7 @@ import {
 } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
-import { RequireScopes } from '../auth/auth.decorators';
+import { RequireScopes } from '../common/access.decorators';
 import { AuditedAs } from '../common/audit-action.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { projectAttributes, readAttributeList } from '../scim/scim-attributes';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { scimError } from '../common/api-error';
+import { isUuid } from '../common/uuid';
 import { SearchTable } from '../search/search.queries';
 import { NewUser, UserRow } from './user-row';
 import { Database } from '../database/database';
@@ -146,10 +147,6 @@ export class UsersRepository {
 }
 
 export type UserSearchRow = UserRow & { sort_key: string | null };
-
-export function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
-}
 
 /** A client's service account goes with its client (RFC 7592 delete), not on its own. */
 function stillReferenced(error: unknown): unknown {

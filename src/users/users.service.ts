@@ -1,11 +1,10 @@
 import { auditTarget } from '../audit/audit-target';
 import { Transactional } from '@nestjs-cls/transactional';
 import { Inject, Injectable } from '@nestjs/common';
-import { randomBytes, scrypt } from 'node:crypto';
-import { promisify } from 'node:util';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditService } from '../audit/audit.service';
 import { scimError } from '../common/api-error';
+import { hashPassword } from '../common/secrets';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { applyPatch } from '../scim/scim-patch';
 import { SearchRequest } from '../scim/scim-search-request';
@@ -16,12 +15,6 @@ import { resourceOf, USER_ATTRIBUTES, userVersion, writableView } from './user.m
 import { FAST_PATH_ATTRIBUTES, validateUserFast } from './user.fast-path';
 import { USER_FILTER_SCHEMA } from './users.filter-schema';
 import { UserSearchRow, USERS_TABLE, UsersRepository } from './users.repository';
-
-const scryptAsync = promisify(scrypt) as (
-  password: string,
-  salt: string,
-  keylen: number,
-) => Promise<Buffer>;
 
 /** Sub-attribute names of the core User, in schema spelling, for PATCH paths. */
 const A = FAST_PATH_ATTRIBUTES;
@@ -161,8 +154,6 @@ export class UsersService {
   }
 }
 
-/** Kept for callers that imported it from here. */
-
 function etagMatches(header: string, version: string): boolean {
   return header
     .split(',')
@@ -176,9 +167,4 @@ function groupsOf(row: UserRow): Record<string, unknown> {
 
 function notFound(id: string) {
   return scimError(404, undefined, `User ${id.slice(0, 64)} not found`);
-}
-
-export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16).toString('hex');
-  return `scrypt:${salt}:${(await scryptAsync(password, salt, 32)).toString('hex')}`;
 }

@@ -1,5 +1,5 @@
 import { createLocalJWKSet, decodeProtectedHeader, JSONWebKeySet, jwtVerify } from 'jose';
-import { MANAGEMENT_SCOPES, OIDC_SCOPES } from '../../src/auth/scopes';
+import { MANAGEMENT_SCOPES, OIDC_SCOPES } from '../../src/common/scopes';
 import { basic } from '../factories/client';
 import { userBody } from '../factories/user';
 import { recordsOfRequest } from '../utils/records';

@@ -2,7 +2,7 @@ import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
-import { IS_PUBLIC, REQUIRED_SCOPES } from '../../src/auth/auth.decorators';
+import { IS_PUBLIC, REQUIRED_SCOPES } from '../../src/common/access.decorators';
 import { CLIENT_CONFIGURATION_SCOPE } from '../../src/clients/registration-access.guard';
 import { AUDIT_ROUTE_CONFIG_KEY } from '../../src/common/audit-action.decorator';
 import { ClientKit } from '../factories/client';

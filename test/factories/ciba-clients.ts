@@ -1,6 +1,6 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { v7 as uuidv7 } from 'uuid';
-import { GRANT_CIBA } from '../../src/auth/scopes';
+import { GRANT_CIBA } from '../../src/common/scopes';
 import { ClientProvisioningService } from '../../src/clients/client-provisioning.service';
 import { RequestContextService } from '../../src/context/request-context.service';
 import { TestApp } from '../utils/test-app';

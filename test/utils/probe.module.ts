@@ -14,7 +14,7 @@ import {
   Query,
   UseGuards,
 } from '@nestjs/common';
-import { RequireScopes } from '../../src/auth/auth.decorators';
+import { RequireScopes } from '../../src/common/access.decorators';
 import { AuditedAs } from '../../src/common/audit-action.decorator';
 import { RequestContextService } from '../../src/context/request-context.service';
 import { UsersController } from '../../src/users/users.controller';

@@ -1,4 +1,17 @@
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+
+/**
+ * The one home of secret and password digests: client secrets, registration access tokens,
+ * the bootstrap admin secret and user passwords are all stored in one of the two formats
+ * below and checked by verifySecret.
+ */
+
+const scryptAsync = promisify(scrypt) as (
+  secret: string,
+  salt: string,
+  keylen: number,
+) => Promise<Buffer>;
 
 /** A server-made secret: 256 bits of randomness, URL-safe. */
 export function generateSecret(): string {
@@ -18,6 +31,15 @@ export function digestSecret(
   }
   const salt = randomBytes(16).toString('hex');
   return `scrypt:${salt}:${scryptSync(secret, salt, 32).toString('hex')}`;
+}
+
+/**
+ * A user's password, in the scrypt format of a chosen secret. Asynchronous: scrypt runs on
+ * the libuv pool, so a batch of imported users hashes in parallel off the event loop.
+ */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16).toString('hex');
+  return `scrypt:${salt}:${(await scryptAsync(password, salt, 32)).toString('hex')}`;
 }
 
 /** Constant-time check of a presented secret against its stored digest. */

@@ -1,4 +1,4 @@
-import { digestSecret, generateSecret, verifySecret } from './secrets';
+import { digestSecret, generateSecret, hashPassword, verifySecret } from './secrets';
 
 describe('secrets', () => {
   it('generates 256-bit secrets', () => {
@@ -16,5 +16,12 @@ describe('secrets', () => {
 
   it('refuses an unknown digest format', () => {
     expect(verifySecret('x', 'plain:x')).toBe(false);
+  });
+
+  it('hashes a password so the same check verifies it', async () => {
+    const digest = await hashPassword('correct horse battery staple');
+    expect(digest).toMatch(/^scrypt:[0-9a-f]{32}:[0-9a-f]{64}$/);
+    expect(verifySecret('correct horse battery staple', digest)).toBe(true);
+    expect(verifySecret('correct horse battery stapler', digest)).toBe(false);
   });
 });
