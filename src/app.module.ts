@@ -15,6 +15,7 @@ import { ContextModule } from './context/context.module';
 import { RequestGuard } from './context/request.guard';
 import { DatabaseModule } from './database/database.module';
 import { DevicesModule } from './devices/devices.module';
+import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { JobsModule } from './jobs/jobs.module';
 import { loggerOptions } from './logging/logger.options';
@@ -35,6 +36,7 @@ export class AppModule {
         ContextModule,
         SearchModule,
         AuditModule,
+        EventsModule,
         JobsModule,
         AuthModule,
         UsersModule,

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScopes } from '../common/access.decorators';
-import { AuditedAs } from '../common/audit-action.decorator';
+import { AuditedAs } from './audit-action.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { projectAttributes, readAttributeList } from '../scim/scim-attributes';
 import { readSearchBody, readSearchRequest, SearchRequest } from '../scim/scim-search-request';

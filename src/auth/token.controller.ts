@@ -2,7 +2,7 @@ import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/c
 import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { oauthError } from '../common/api-error';
-import { AuditedAs } from '../common/audit-action.decorator';
+import { AuditedAs } from '../audit/audit-action.decorator';
 import { Public } from '../common/access.decorators';
 import { ClientAuthenticatorService, FormBody, single } from './client-authenticator.service';
 import { GRANT_CIBA, GRANT_CLIENT_CREDENTIALS } from '../common/scopes';

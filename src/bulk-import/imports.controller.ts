@@ -8,7 +8,7 @@ import {
 } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { RequireScopes } from '../common/access.decorators';
-import { AuditedAs } from '../common/audit-action.decorator';
+import { AuditedAs } from '../audit/audit-action.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { UserDto } from '../users/user.dto';
 import {

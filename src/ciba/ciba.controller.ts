@@ -4,7 +4,7 @@ import { FastifyReply } from 'fastify';
 import { Public, RequireScopes } from '../common/access.decorators';
 import { ClientAuthenticatorService, FormBody } from '../auth/client-authenticator.service';
 import { ApiError, oauthError } from '../common/api-error';
-import { AuditedAs } from '../common/audit-action.decorator';
+import { AuditedAs } from '../audit/audit-action.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { parseBackchannelRequest } from './backchannel-request';
 import { BackchannelResponse, CibaService, Decision } from './ciba.service';

@@ -16,7 +16,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiTags } from '@nestjs
 import { FastifyReply } from 'fastify';
 import { Public, RequireScopes } from '../common/access.decorators';
 import { oauthError } from '../common/api-error';
-import { AuditedAs } from '../common/audit-action.decorator';
+import { AuditedAs } from '../audit/audit-action.decorator';
 import { ClientInformation } from './client-information';
 import { CLIENT_METADATA_SCHEMA } from './client-metadata.schema';
 import { ClientRegistrationService } from './client-registration.service';

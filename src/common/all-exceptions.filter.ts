@@ -21,7 +21,7 @@ import { TenantsService } from '../auth/tenants.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DatabaseError } from '../database/database-error';
 import { ApiError, AuditUnavailableError, statusCode } from './api-error';
-import { AUDIT_ROUTE_CONFIG_KEY } from './audit-action.decorator';
+import { AUDIT_ROUTE_CONFIG_KEY } from '../audit/audit-action.decorator';
 import { isTenantName, parseTenantPath } from './route-family';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';

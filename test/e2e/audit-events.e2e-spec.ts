@@ -1,5 +1,5 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { AUDIT_EVENT_URI } from '../../src/audit/audit-event-tokens.service';
+import { AUDIT_EVENT_URI } from '../../src/events/audit-event-tokens.service';
 import { APP_CONFIG, AppConfig } from '../../src/config/app-config';
 import { recordAs, tamperWith } from '../utils/audit-seed';
 import { createTestApp, TestApp, uniqueId } from '../utils/test-app';

@@ -4,7 +4,7 @@ import { ModulesContainer } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
 import { IS_PUBLIC, REQUIRED_SCOPES } from '../../src/common/access.decorators';
 import { CLIENT_CONFIGURATION_SCOPE } from '../../src/clients/registration-access.guard';
-import { AUDIT_ROUTE_CONFIG_KEY } from '../../src/common/audit-action.decorator';
+import { AUDIT_ROUTE_CONFIG_KEY } from '../../src/audit/audit-action.decorator';
 import { ClientKit } from '../factories/client';
 import { ADMIN_SECRET, createTestApp, TestApp } from '../utils/test-app';
 

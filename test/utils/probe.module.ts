@@ -15,7 +15,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { RequireScopes } from '../../src/common/access.decorators';
-import { AuditedAs } from '../../src/common/audit-action.decorator';
+import { AuditedAs } from '../../src/audit/audit-action.decorator';
 import { RequestContextService } from '../../src/context/request-context.service';
 import { UsersController } from '../../src/users/users.controller';
 

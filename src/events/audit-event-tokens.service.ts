@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { SignJWT } from 'jose';
 import { AccessTokenService } from '../auth/access-token.service';
 import { SIGNING_ALG, SigningKeysService } from '../auth/signing-keys.service';
-import { AuditRecordJsonRow, AuditRecordResource } from './audit-record';
+import { AuditRecordJsonRow, AuditRecordResource } from '../audit/audit-record';
 
 /** The event type of every SET we issue: its payload is one AuditRecord resource. */
 export const AUDIT_EVENT_URI = 'urn:hid:scim:api:idp:2.0:event:AuditRecord';

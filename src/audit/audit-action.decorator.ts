@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
-import { AuditAction } from '../audit/audit-actions';
+import { AuditAction } from './audit-actions';
 
 export const AUDIT_ROUTE_CONFIG_KEY = 'auditAction';
 

@@ -1,11 +1,11 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireScopes } from '../common/access.decorators';
-import { AuditedAs } from '../common/audit-action.decorator';
+import { AuditedAs } from '../audit/audit-action.decorator';
 import { readSearchBody, readSearchRequest } from '../scim/scim-search-request';
 import { SearchRequestDto } from '../search/search-request.dto';
 import { AuditEventTokensService } from './audit-event-tokens.service';
-import { AuditSearchService } from './audit-search.service';
+import { AuditSearchService } from '../audit/audit-search.service';
 
 export const EVENT_LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:EventList';
 
