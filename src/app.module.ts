@@ -1,22 +1,19 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { DestinationStream } from 'pino';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BulkImportModule } from './bulk-import/bulk-import.module';
-import { BearerGuard } from './auth/bearer.guard';
 import { CibaModule } from './ciba/ciba.module';
 import { ClientsModule } from './clients/clients.module';
-import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ContextModule } from './context/context.module';
-import { RequestGuard } from './context/request.guard';
 import { DatabaseModule } from './database/database.module';
 import { DevicesModule } from './devices/devices.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { PIPELINE_PROVIDERS } from './http/pipeline';
 import { JobsModule } from './jobs/jobs.module';
 import { loggerOptions } from './logging/logger.options';
 import { OrganizationsModule } from './organizations/organizations.module';
@@ -48,12 +45,8 @@ export class AppModule {
         ServiceProviderModule,
         HealthModule,
       ],
-      providers: [
-        // Order matters: the request guard (tenant shape, correlation id) runs before auth.
-        { provide: APP_GUARD, useClass: RequestGuard },
-        { provide: APP_GUARD, useExisting: BearerGuard },
-        { provide: APP_FILTER, useClass: AllExceptionsFilter },
-      ],
+      // The pipeline's guards and exception filter (src/http/pipeline.ts).
+      providers: PIPELINE_PROVIDERS,
     };
   }
 }

@@ -1,14 +1,10 @@
 import 'reflect-metadata';
 import { DynamicModule, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ClsServiceManager } from 'nestjs-cls';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
 import { AppConfig, loadConfig } from './config/app-config';
-import { registerRateLimit } from './common/rate-limit';
-import { registerCorrelationHook } from './context/correlation.hook';
+import { createHttpApp } from './http/pipeline';
 
 /**
  * Builds the application. `extraModules` lets tests mount probe routes that live inside the
@@ -21,22 +17,7 @@ export async function createApp(
 ): Promise<NestFastifyApplication> {
   const root = AppModule.forRoot(config, logDestination);
   root.imports = [...(root.imports ?? []), ...extraModules];
-  const adapter = new FastifyAdapter({ bodyLimit: config.limits.bodyBytes, trustProxy: true });
-  // Before Nest registers anything on Fastify (middie among it), so this is the first hook.
-  registerCorrelationHook(
-    adapter.getInstance(),
-    ClsServiceManager.getClsService(),
-    config.correlationIdMaxLength,
-  );
-  // Also before the routes exist: the limiter attaches itself to each route as it is added.
-  await registerRateLimit(adapter.getInstance(), config.rateLimit);
-  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
-    bufferLogs: true,
-    bodyParser: false,
-  });
-  configureApp(app, config);
-  app.enableShutdownHooks();
-  return app;
+  return createHttpApp(root, config);
 }
 
 async function main(): Promise<void> {

@@ -43,8 +43,8 @@ export class BearerGuard implements CanActivate {
     request: FastifyRequest<{ Params: { tenant?: string } }>,
     required: ManagementScope[],
   ): Promise<void> {
-    const tenant = request.params.tenant ?? 'management';
     const ctx = this.context.require();
+    const tenant = ctx.tenant ?? 'management';
 
     const header = request.headers.authorization;
     const match =

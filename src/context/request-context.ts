@@ -1,4 +1,5 @@
 import { ClsStore } from 'nestjs-cls';
+import { RouteFamily } from './route-family';
 
 /** Who acted: a client (its service-account user) or, for CIBA answers, a user. */
 export interface Actor {
@@ -19,7 +20,13 @@ export interface RequestContext {
   correlationId?: string;
   /** Set when the header was present but broken; the request is then refused. */
   correlationError?: string;
+  /**
+   * The tenant a request's path names, when the name is a valid one: set once by the
+   * correlation hook (background work carries it over from the request).
+   */
   tenant?: string;
+  /** Which error format the request's path speaks; set once by the correlation hook. */
+  routeFamily?: RouteFamily;
   actor?: Actor;
   /** Client id a caller claimed before authentication succeeded (failure records). */
   claimedClientId?: string;

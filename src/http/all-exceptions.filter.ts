@@ -20,9 +20,9 @@ import { basicClientId } from '../auth/client-authenticator.service';
 import { TenantsService } from '../auth/tenants.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DatabaseError } from '../database/database-error';
-import { ApiError, AuditUnavailableError, statusCode } from './api-error';
+import { ApiError, AuditUnavailableError, statusCode } from '../common/api-error';
 import { AUDIT_ROUTE_CONFIG_KEY } from '../audit/audit-action.decorator';
-import { isTenantName, parseTenantPath } from './route-family';
+import { contextFor } from './correlation.hook';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -122,10 +122,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
    * who logs only bodies can still hand it to support; an invalid one is never echoed.
    */
   private render(request: FastifyRequest, error: Normalised): unknown {
-    const { family } = parseTenantPath(request.url);
-    const correlationId = requestContextOf(request)?.correlationId;
-    const correlation = correlationId !== undefined ? { correlationId } : {};
-    if (family === 'scim') {
+    const ctx = contextFor(request.raw, this.config.correlationIdMaxLength);
+    const correlation = ctx.correlationId !== undefined ? { correlationId: ctx.correlationId } : {};
+    if (ctx.routeFamily === 'scim') {
       return {
         schemas: [SCIM_ERROR_SCHEMA],
         status: String(error.status),
@@ -149,9 +148,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     } else if (request.method === 'GET' || request.method === 'HEAD') {
       return;
     }
-    const { tenant } = parseTenantPath(request.url);
     const ctx = requestContextOf(request);
-    if (!action || !ctx || !isTenantName(tenant)) return;
+    const tenant = ctx?.tenant;
+    if (!action || !ctx || !tenant) return;
     try {
       // Nobody can read the trail of a tenant that does not exist; writing one would let
       // anyone fill the table with made-up tenants.

@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import { FastifyInstance } from 'fastify';
 import { AppConfig } from '../config/app-config';
-import { ApiError } from './api-error';
+import { ApiError } from '../common/api-error';
 
 /** Probes are never limited: an orchestrator must always reach them. */
 const UNLIMITED = /^\/(health\/|metrics(\?|$))/;

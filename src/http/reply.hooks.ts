@@ -1,38 +1,29 @@
-import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyInstance } from 'fastify';
-import { Logger, PinoLogger } from 'nestjs-pino';
-import { parseTenantPath } from './common/route-family';
-import { AppConfig } from './config/app-config';
-import { dropClsPassThroughEnhancers } from './context/cls-pass-through';
-import { contextFor } from './context/correlation.hook';
-import { MetricsService } from './health/metrics.service';
-import { setupOpenApi } from './openapi/openapi.setup';
-import { registerBodyParsers } from './common/body-parsers';
-import { SCIM_JSON_CONTENT_TYPE } from './scim/scim-constants';
+import { PinoLogger } from 'nestjs-pino';
+import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../health/metrics.service';
+import { SCIM_JSON_CONTENT_TYPE } from '../scim/scim-constants';
+import { contextFor } from './correlation.hook';
 
-/**
- * Everything main.ts and the test app factory share, applied before routes are registered.
- */
-export function configureApp(app: NestFastifyApplication, config: AppConfig): void {
-  app.useLogger(app.get(Logger));
-  dropClsPassThroughEnhancers(app);
-  const fastify: FastifyInstance = app.getHttpAdapter().getInstance();
-  registerBodyParsers(fastify, config.limits);
-
+/** The last step of the pipeline: what every reply gets on its way out. */
+export function registerReplyHooks(
+  fastify: FastifyInstance,
+  metrics: MetricsService,
+  config: AppConfig,
+): void {
   // SCIM responses speak application/scim+json (RFC 7644 §3.1), errors included.
   fastify.addHook('onSend', (request, reply, payload, done) => {
     const type = reply.getHeader('content-type');
     if (
       typeof type === 'string' &&
       type.startsWith('application/json') &&
-      parseTenantPath(request.url).family === 'scim'
+      contextFor(request.raw, config.correlationIdMaxLength).routeFamily === 'scim'
     ) {
       void reply.header('content-type', SCIM_JSON_CONTENT_TYPE);
     }
     done(null, payload);
   });
 
-  const metrics = app.get(MetricsService);
   // The root logger of this application, taken once it exists: nestjs-pino sets it while
   // Nest initialises (after this function), and tests run several applications per process.
   // pino-http's req/res serializers expect raw Node objects; these lines carry plain ones.
@@ -69,8 +60,6 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
     );
     done();
   });
-
-  setupOpenApi(app, config);
 }
 
 const plain = (value: unknown) => value;

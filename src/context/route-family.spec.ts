@@ -15,6 +15,8 @@ describe('parseTenantPath', () => {
     ['/acme/v22/Users', { family: 'other' }],
     ['/?x=/a/v2', { family: 'other' }],
     ['//v2/Users', { tenant: '', family: 'scim' }],
+    ['/ac%6De/v2/Users', { tenant: 'acme', family: 'scim' }],
+    ['/%E0%A4%A/authn/token', { tenant: undefined, family: 'oauth' }],
   ])('%s', (url, expected) => {
     expect(parseTenantPath(url)).toEqual(expected);
   });

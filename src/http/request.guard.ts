@@ -1,13 +1,12 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { FastifyRequest } from 'fastify';
 import { ApiError, scimError } from '../common/api-error';
-import { isTenantName, parseTenantPath } from '../common/route-family';
-import { RequestContextService } from './request-context.service';
+import { RequestContextService } from '../context/request-context.service';
 
 /**
  * Runs before authentication on every route: a tenant segment that breaks the name rule is
  * an unknown route (404), and a broken X-Correlation-ID is refused (400) before anything
- * can change.
+ * can change. Both were judged by the correlation hook; this only acts on its verdicts.
  */
 @Injectable()
 export class RequestGuard implements CanActivate {
@@ -18,18 +17,15 @@ export class RequestGuard implements CanActivate {
       .switchToHttp()
       .getRequest<FastifyRequest<{ Params: { tenant?: string } }>>();
     const ctx = this.context.require();
-    const tenant = request.params?.tenant;
-    const { family } = parseTenantPath(request.url);
-    if (tenant !== undefined) {
-      if (!isTenantName(tenant)) {
-        throw family === 'scim'
-          ? scimError(404, undefined, 'Unknown route')
-          : new ApiError(404, 'not_found', 'Unknown route');
-      }
-      ctx.tenant = tenant;
+    const scim = ctx.routeFamily === 'scim';
+    // The hook keeps a path's tenant only when its name is valid.
+    if (request.params?.tenant !== undefined && ctx.tenant === undefined) {
+      throw scim
+        ? scimError(404, undefined, 'Unknown route')
+        : new ApiError(404, 'not_found', 'Unknown route');
     }
     if (ctx.correlationError) {
-      throw family === 'scim'
+      throw scim
         ? scimError(400, 'invalidValue', ctx.correlationError)
         : new ApiError(400, 'invalid_correlation_id', ctx.correlationError);
     }

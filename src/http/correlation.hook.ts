@@ -1,20 +1,22 @@
 import { FastifyInstance } from 'fastify';
 import { IncomingMessage } from 'node:http';
 import { v7 as uuidv7 } from 'uuid';
-import { parseCorrelationHeader } from './correlation-id';
+import { parseCorrelationHeader } from '../context/correlation-id';
+import { isTenantName, parseTenantPath } from '../context/route-family';
 import { ClsService } from 'nestjs-cls';
 import {
   AppClsStore,
   REQUEST_CONTEXT_KEY,
   RequestContext,
   RequestWithContext,
-} from './request-context';
+} from '../context/request-context';
 
 export const CORRELATION_HEADER = 'x-correlation-id';
 
 /**
  * The request's context, made once from the raw request whichever of the Fastify hook or the
- * CLS middleware meets it first: the request id, and the judged correlation header.
+ * CLS middleware meets it first: the request id, the judged correlation header, and the
+ * tenant and route family its path names (the one place the path is read for them).
  */
 export function contextFor(raw: IncomingMessage, maxLength: number): RequestContext {
   const holder = raw as IncomingMessage & RequestWithContext;
@@ -24,6 +26,9 @@ export function contextFor(raw: IncomingMessage, maxLength: number): RequestCont
   const ctx: RequestContext = { requestId: uuidv7() };
   if (header.kind === 'valid') ctx.correlationId = header.value;
   if (header.kind === 'invalid') ctx.correlationError = header.reason;
+  const { tenant, family } = parseTenantPath(raw.url ?? '');
+  ctx.routeFamily = family;
+  if (isTenantName(tenant)) ctx.tenant = tenant;
   holder[REQUEST_CONTEXT_KEY] = ctx;
   return ctx;
 }

@@ -1,0 +1,69 @@
+import { DynamicModule, Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyInstance } from 'fastify';
+import { ClsServiceManager } from 'nestjs-cls';
+import { Logger } from 'nestjs-pino';
+import { BearerGuard } from '../auth/bearer.guard';
+import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../health/metrics.service';
+import { setupOpenApi } from '../openapi/openapi.setup';
+import { AllExceptionsFilter } from './all-exceptions.filter';
+import { registerBodyParsers } from './body-parsers';
+import { dropClsPassThroughEnhancers } from './cls-pass-through';
+import { registerCorrelationHook } from './correlation.hook';
+import { registerRateLimit } from './rate-limit';
+import { registerReplyHooks } from './reply.hooks';
+import { RequestGuard } from './request.guard';
+
+/**
+ * The request pipeline, in the order a request meets it:
+ *
+ *   1. correlation hook   first onRequest hook: request id, correlation id, tenant and route
+ *                         family into a new CLS context; both echo headers on the reply
+ *   2. rate limit         onRequest; its 429 already carries the echo headers
+ *   3. body parsers       JSON, SCIM JSON and forms only; 1 MB, 10 MB on import routes
+ *   4. guards             RequestGuard (tenant name, correlation id), then BearerGuard
+ *   5. handler            controller → service, inside the CLS context
+ *   6. exception filter   any failure: the route's error format, one failure record
+ *   7. reply hooks        SCIM media type on send; the request log line and metrics
+ *
+ * Steps 1 and 2 go on Fastify before Nest registers anything (the limiter attaches itself
+ * to each route as it is added); 4 and 6 are Nest providers the root module lists
+ * (PIPELINE_PROVIDERS); the rest is set on the application before its routes exist.
+ */
+export async function createHttpApp(
+  root: DynamicModule,
+  config: AppConfig,
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: config.limits.bodyBytes, trustProxy: true });
+  const fastify: FastifyInstance = adapter.getInstance();
+  registerCorrelationHook(
+    fastify,
+    ClsServiceManager.getClsService(),
+    config.correlationIdMaxLength,
+  );
+  await registerRateLimit(fastify, config.rateLimit);
+
+  const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  dropClsPassThroughEnhancers(app);
+  registerBodyParsers(fastify, config.limits);
+  registerReplyHooks(fastify, app.get(MetricsService), config);
+  setupOpenApi(app, config);
+  app.enableShutdownHooks();
+  return app;
+}
+
+/**
+ * Steps 4 and 6 as the root module's providers. Order matters: the request guard (tenant
+ * shape, correlation id) runs before authentication.
+ */
+export const PIPELINE_PROVIDERS: Provider[] = [
+  { provide: APP_GUARD, useClass: RequestGuard },
+  { provide: APP_GUARD, useExisting: BearerGuard },
+  { provide: APP_FILTER, useClass: AllExceptionsFilter },
+];
