@@ -5,6 +5,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { BulkImportModule } from './bulk-import/bulk-import.module';
 import { CibaModule } from './ciba/ciba.module';
+import { ClientRegistrationModule } from './client-registration/client-registration.module';
 import { ClientsModule } from './clients/clients.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -38,6 +39,7 @@ export class AppModule {
         AuthModule,
         UsersModule,
         ClientsModule,
+        ClientRegistrationModule,
         DevicesModule,
         OrganizationsModule,
         BulkImportModule,

@@ -1,7 +1,6 @@
-import { Global, Module } from '@nestjs/common';
-import { ClientProvisioningService } from '../clients/client-provisioning.service';
-import { ClientsRepository } from '../clients/clients.repository';
-import { UsersModule } from '../users/users.module';
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { ClientsModule } from '../clients/clients.module';
 import { AccessTokenService } from './access-token.service';
 import { BearerGuard } from './bearer.guard';
 import { BootstrapService } from './bootstrap.service';
@@ -16,9 +15,13 @@ import { TokenGrantRegistry } from './token-grant.registry';
 import { TokenController } from './token.controller';
 import { TokenService } from './token.service';
 
-@Global()
+/**
+ * Tenants, signing keys, access tokens, OAuth client authentication and the bearer guard,
+ * with the token and discovery endpoints. Clients come from clients/; features that add a
+ * grant (CIBA) register it with TokenGrantRegistry.
+ */
 @Module({
-  imports: [UsersModule],
+  imports: [AuditModule, ClientsModule],
   controllers: [TokenController, DiscoveryController],
   providers: [
     AccessTokenService,
@@ -26,8 +29,6 @@ import { TokenService } from './token.service';
     BootstrapService,
     ClientAuthenticatorService,
     ClientDirectoryService,
-    ClientProvisioningService,
-    ClientsRepository,
     SigningKeysRepository,
     SigningKeysService,
     TenantsRepository,
@@ -40,8 +41,6 @@ import { TokenService } from './token.service';
     BearerGuard,
     ClientAuthenticatorService,
     ClientDirectoryService,
-    ClientProvisioningService,
-    ClientsRepository,
     SigningKeysService,
     TenantsService,
     TokenGrantRegistry,

@@ -1,16 +1,17 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { UsersModule } from '../users/users.module';
-import { ClientRegistrationController } from './client-registration.controller';
-import { ClientRegistrationService } from './client-registration.service';
-import { RegistrationAccessGuard } from './registration-access.guard';
+import { ClientProvisioningService } from './client-provisioning.service';
+import { ClientsRepository } from './clients.repository';
 
 /**
- * OAuth client registration and management (RFC 7591/7592). The clients table, provisioning
- * and the client directory live in AuthModule, which the token endpoint and bootstrap share.
+ * The clients table and what creates a client (its service-account user, its row, its
+ * secret): shared by the token endpoint, bootstrap, registration and CIBA, so it sits below
+ * all of them.
  */
 @Module({
-  imports: [UsersModule],
-  controllers: [ClientRegistrationController],
-  providers: [ClientRegistrationService, RegistrationAccessGuard],
+  imports: [AuditModule, UsersModule],
+  providers: [ClientsRepository, ClientProvisioningService],
+  exports: [ClientsRepository, ClientProvisioningService],
 })
 export class ClientsModule {}

@@ -3,7 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
 import { IS_PUBLIC, REQUIRED_SCOPES } from '../../src/common/access.decorators';
-import { CLIENT_CONFIGURATION_SCOPE } from '../../src/clients/registration-access.guard';
+import { CLIENT_CONFIGURATION_SCOPE } from '../../src/client-registration/registration-access.guard';
 import { AUDIT_ROUTE_CONFIG_KEY } from '../../src/audit/audit-action.decorator';
 import { ClientKit } from '../factories/client';
 import { ADMIN_SECRET, createTestApp, TestApp } from '../utils/test-app';

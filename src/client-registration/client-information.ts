@@ -1,5 +1,5 @@
 import { isClientMember } from './client-metadata';
-import { ClientRow } from './client-row';
+import { ClientRow } from '../clients/client-row';
 
 /** RFC 7591 §3.2.1 / RFC 7592 §3 client information response. */
 export interface ClientInformation {

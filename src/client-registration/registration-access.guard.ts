@@ -7,7 +7,7 @@ import { ManagementScope } from '../common/scopes';
 import { verifySecret } from '../common/secrets';
 import { TenantsService } from '../auth/tenants.service';
 import { RequestContextService } from '../context/request-context.service';
-import { ClientsRepository } from './clients.repository';
+import { ClientsRepository } from '../clients/clients.repository';
 
 export const CLIENT_CONFIGURATION_SCOPE = 'clientConfigurationScope';
 

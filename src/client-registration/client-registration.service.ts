@@ -10,11 +10,11 @@ import { ApiError, oauthError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { RequestContextService } from '../context/request-context.service';
 import { UsersRepository } from '../users/users.repository';
-import { ClientProvisioningService } from './client-provisioning.service';
+import { ClientProvisioningService } from '../clients/client-provisioning.service';
 import { ClientInformation, IssuedCredentials, toClientInformation } from './client-information';
 import { ClientMetadata, parseClientMetadata } from './client-metadata';
-import { ClientRow } from './client-row';
-import { ClientsRepository } from './clients.repository';
+import { ClientRow } from '../clients/client-row';
+import { ClientsRepository } from '../clients/clients.repository';
 
 /** New credentials an RFC 7592 update asks for (`rotate_secret`, `rotate_registration_token`). */
 export interface RotationRequest {
