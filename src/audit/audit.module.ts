@@ -1,11 +1,12 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { SearchModule } from '../search/search.module';
 import { AuditRecordsController } from './audit-records.controller';
 import { AuditRecordsRepository } from './audit-records.repository';
 import { AuditSearchService } from './audit-search.service';
 import { AuditService } from './audit.service';
 
-@Global()
 @Module({
+  imports: [SearchModule],
   controllers: [AuditRecordsController],
   providers: [AuditService, AuditRecordsRepository, AuditSearchService],
   exports: [AuditService, AuditRecordsRepository, AuditSearchService],

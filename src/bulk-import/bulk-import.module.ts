@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { DevicesModule } from '../devices/devices.module';
+import { JobsModule } from '../jobs/jobs.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { UsersModule } from '../users/users.module';
 import { DeviceImportProcessor } from './device-import.processor';
@@ -12,7 +14,7 @@ import { OrganizationImportProcessor } from './organization-import.processor';
 import { UserImportProcessor } from './user-import.processor';
 
 @Module({
-  imports: [UsersModule, DevicesModule, OrganizationsModule],
+  imports: [AuditModule, JobsModule, UsersModule, DevicesModule, OrganizationsModule],
   controllers: [ImportsController],
   providers: [
     ImportsService,

@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { AuthModule } from '../auth/auth.module';
+import { JobsModule } from '../jobs/jobs.module';
 import { UsersModule } from '../users/users.module';
 import { ChallengeGateway, LoggingChallengeGateway } from './challenge-gateway';
 import { CibaController } from './ciba.controller';
@@ -15,7 +18,7 @@ import { CibaService } from './ciba.service';
  * notifications as durable jobs.
  */
 @Module({
-  imports: [UsersModule],
+  imports: [AuditModule, AuthModule, JobsModule, UsersModule],
   controllers: [CibaController],
   providers: [
     CibaService,

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { SearchModule } from '../search/search.module';
 import { OrganizationsController } from './organizations.controller';
 import { OrganizationsRepository } from './organizations.repository';
 import { OrganizationsService } from './organizations.service';
 
 @Module({
+  imports: [SearchModule],
   controllers: [OrganizationsController],
   providers: [OrganizationsService, OrganizationsRepository],
   exports: [OrganizationsRepository],

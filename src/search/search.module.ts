@@ -1,9 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { SearchRepository } from './search.repository';
 import { SearchService } from './search.service';
 
 /** SCIM search machinery shared by every searchable resource (AuditRecords, Users, Events). */
-@Global()
 @Module({
   providers: [SearchRepository, SearchService],
   exports: [SearchService],
