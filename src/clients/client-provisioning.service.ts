@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditService } from '../audit/audit.service';
 import { digestSecret, generateSecret } from '../common/secrets';
-import { USER_SCHEMA } from '../users/user.mapper';
+import { USER_SCHEMA } from '../users/user.schema';
 import { UsersRepository } from '../users/users.repository';
 import { ClientRow } from './client-row';
 import { ClientsRepository } from './clients.repository';

@@ -1,131 +1,21 @@
 import { AUDIT_RECORD_SCHEMA } from '../audit/audit-record';
-import { USER_SCHEMA } from '../users/user.mapper';
+import {
+  attr,
+  AttributeOptions,
+  complex,
+  ResourceTypeDefinition,
+  SchemaDefinition,
+  str,
+} from '../scim/scim-schema';
+import { USER_SCHEMA, USER_SCHEMA_DEFINITION } from '../users/user.schema';
 import { DEVICE_SCHEMA } from '../devices/device.mapper';
 import { ORGANIZATION_SCHEMA } from '../organizations/organization.mapper';
 
-/** An attribute definition as RFC 7643 §7 publishes it. */
-export interface AttributeDefinition {
-  name: string;
-  type:
-    'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'binary' | 'complex';
-  multiValued: boolean;
-  description?: string;
-  required: boolean;
-  caseExact: boolean;
-  mutability: 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
-  returned: 'always' | 'never' | 'default' | 'request';
-  uniqueness: 'none' | 'server' | 'global';
-  canonicalValues?: string[];
-  referenceTypes?: string[];
-  subAttributes?: AttributeDefinition[];
-}
-
-export interface SchemaDefinition {
-  id: string;
-  name: string;
-  description: string;
-  attributes: AttributeDefinition[];
-}
-
-export interface ResourceTypeDefinition {
-  id: string;
-  name: string;
-  endpoint: string;
-  description: string;
-  schema: string;
-}
-
-type Options = Partial<Omit<AttributeDefinition, 'name' | 'type'>>;
-
-function attr(
-  name: string,
-  type: AttributeDefinition['type'],
-  o: Options = {},
-): AttributeDefinition {
-  return {
-    name,
-    type,
-    multiValued: false,
-    required: false,
-    caseExact: false,
-    mutability: 'readWrite',
-    returned: 'default',
-    uniqueness: 'none',
-    ...o,
-  };
-}
-
-const str = (name: string, o: Options = {}) => attr(name, 'string', o);
-const complex = (name: string, subAttributes: AttributeDefinition[], o: Options = {}) =>
-  attr(name, 'complex', { subAttributes, ...o });
-
-/** RFC 7643 §4.1's multi-valued pattern: value, display, type, primary. */
-function multi(name: string, types: string[], valueType: AttributeDefinition['type'] = 'string') {
-  return complex(
-    name,
-    [
-      attr('value', valueType),
-      str('display'),
-      str('type', { canonicalValues: types }),
-      attr('primary', 'boolean'),
-    ],
-    { multiValued: true },
-  );
-}
-
-const USER: SchemaDefinition = {
-  id: USER_SCHEMA,
-  name: 'User',
-  description: 'User Account (RFC 7643 §4.1)',
-  attributes: [
-    str('userName', { required: true, uniqueness: 'server' }),
-    complex('name', [
-      str('formatted'),
-      str('familyName'),
-      str('givenName'),
-      str('middleName'),
-      str('honorificPrefix'),
-      str('honorificSuffix'),
-    ]),
-    str('displayName'),
-    str('nickName'),
-    attr('profileUrl', 'reference', { referenceTypes: ['external'] }),
-    str('title'),
-    str('userType'),
-    str('preferredLanguage'),
-    str('locale'),
-    str('timezone'),
-    attr('active', 'boolean'),
-    str('password', { mutability: 'writeOnly', returned: 'never' }),
-    multi('emails', ['work', 'home', 'other']),
-    multi('phoneNumbers', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
-    multi('ims', ['aim', 'gtalk', 'icq', 'xmpp', 'msn', 'skype', 'qq', 'yahoo']),
-    multi('photos', ['photo', 'thumbnail'], 'reference'),
-    complex(
-      'addresses',
-      [
-        str('formatted'),
-        str('streetAddress'),
-        str('locality'),
-        str('region'),
-        str('postalCode'),
-        str('country'),
-        str('type', { canonicalValues: ['work', 'home', 'other'] }),
-        attr('primary', 'boolean'),
-      ],
-      { multiValued: true },
-    ),
-    complex('groups', [str('value'), str('display'), str('type')], {
-      multiValued: true,
-      mutability: 'readOnly',
-    }),
-    multi('entitlements', []),
-    multi('roles', []),
-    multi('x509Certificates', [], 'binary'),
-  ],
-};
-
-const ro = (o: Options = {}): Options => ({ mutability: 'readOnly', caseExact: true, ...o });
+const ro = (o: AttributeOptions = {}): AttributeOptions => ({
+  mutability: 'readOnly',
+  caseExact: true,
+  ...o,
+});
 
 /**
  * HID's AuditRecord. `actingUserId.session` nests one level deeper than RFC 7643 §2.3.8
@@ -208,7 +98,12 @@ const ORGANIZATION: SchemaDefinition = {
 };
 
 /** Every schema the service speaks; features add theirs here. */
-export const SCHEMAS: SchemaDefinition[] = [USER, AUDIT_RECORD, DEVICE, ORGANIZATION];
+export const SCHEMAS: SchemaDefinition[] = [
+  USER_SCHEMA_DEFINITION,
+  AUDIT_RECORD,
+  DEVICE,
+  ORGANIZATION,
+];
 
 /** Every resource type the service serves; features add theirs here. */
 export const RESOURCE_TYPES: ResourceTypeDefinition[] = [

@@ -2,7 +2,8 @@ import { getMetadataStorage } from 'class-validator';
 import { ApiError } from '../common/api-error';
 import { AddressDto, MultiValuedAttributeDto, NameDto, UserDto } from './user.dto';
 import * as mapper from './user.mapper';
-import { resourceOf, USER_SCHEMA, validateUser } from './user.mapper';
+import { resourceOf, validateUser } from './user.mapper';
+import { USER_SCHEMA } from './user.schema';
 import { FAST_PATH_ATTRIBUTES, validateUserFast } from './user.fast-path';
 
 const limits = { userNameLength: 20, stringLength: 60 };

@@ -1,45 +1,9 @@
 import { UserDto } from './user.dto';
+import { WRITABLE_USER_ATTRIBUTES } from './user-attributes';
 import { canonicaliseKeys, checkUser, UserLimits, validateUser } from './user.mapper';
 
 /** The writable attributes of UserDto and what each must be (kept equal by the unit spec). */
-export const FAST_PATH_ATTRIBUTES = {
-  strings: [
-    'userName',
-    'externalId',
-    'displayName',
-    'nickName',
-    'profileUrl',
-    'title',
-    'userType',
-    'preferredLanguage',
-    'locale',
-    'timezone',
-    'password',
-  ],
-  booleans: ['active'],
-  name: [
-    'formatted',
-    'familyName',
-    'givenName',
-    'middleName',
-    'honorificPrefix',
-    'honorificSuffix',
-  ],
-  multiValued: [
-    'emails',
-    'phoneNumbers',
-    'ims',
-    'photos',
-    'entitlements',
-    'roles',
-    'x509Certificates',
-  ],
-  multiValuedItem: { strings: ['value', 'display', 'type'], booleans: ['primary'] },
-  address: {
-    strings: ['formatted', 'streetAddress', 'locality', 'region', 'postalCode', 'country', 'type'],
-    booleans: ['primary'],
-  },
-} as const;
+export const FAST_PATH_ATTRIBUTES = WRITABLE_USER_ATTRIBUTES;
 
 const A = FAST_PATH_ATTRIBUTES;
 const STRINGS = new Set<string>(A.strings);

@@ -4,11 +4,11 @@ import {
   canonicaliseKeys,
   resourceOf,
   toUserResource,
-  USER_SCHEMA,
   userVersion,
   validateUser,
   writableView,
 } from './user.mapper';
+import { USER_SCHEMA } from './user.schema';
 
 const limits = { userNameLength: 256, stringLength: 1024 };
 

@@ -2,43 +2,15 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { scimError } from '../common/api-error';
 import { UserRow } from './user-row';
+import { USER_ATTRIBUTES } from './user-attributes';
 import { UserDto } from './user.dto';
-
-export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+import { USER_SCHEMA } from './user.schema';
 
 /** Attributes the server owns: ignored when a client sends them (RFC 7643 readOnly). */
 const READ_ONLY = new Set(['id', 'meta', 'groups']);
 /** Kept in columns rather than in `resource`. */
 const COLUMN_ATTRIBUTES = new Set(['schemas', 'userName', 'externalId', 'active', 'password']);
 
-/** Every core User attribute in its schema spelling (RFC 7643 §4.1). */
-export const USER_ATTRIBUTES = [
-  'schemas',
-  'id',
-  'externalId',
-  'userName',
-  'name',
-  'displayName',
-  'nickName',
-  'profileUrl',
-  'title',
-  'userType',
-  'preferredLanguage',
-  'locale',
-  'timezone',
-  'active',
-  'password',
-  'emails',
-  'phoneNumbers',
-  'ims',
-  'photos',
-  'addresses',
-  'groups',
-  'entitlements',
-  'roles',
-  'x509Certificates',
-  'meta',
-];
 const CANONICAL_BY_LOWER = new Map(USER_ATTRIBUTES.map((a) => [a.toLowerCase(), a]));
 
 /** RFC 7643 §2.1: attribute names are case-insensitive; store them in their schema spelling. */

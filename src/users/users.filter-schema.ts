@@ -1,4 +1,12 @@
-import { FilterSchema, MultiValuedAttribute, ScalarAttribute } from '../scim/filter';
+import { AttributeDefinition } from '../scim/scim-schema';
+import {
+  FilterSchema,
+  MultiValuedAttribute,
+  SchemaAttribute,
+  ScalarAttribute,
+  SubAttribute,
+} from '../scim/filter';
+import { USER_SCHEMA_DEFINITION } from './user.schema';
 
 const str = (sql: string, caseExact = false): ScalarAttribute => ({
   kind: 'scalar',
@@ -6,54 +14,61 @@ const str = (sql: string, caseExact = false): ScalarAttribute => ({
   caseExact,
   sql,
 });
-const multi = (key: string, extra: MultiValuedAttribute['sub'] = {}): MultiValuedAttribute => ({
+
+const sub = (a: AttributeDefinition): SubAttribute => ({
+  name: a.name,
+  type: a.type === 'boolean' ? 'boolean' : 'string',
+  caseExact: false,
+});
+
+/** RFC 7643 §2.4's sub-attributes, which every multi-valued attribute can be filtered on. */
+const MULTI_VALUED_SUB: Record<string, SubAttribute> = {
+  value: { name: 'value', type: 'string', caseExact: false },
+  display: { name: 'display', type: 'string', caseExact: false },
+  type: { name: 'type', type: 'string', caseExact: false },
+  primary: { name: 'primary', type: 'boolean', caseExact: false },
+};
+
+const multi = (a: AttributeDefinition): MultiValuedAttribute => ({
   kind: 'multi',
-  jsonb: `u.resource->'${key}'`,
+  jsonb: `u.resource->'${a.name}'`,
   sub: {
-    value: { name: 'value', type: 'string', caseExact: false },
-    display: { name: 'display', type: 'string', caseExact: false },
-    type: { name: 'type', type: 'string', caseExact: false },
-    primary: { name: 'primary', type: 'boolean', caseExact: false },
-    ...extra,
+    ...MULTI_VALUED_SUB,
+    ...Object.fromEntries((a.subAttributes ?? []).map((s) => [s.name.toLowerCase(), sub(s)])),
   },
 });
+
+/** Attributes kept in their own columns rather than in `resource`. */
+const COLUMNS: Record<string, SchemaAttribute> = {
+  id: str('u.id::text', true),
+  username: str('u.user_name'),
+  externalid: str('u.external_id', true),
+  active: { kind: 'scalar', type: 'boolean', caseExact: false, sql: 'u.active' },
+};
+
+/**
+ * One User attribute's filter entries, read off the schema: a URL (profileUrl) compares
+ * exactly; write-only (password) and server-managed (groups) attributes are not filterable.
+ */
+function entries(a: AttributeDefinition): [string, SchemaAttribute][] {
+  const key = a.name.toLowerCase();
+  if (a.returned === 'never' || a.mutability === 'readOnly') return [];
+  if (COLUMNS[key]) return [[key, COLUMNS[key]]];
+  if (a.multiValued) return [[key, multi(a)]];
+  if (a.type === 'complex') {
+    return (a.subAttributes ?? []).map((s) => [
+      `${key}.${s.name.toLowerCase()}`,
+      str(`(u.resource->'${a.name}'->>'${s.name}')`),
+    ]);
+  }
+  return [[key, str(`(u.resource->>'${a.name}')`, a.caseExact || a.type === 'reference')]];
+}
 
 /** Filterable User attributes (RFC 7643 §4.1) over the `users u` table. */
 export const USER_FILTER_SCHEMA: FilterSchema = {
   attributes: {
-    id: str('u.id::text', true),
-    username: str('u.user_name'),
-    externalid: str('u.external_id', true),
-    active: { kind: 'scalar', type: 'boolean', caseExact: false, sql: 'u.active' },
-    displayname: str("(u.resource->>'displayName')"),
-    nickname: str("(u.resource->>'nickName')"),
-    title: str("(u.resource->>'title')"),
-    usertype: str("(u.resource->>'userType')"),
-    preferredlanguage: str("(u.resource->>'preferredLanguage')"),
-    locale: str("(u.resource->>'locale')"),
-    timezone: str("(u.resource->>'timezone')"),
-    profileurl: str("(u.resource->>'profileUrl')", true),
-    'name.formatted': str("(u.resource->'name'->>'formatted')"),
-    'name.familyname': str("(u.resource->'name'->>'familyName')"),
-    'name.givenname': str("(u.resource->'name'->>'givenName')"),
-    'name.middlename': str("(u.resource->'name'->>'middleName')"),
-    'name.honorificprefix': str("(u.resource->'name'->>'honorificPrefix')"),
-    'name.honorificsuffix': str("(u.resource->'name'->>'honorificSuffix')"),
-    emails: multi('emails'),
-    phonenumbers: multi('phoneNumbers'),
-    ims: multi('ims'),
-    photos: multi('photos'),
-    entitlements: multi('entitlements'),
-    roles: multi('roles'),
-    x509certificates: multi('x509Certificates'),
-    addresses: multi('addresses', {
-      formatted: { name: 'formatted', type: 'string', caseExact: false },
-      streetaddress: { name: 'streetAddress', type: 'string', caseExact: false },
-      locality: { name: 'locality', type: 'string', caseExact: false },
-      region: { name: 'region', type: 'string', caseExact: false },
-      postalcode: { name: 'postalCode', type: 'string', caseExact: false },
-      country: { name: 'country', type: 'string', caseExact: false },
-    }),
+    ...COLUMNS,
+    ...Object.fromEntries(USER_SCHEMA_DEFINITION.attributes.flatMap(entries)),
     'meta.created': { kind: 'scalar', type: 'dateTime', caseExact: false, sql: 'u.created' },
     'meta.lastmodified': {
       kind: 'scalar',
