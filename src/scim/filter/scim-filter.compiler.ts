@@ -1,4 +1,3 @@
-import { parseScimDateTime } from './scim-datetime.util';
 import {
   AttrPath,
   CompareOp,
@@ -8,6 +7,7 @@ import {
   attrPathText,
 } from './scim-filter.ast';
 import { ScimFilterError, ScimFilterErrorType, quote } from './scim-filter.error';
+import { Column, ColumnComparisons, SqlParams } from './scim-filter.comparison';
 import { ScimFilterLexer } from './scim-filter.lexer';
 import { ScimFilterParser } from './scim-filter.parser';
 import {
@@ -19,17 +19,7 @@ import {
   SubAttribute,
 } from './scim-filter.schema';
 
-/** Collects bind values; placeholders continue from `startAt` so callers can prepend their own. */
-export class SqlParams {
-  readonly values: unknown[] = [];
-
-  constructor(private readonly startAt = 1) {}
-
-  bind(value: unknown): string {
-    this.values.push(value);
-    return `$${this.startAt + this.values.length - 1}`;
-  }
-}
+export { SqlParams };
 
 /** Compiles a parsed filter to a boolean SQL expression; every filter value becomes a `$n`. */
 export function compileScimFilter(
@@ -69,14 +59,6 @@ export function compileSortBy(
   return new FilterCompiler(schema, params, 'invalidValue').sortKey(attr);
 }
 
-interface Column {
-  sql: string;
-  type: ScalarType;
-  caseExact: boolean;
-  name: string;
-  position: number;
-}
-
 type Target =
   | { kind: 'column'; column: Column }
   | { kind: 'mapKey'; map: MapAttribute; key: string; name: string; position: number }
@@ -94,17 +76,6 @@ type Scope =
   | { kind: 'element'; owner: string; attr: MultiValuedAttribute; alias: string };
 
 const ROOT: Scope = { kind: 'root', prefix: [] };
-
-type OrderOp = Exclude<CompareOp, 'co' | 'sw' | 'ew'>;
-const ORDER_SQL: Record<OrderOp, string> = {
-  eq: '=',
-  // A record without the attribute matches `ne`, as an absent value is not equal.
-  ne: 'IS DISTINCT FROM',
-  gt: '>',
-  ge: '>=',
-  lt: '<',
-  le: '<=',
-};
 
 const CASTS: Record<ScalarType, string> = {
   string: '',
@@ -136,6 +107,7 @@ const sqlLiteral = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 class FilterCompiler {
   private aliases = 0;
   private readonly attributes: Map<string, SchemaAttribute>;
+  private readonly columns: ColumnComparisons;
 
   constructor(
     schema: FilterSchema,
@@ -143,6 +115,9 @@ class FilterCompiler {
     private readonly scimType: ScimFilterErrorType,
   ) {
     this.attributes = attributesOf(schema);
+    this.columns = new ColumnComparisons(params, (message, position) =>
+      this.fail(message, position),
+    );
   }
 
   compile(node: FilterNode, scope: Scope): string {
@@ -281,7 +256,7 @@ class FilterCompiler {
   private compare(target: Target, op: CompareOp, value: ScimLiteral): string {
     switch (target.kind) {
       case 'column':
-        return this.compareColumn(target.column, op, value);
+        return this.columns.compare(target.column, op, value);
       case 'mapKey':
         return this.compareMapKey(target, op, value);
       case 'map':
@@ -304,10 +279,10 @@ class FilterCompiler {
     if (op === 'eq' && target.map.caseExact && value.kind !== 'null') {
       // Containment rather than `->> key = value`, so a GIN index on the jsonb column serves it.
       const key = this.params.bind(target.key);
-      const text = this.stringValue(this.mapKeyColumn(target, key), value);
+      const text = this.columns.stringValue(this.mapKeyColumn(target, key), value);
       return `${target.map.jsonb} @> jsonb_build_object(${key}::text, ${this.params.bind(text)}::text)`;
     }
-    return this.compareColumn(this.mapKeyColumn(target), op, value);
+    return this.columns.compare(this.mapKeyColumn(target), op, value);
   }
 
   /** Any element matches (RFC 7644 §3.4.2.2); no sub-attribute means the `value` one. */
@@ -331,7 +306,7 @@ class FilterCompiler {
       name: target.name,
       position: target.position,
     };
-    return this.exists(target.attr, alias, this.compareColumn(column, op, value));
+    return this.exists(target.attr, alias, this.columns.compare(column, op, value));
   }
 
   /**
@@ -341,150 +316,6 @@ class FilterCompiler {
   private nullAsPresence(target: Target, op: 'eq' | 'ne'): string {
     const present = this.present(target);
     return op === 'ne' ? present : `NOT COALESCE((${present}), false)`;
-  }
-
-  private compareColumn(column: Column, op: CompareOp, value: ScimLiteral): string {
-    this.checkOperator(column, op);
-    if (value.kind === 'null') {
-      if (op === 'eq') return `${column.sql} IS NULL`;
-      if (op === 'ne') return `${column.sql} IS NOT NULL`;
-      return this.fail(
-        `operator "${op}" cannot be used with null (attribute ${quote(column.name)} at position ${column.position}); only eq and ne can`,
-        column.position,
-      );
-    }
-    switch (column.type) {
-      case 'string':
-        return this.compareString(column, op, this.stringValue(column, value));
-      case 'number':
-        return this.ordered(
-          column.sql,
-          op,
-          `${this.params.bind(this.numberValue(column, value))}::numeric`,
-        );
-      case 'boolean':
-        return this.ordered(
-          column.sql,
-          op,
-          `${this.params.bind(this.booleanValue(column, value))}::boolean`,
-        );
-      case 'dateTime':
-        // Bound as text and cast, so PostgreSQL compares instants, not strings.
-        return this.ordered(
-          column.sql,
-          op,
-          `${this.params.bind(this.dateTimeValue(column, value))}::timestamptz`,
-        );
-    }
-  }
-
-  private compareString(column: Column, op: CompareOp, value: string): string {
-    switch (op) {
-      case 'co':
-      case 'sw':
-      case 'ew': {
-        // Escaped here so %, _ and \ in the value match themselves, not as wildcards.
-        const escaped = value.replace(/[\\%_]/g, '\\$&');
-        const pattern = op === 'co' ? `%${escaped}%` : op === 'sw' ? `${escaped}%` : `%${escaped}`;
-        const like = column.caseExact ? 'LIKE' : 'ILIKE';
-        return `${column.sql} ${like} ${this.params.bind(pattern)} ESCAPE '\\'`;
-      }
-      case 'eq':
-      case 'ne':
-      case 'gt':
-      case 'ge':
-      case 'lt':
-      case 'le': {
-        const param = this.params.bind(value);
-        const lhs = column.caseExact ? column.sql : `lower(${column.sql})`;
-        const rhs = column.caseExact ? param : `lower(${param}::text)`;
-        // The "C" collation gives the same byte order on every server, whatever its locale.
-        const collate = op === 'eq' || op === 'ne' ? '' : ' COLLATE "C"';
-        return `${lhs}${collate} ${ORDER_SQL[op]} ${rhs}`;
-      }
-    }
-  }
-
-  private ordered(sql: string, op: CompareOp, rhs: string): string {
-    switch (op) {
-      case 'eq':
-      case 'ne':
-      case 'gt':
-      case 'ge':
-      case 'lt':
-      case 'le':
-        return `${sql} ${ORDER_SQL[op]} ${rhs}`;
-      case 'co':
-      case 'sw':
-      case 'ew':
-        // checkOperator lets substring operators through for strings only.
-        throw new Error(`unreachable: "${op}" on a non-string attribute`);
-    }
-  }
-
-  private checkOperator(column: Column, op: CompareOp): void {
-    let valid: boolean;
-    switch (op) {
-      case 'eq':
-      case 'ne':
-        valid = true;
-        break;
-      case 'co':
-      case 'sw':
-      case 'ew':
-        valid = column.type === 'string';
-        break;
-      case 'gt':
-      case 'ge':
-      case 'lt':
-      case 'le':
-        valid = column.type !== 'boolean';
-        break;
-    }
-    if (!valid) {
-      this.fail(
-        `operator "${op}" is not valid for ${column.type} attribute ${quote(column.name)} at position ${column.position}`,
-        column.position,
-      );
-    }
-  }
-
-  /**
-   * A number literal on a string attribute compares as the text written, so `correlationId eq
-   * 123` matches "123" (and `eq 1.0` matches "1.0", not "1"). Booleans are refused: a quoted
-   * "true" says what is meant.
-   */
-  private stringValue(column: Column, value: ScimLiteral): string {
-    if (value.kind === 'string') return value.value;
-    if (value.kind === 'number') return value.raw;
-    return this.mismatch(column, 'a string', value);
-  }
-
-  private numberValue(column: Column, value: ScimLiteral): number {
-    return value.kind === 'number' ? value.value : this.mismatch(column, 'a number', value);
-  }
-
-  private booleanValue(column: Column, value: ScimLiteral): boolean {
-    return value.kind === 'boolean' ? value.value : this.mismatch(column, 'true or false', value);
-  }
-
-  private dateTimeValue(column: Column, value: ScimLiteral): string {
-    const expected = 'an ISO 8601 date-time string with an offset, e.g. "2020-12-15T00:00:00Z"';
-    if (value.kind !== 'string') return this.mismatch(column, expected, value);
-    if (parseScimDateTime(value.value) === undefined) {
-      return this.fail(
-        `invalid date-time ${quote(value.value)} for attribute ${quote(column.name)} at position ${column.position}: expected ${expected}`,
-        column.position,
-      );
-    }
-    return value.value;
-  }
-
-  private mismatch(column: Column, expected: string, value: ScimLiteral): never {
-    return this.fail(
-      `${column.type} attribute ${quote(column.name)} at position ${column.position} needs ${expected}, found ${describeLiteral(value)}`,
-      column.position,
-    );
   }
 
   private presentColumn(column: Pick<Column, 'sql' | 'type'>): string {
@@ -526,18 +357,5 @@ class FilterCompiler {
   private nextAlias(): string {
     this.aliases++;
     return `scim_e${this.aliases}`;
-  }
-}
-
-function describeLiteral(value: ScimLiteral): string {
-  switch (value.kind) {
-    case 'string':
-      return quote(value.value);
-    case 'number':
-      return value.raw.length > 30 ? `${value.raw.slice(0, 30)}…` : value.raw;
-    case 'boolean':
-      return String(value.value);
-    case 'null':
-      return 'null';
   }
 }
