@@ -1,4 +1,4 @@
-import { Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Global, Inject, Logger, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { EmbeddedPostgresLauncher } from './embedded-postgres.launcher';
 
@@ -29,12 +29,17 @@ const EMBEDDED_PG = Symbol('EMBEDDED_PG');
   ],
   exports: [DATABASE_URL],
 })
-export class DatabaseUrlModule implements OnApplicationShutdown {
+export class DatabaseUrlModule implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Database');
 
   constructor(@Inject(EMBEDDED_PG) private readonly launcher: EmbeddedPostgresLauncher | null) {}
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Before every other shutdown hook: on SIGTERM or SIGINT the embedded-postgres package stops
+   * its cluster itself and then ends the process, so this stop must be the first thing
+   * shutdown awaits, whichever modules' hooks Nest would otherwise run first.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     if (!this.launcher) return;
     this.logger.log('Stopping embedded PostgreSQL');
     await this.launcher.stop();
