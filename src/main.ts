@@ -4,7 +4,9 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { AppConfig, loadConfig } from './config/app-config';
+import { EmbeddedPostgresLauncher } from './database/embedded-postgres.launcher';
 import { createHttpApp } from './http/pipeline';
+import { checkHttpPort, listenOrExplain, startupFailure, stopOnSignals } from './lifecycle';
 
 /**
  * Builds the application. `extraModules` lets tests mount probe routes that live inside the
@@ -28,8 +30,18 @@ async function main(): Promise<void> {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(1);
   }
-  const app = await createApp(config);
-  await app.listen(config.port, config.host);
+  let app: NestFastifyApplication | undefined;
+  try {
+    await checkHttpPort(config);
+    app = await createApp(config);
+    stopOnSignals(app, config);
+    await listenOrExplain(app, config);
+  } catch (error) {
+    process.stderr.write(`${startupFailure(error, config)}\n`);
+    await app?.close().catch(() => undefined);
+    await EmbeddedPostgresLauncher.stopAll().catch(() => undefined);
+    process.exit(1);
+  }
 }
 
 if (require.main === module) {

@@ -1,6 +1,8 @@
 import { auditTarget } from '../audit/audit-target';
 import { Transactional } from '@nestjs-cls/transactional';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditService } from '../audit/audit.service';
 import { ClientProvisioningService } from '../clients/client-provisioning.service';
@@ -48,12 +50,20 @@ export class BootstrapService implements OnApplicationBootstrap {
         { requestId: uuidv7(), tenant, actor: { id: BOOTSTRAP_ACTOR } },
         () => this.ensureAdminClient(tenant),
       );
+      const secretFile = join(this.config.localSecretsDir, `${tenant}-admin.secret`);
       if (generated) {
-        // Shown once, on the console only: never through the logger, never stored in clear.
+        // Shown once on the console, never through the logger; the database keeps a digest.
+        // Outside production (the only place a secret is generated) it is also left for the
+        // local user in a file only they can read, so a second shell can pick it up.
+        await mkdir(this.config.localSecretsDir, { recursive: true });
+        await writeFile(secretFile, `${generated}\n`, { mode: 0o600 });
         process.stdout.write(
           `\nGenerated admin client for tenant "${tenant}":\n  client_id:     ${tenant}-admin\n  client_secret: ${generated}\n` +
-            `Store it now; it is kept only as a digest. Set BOOTSTRAP_ADMIN_SECRET to choose it.\n\n`,
+            `Also in ${secretFile} (readable only by you). Set BOOTSTRAP_ADMIN_SECRET to choose it.\n\n`,
         );
+      } else if (this.config.bootstrapAdminSecret) {
+        // A chosen secret replaced the generated one: its file would only mislead.
+        await rm(secretFile, { force: true });
       }
     }
   }

@@ -1,13 +1,28 @@
-import { EnvironmentVariables, validateEnvironment } from './env.schema';
+import { dirname, resolve } from 'node:path';
+import { readEnvironment } from './environment';
+import {
+  EnvironmentVariables,
+  parseTrustProxy,
+  TrustProxy,
+  validateEnvironment,
+} from './env.schema';
 
 /** The typed, validated configuration every other module reads (never process.env). */
 export interface AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
   host: string;
+  /** Whose X-Forwarded-For gives the caller's address (TRUST_PROXY); false: the socket's. */
+  trustProxy: TrustProxy;
+  shutdownTimeoutMs: number;
   publicBaseUrl: string;
   databaseUrl?: string;
   embeddedPg: { dataDir: string; port: number };
+  /**
+   * Where a generated admin secret is also written for the local user (`<tenant>-admin.secret`,
+   * mode 600): the folder that holds the embedded data folder, `.data` by default.
+   */
+  localSecretsDir: string;
   dbPoolSize: number;
   searchPoolSize: number;
   bootstrapTenants: string[];
@@ -44,9 +59,12 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     nodeEnv: env.NODE_ENV as AppConfig['nodeEnv'],
     port: env.PORT,
     host: env.HOST,
+    trustProxy: env.TRUST_PROXY !== undefined ? (parseTrustProxy(env.TRUST_PROXY) ?? false) : false,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     databaseUrl: env.DATABASE_URL,
     embeddedPg: { dataDir: env.EMBEDDED_PG_DATA_DIR, port: env.EMBEDDED_PG_PORT },
+    localSecretsDir: dirname(resolve(env.EMBEDDED_PG_DATA_DIR)),
     dbPoolSize: env.DB_POOL_SIZE,
     searchPoolSize: env.SEARCH_POOL_SIZE,
     bootstrapTenants: [...new Set(env.BOOTSTRAP_TENANTS.split(','))],
@@ -77,7 +95,10 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
   };
 }
 
-/** Loads configuration from an environment map; the one place that reads process.env. */
-export function loadConfig(raw: Record<string, string | undefined> = process.env): AppConfig {
+/**
+ * Loads configuration from an environment map, by default the real environment over `.env`;
+ * this folder is the one place that reads process.env.
+ */
+export function loadConfig(raw: Record<string, string | undefined> = readEnvironment()): AppConfig {
   return toAppConfig(validateEnvironment(raw));
 }

@@ -39,3 +39,31 @@ describe('configuration', () => {
     expect(() => loadConfig({ BOOTSTRAP_TENANTS: 'ok,Bad_Name' })).toThrow(/BOOTSTRAP_TENANTS/);
   });
 });
+
+describe('TRUST_PROXY', () => {
+  it('believes no proxy by default', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+  });
+
+  it('takes a hop count or a list of addresses and CIDRs', () => {
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,::1,loopback' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      '::1',
+      'loopback',
+    ]);
+  });
+
+  it.each(['true', '0', '99', '10.0.0.0/33', 'proxy.example.com', '1.2.3.4/8/1'])(
+    'refuses TRUST_PROXY=%s',
+    (v) => expect(() => loadConfig({ TRUST_PROXY: v })).toThrow(/TRUST_PROXY/),
+  );
+});
+
+describe('SHUTDOWN_TIMEOUT_MS', () => {
+  it('defaults below the usual 10 s container grace period', () => {
+    expect(loadConfig({}).shutdownTimeoutMs).toBeLessThan(8000);
+  });
+});

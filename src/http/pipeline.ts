@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { BearerGuard } from '../auth/bearer.guard';
 import { AppConfig } from '../config/app-config';
 import { MetricsService } from '../health/metrics.service';
+import { AppLogger } from '../logging/app-logger';
 import { setupOpenApi } from '../openapi/openapi.setup';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 import { registerBodyParsers } from './body-parsers';
@@ -36,7 +37,10 @@ export async function createHttpApp(
   root: DynamicModule,
   config: AppConfig,
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.limits.bodyBytes, trustProxy: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.limits.bodyBytes,
+    trustProxy: config.trustProxy,
+  });
   const fastify: FastifyInstance = adapter.getInstance();
   registerCorrelationHook(
     fastify,
@@ -45,16 +49,21 @@ export async function createHttpApp(
   );
   await registerRateLimit(fastify, config.rateLimit);
 
+  // A failed start is thrown to the caller (main.ts prints one sentence), not logged by Nest
+  // together with every buffered start-up line.
   const app = await NestFactory.create<NestFastifyApplication>(root, adapter, {
     bufferLogs: true,
+    autoFlushLogs: false,
+    abortOnError: false,
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new AppLogger(app.get(Logger)));
+  app.flushLogs();
   dropClsPassThroughEnhancers(app);
   registerBodyParsers(fastify, config.limits);
   registerReplyHooks(fastify, app.get(MetricsService), config);
   setupOpenApi(app, config);
-  app.enableShutdownHooks();
+  // No Nest shutdown hooks: main.ts stops on signals in its own order (lifecycle.ts).
   return app;
 }
 

@@ -1,4 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnModuleInit,
+} from '@nestjs/common';
 import { setTimeout as delay } from 'node:timers/promises';
 import PgBoss from 'pg-boss';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -46,7 +52,7 @@ export type JobHandler<T> = (payload: T, job: { id: string; retryCount: number }
  * whatever they record carries the same ids. Any instance may run any job.
  */
 @Injectable()
-export class JobsService implements OnModuleInit, OnApplicationShutdown {
+export class JobsService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(JobsService.name);
   private readonly boss: PgBoss;
   private readonly queues = new Map<string, QueueOptions>();
@@ -54,6 +60,8 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
   private stopping = false;
   private declaring: Promise<void> = Promise.resolve();
   private readonly workers: Promise<void>[] = [];
+  /** Half of the stop's budget: HTTP and the database still need the rest. */
+  private readonly stopBudgetMs: number;
 
   constructor(
     @Inject(DATABASE_URL) url: string,
@@ -70,6 +78,7 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
       maintenanceIntervalSeconds: config.jobs.maintenanceIntervalSeconds,
     });
     this.boss.on('error', (error) => this.logger.error({ err: error }, 'job queue error'));
+    this.stopBudgetMs = Math.floor(config.shutdownTimeoutMs / 2);
   }
 
   async onModuleInit(): Promise<void> {
@@ -77,13 +86,21 @@ export class JobsService implements OnModuleInit, OnApplicationShutdown {
     this.started = true;
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * The job runner stops first, before the HTTP server and the database: workers finish the
+   * job in hand (within half of SHUTDOWN_TIMEOUT_MS; an unfinished job expires and is
+   * retried elsewhere, handlers being idempotent), then pg-boss closes its connections while
+   * the database still answers, so a normal stop logs no queue error.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     if (!this.started) return;
     this.started = false;
-    // Workers finish the job in hand (bounded by the stop timeout), then pg-boss closes.
-    await Promise.race([Promise.all(this.workers), delay(10_000, undefined, { ref: false })]);
-    await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+    const budget = this.stopBudgetMs;
+    const started = Date.now();
+    await Promise.race([Promise.all(this.workers), delay(budget, undefined, { ref: false })]);
+    const left = Math.max(500, budget - (Date.now() - started));
+    await this.boss.stop({ graceful: true, wait: true, timeout: left });
   }
 
   /** Declares a queue and starts working it with `handler` on this instance. */

@@ -1,0 +1,38 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readEnvironment } from './environment';
+import { loadConfig } from './app-config';
+
+describe('the .env file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'env-'));
+  const file = join(dir, 'service.env');
+  writeFileSync(file, '# a comment\nPORT=3999\nLOG_LEVEL="debug"\nSERVICE_ID=FROM_FILE\n');
+
+  it('fills what the real environment leaves unset', () => {
+    const config = loadConfig(readEnvironment({ ENV_FILE: file }));
+    expect(config.port).toBe(3999);
+    expect(config.logLevel).toBe('debug');
+  });
+
+  it('never overrides the real environment', () => {
+    const config = loadConfig(readEnvironment({ ENV_FILE: file, PORT: '4001' }));
+    expect(config.port).toBe(4001);
+    expect(config.serviceId).toBe('FROM_FILE');
+  });
+
+  it('is optional when ENV_FILE is not set, and required when it is', () => {
+    const cwd = process.cwd();
+    try {
+      process.chdir(mkdtempSync(join(tmpdir(), 'no-env-')));
+      expect(readEnvironment({ PORT: '1' })).toEqual({ PORT: '1' });
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(() => readEnvironment({ ENV_FILE: join(dir, 'missing.env') })).toThrow(/ENV_FILE/);
+  });
+
+  it('is turned off by an empty ENV_FILE', () => {
+    expect(readEnvironment({ ENV_FILE: '' })).toEqual({ ENV_FILE: '' });
+  });
+});
