@@ -3,6 +3,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { QueryResult } from 'typeorm';
 import { DatabaseError } from './database-error';
+import { timed } from './query-timing';
 import { SqlClient } from './sql-client';
 
 /**
@@ -30,7 +31,7 @@ export class Database implements SqlClient {
     // connection for this statement only, as EntityManager.query does.
     const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
     try {
-      return await runner.query(text, params as unknown[], true);
+      return await timed(() => runner.query(text, params as unknown[], true));
     } catch (error) {
       throw DatabaseError.from(error);
     } finally {

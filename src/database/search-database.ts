@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DatabaseError } from './database-error';
 import { DATABASE_URL } from './database-url.module';
+import { timed } from './query-timing';
 import { QueryOptions, SqlClient } from './sql-client';
 
 /** Statement shapes kept prepared; a shape is prepared from its second use on. */
@@ -68,11 +69,13 @@ export class SearchDatabase implements SqlClient, OnApplicationShutdown {
   private async run(text: string, params: readonly unknown[], options: QueryOptions) {
     const name = options.prepare ? this.preparedName(text) : undefined;
     try {
-      return await this.pool.query({
-        text,
-        values: params as unknown[],
-        ...(name ? { name } : {}),
-      });
+      return await timed(() =>
+        this.pool.query({
+          text,
+          values: params as unknown[],
+          ...(name ? { name } : {}),
+        }),
+      );
     } catch (error) {
       throw DatabaseError.from(error);
     }

@@ -23,6 +23,7 @@ import { DatabaseError } from '../database/database-error';
 import { ApiError, AuditUnavailableError, statusCode } from '../common/api-error';
 import { AUDIT_ROUTE_CONFIG_KEY } from '../audit/audit-action.decorator';
 import { contextFor } from './correlation.hook';
+import { noteFailure } from '../logging/request-log';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -56,6 +57,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const error = this.normalise(exception);
+    noteFailure(request.raw, error.scimType ?? error.code);
     if (error.status >= 500) {
       this.logger.error({ err: exception }, `request failed with ${error.status}`);
     }

@@ -1,7 +1,9 @@
 import { FastifyInstance } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
+import { enableQueryTiming } from '../database/query-timing';
 import { MetricsService } from '../health/metrics.service';
+import { requestLogLine } from '../logging/request-log';
 import { SCIM_JSON_CONTENT_TYPE } from '../scim/scim-constants';
 import { contextFor } from './correlation.hook';
 
@@ -27,8 +29,8 @@ export function registerReplyHooks(
   // The root logger of this application, taken once it exists: nestjs-pino sets it while
   // Nest initialises (after this function), and tests run several applications per process.
   // pino-http's req/res serializers expect raw Node objects; these lines carry plain ones.
-  // The line is built here from fixed fields that never hold a secret (the URL without its
-  // query), so it skips the redaction every other line gets, a measured cost per request.
+  // The line is built from fixed fields that never hold a secret (logging/request-log.ts),
+  // so it skips the redaction every other line gets, a measured cost per request.
   let logger: typeof PinoLogger.root | undefined;
   const requestLogger = () =>
     (logger ??= PinoLogger.root.child(
@@ -39,19 +41,11 @@ export function registerReplyHooks(
     requestLogger();
     done();
   });
+  const debug = ['debug', 'trace'].includes(config.logLevel);
+  enableQueryTiming(debug);
   fastify.addHook('onResponse', (request, reply, done) => {
     const ctx = contextFor(request.raw, config.correlationIdMaxLength);
-    requestLogger().info(
-      {
-        requestId: ctx.requestId,
-        correlationId: ctx.correlationId,
-        tenant: ctx.tenant,
-        req: { method: request.method, url: request.url.split('?', 1)[0] },
-        res: { statusCode: reply.statusCode },
-        responseTime: Math.round(reply.elapsedTime * 10) / 10,
-      },
-      'request completed',
-    );
+    requestLogger().info(requestLogLine(request, reply, ctx, debug), 'request completed');
     metrics.observe(
       request.method,
       request.routeOptions.url ?? 'unmatched',
