@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 
-/** What `npm start` runs. */
+/** The service from source (`npm run start:dev`): tests need no build first. */
 const START_ARGS = ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
 
 export async function freePort(): Promise<number> {
