@@ -62,7 +62,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     trustProxy: env.TRUST_PROXY !== undefined ? (parseTrustProxy(env.TRUST_PROXY) ?? false) : false,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
-    databaseUrl: env.DATABASE_URL,
+    databaseUrl: withPassword(env.DATABASE_URL, env.DATABASE_PASSWORD),
     embeddedPg: { dataDir: env.EMBEDDED_PG_DATA_DIR, port: env.EMBEDDED_PG_PORT },
     localSecretsDir: dirname(resolve(env.EMBEDDED_PG_DATA_DIR)),
     dbPoolSize: env.DB_POOL_SIZE,
@@ -93,6 +93,14 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     serviceId: env.SERVICE_ID,
     ciba: { pollIntervalSeconds: env.CIBA_POLL_INTERVAL_SECONDS },
   };
+}
+
+/** DATABASE_URL with DATABASE_PASSWORD put in, encoded, when both are set. */
+function withPassword(url: string | undefined, password: string | undefined): string | undefined {
+  if (url === undefined || password === undefined) return url;
+  const parsed = new URL(url);
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
 }
 
 /**

@@ -67,3 +67,23 @@ describe('SHUTDOWN_TIMEOUT_MS', () => {
     expect(loadConfig({}).shutdownTimeoutMs).toBeLessThan(8000);
   });
 });
+
+describe('DATABASE_PASSWORD', () => {
+  it('goes into DATABASE_URL encoded, so any character is safe', () => {
+    const password = `p@ss:w/rd?#%'"`;
+    const url = loadConfig({
+      DATABASE_URL: 'postgres://app@db:5432/mgmt',
+      DATABASE_PASSWORD: password,
+    }).databaseUrl!;
+    const parsed = new URL(url);
+    expect(parsed.username).toBe('app');
+    expect(decodeURIComponent(parsed.password)).toBe(password);
+    expect(parsed.host).toBe('db:5432');
+    expect(parsed.pathname).toBe('/mgmt');
+  });
+
+  it('leaves DATABASE_URL alone when unset', () => {
+    const url = 'postgres://app:secret@db:5432/mgmt';
+    expect(loadConfig({ DATABASE_URL: url }).databaseUrl).toBe(url);
+  });
+});

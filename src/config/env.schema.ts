@@ -62,6 +62,14 @@ export class EnvironmentVariables {
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
 
+  /**
+   * The password of DATABASE_URL's role, given apart so it needs no URL encoding (any
+   * character works); it replaces a password written in DATABASE_URL.
+   */
+  @IsOptional()
+  @IsString()
+  DATABASE_PASSWORD?: string;
+
   @IsString()
   EMBEDDED_PG_DATA_DIR = '.data/pg';
 
