@@ -19,19 +19,20 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * The service as its own process, started the way `npm start` starts it, with only the
- * given environment (plus PATH and HOME): nothing leaks in from the test run.
+ * The service as its own process, with only the given environment (plus PATH and HOME, and
+ * no `.env` unless ENV_FILE is given): nothing leaks in from the test run or the checkout.
  */
 export class ServiceProcess {
   readonly output: string[] = [];
   readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(env: Record<string, string>) {
+  constructor(env: Record<string, string>, options: { uid?: number; gid?: number } = {}) {
     this.child = spawn(process.execPath, START_ARGS, {
       cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ENV_FILE: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...options,
     });
     for (const stream of [this.child.stdout, this.child.stderr]) {
       stream?.setEncoding('utf8');
