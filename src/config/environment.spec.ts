@@ -32,6 +32,19 @@ describe('the .env file', () => {
     expect(() => readEnvironment({ ENV_FILE: join(dir, 'missing.env') })).toThrow(/ENV_FILE/);
   });
 
+  it('is .env in the working folder by default', () => {
+    const cwd = process.cwd();
+    const folder = mkdtempSync(join(tmpdir(), 'with-env-'));
+    writeFileSync(join(folder, '.env'), 'PORT=3999\n');
+    try {
+      process.chdir(folder);
+      expect(loadConfig(readEnvironment({})).port).toBe(3999);
+      expect(loadConfig(readEnvironment({ PORT: '3000' })).port).toBe(3000);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   it('is turned off by an empty ENV_FILE', () => {
     expect(readEnvironment({ ENV_FILE: '' })).toEqual({ ENV_FILE: '' });
   });
