@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readEnvironment } from './environment';
 import { loadConfig } from './app-config';
+import { EnvironmentVariables } from './env.schema';
 
 describe('the .env file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'env-'));
@@ -47,5 +48,26 @@ describe('the .env file', () => {
 
   it('is turned off by an empty ENV_FILE', () => {
     expect(readEnvironment({ ENV_FILE: '' })).toEqual({ ENV_FILE: '' });
+  });
+});
+
+describe('.env.example', () => {
+  const example = join(__dirname, '..', '..', '.env.example');
+
+  it('names every variable the service reads', () => {
+    const text = readFileSync(example, 'utf8');
+    const names = Object.keys(new EnvironmentVariables()).concat(
+      'PUBLIC_BASE_URL',
+      'DATABASE_URL',
+      'DATABASE_PASSWORD',
+      'BOOTSTRAP_ADMIN_SECRET',
+      'TRUST_PROXY',
+      'ENV_FILE',
+    );
+    for (const name of names) expect(text).toMatch(new RegExp(`\\b${name}=`));
+  });
+
+  it('copied to .env, gives the defaults', () => {
+    expect(loadConfig(readEnvironment({ ENV_FILE: example }))).toEqual(loadConfig({}));
   });
 });
