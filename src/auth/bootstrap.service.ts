@@ -50,18 +50,23 @@ export class BootstrapService implements OnApplicationBootstrap {
         { requestId: uuidv7(), tenant, actor: { id: BOOTSTRAP_ACTOR } },
         () => this.ensureAdminClient(tenant),
       );
+      // A local run (embedded PostgreSQL, never production: there the secret is required)
+      // also leaves a generated secret in a file only its user can read, beside the data,
+      // so a second shell can pick it up.
+      const local = !this.config.databaseUrl;
       const secretFile = join(this.config.localSecretsDir, `${tenant}-admin.secret`);
       if (generated) {
         // Shown once on the console, never through the logger; the database keeps a digest.
-        // Outside production (the only place a secret is generated) it is also left for the
-        // local user in a file only they can read, so a second shell can pick it up.
-        await mkdir(this.config.localSecretsDir, { recursive: true });
-        await writeFile(secretFile, `${generated}\n`, { mode: 0o600 });
+        if (local) {
+          await mkdir(this.config.localSecretsDir, { recursive: true });
+          await writeFile(secretFile, `${generated}\n`, { mode: 0o600 });
+        }
         process.stdout.write(
           `\nGenerated admin client for tenant "${tenant}":\n  client_id:     ${tenant}-admin\n  client_secret: ${generated}\n` +
-            `Also in ${secretFile} (readable only by you). Set BOOTSTRAP_ADMIN_SECRET to choose it.\n\n`,
+            (local ? `Also in ${secretFile} (readable only by you). ` : 'Store it now. ') +
+            `Set BOOTSTRAP_ADMIN_SECRET to choose it.\n\n`,
         );
-      } else if (this.config.bootstrapAdminSecret) {
+      } else if (local && this.config.bootstrapAdminSecret) {
         // A chosen secret replaced the generated one: its file would only mislead.
         await rm(secretFile, { force: true });
       }
