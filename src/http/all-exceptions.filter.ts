@@ -23,7 +23,7 @@ import { DatabaseError } from '../database/database-error';
 import { ApiError, AuditUnavailableError, statusCode } from '../common/api-error';
 import { AUDIT_ROUTE_CONFIG_KEY } from '../audit/audit-action.decorator';
 import { contextFor } from './correlation.hook';
-import { noteFailure } from '../logging/request-log';
+import { noteFailure } from './request-log';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 

@@ -3,7 +3,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
 import { enableQueryTiming } from '../database/query-timing';
 import { MetricsService } from '../health/metrics.service';
-import { requestLogLine } from '../logging/request-log';
+import { requestLogLine } from './request-log';
 import { SCIM_JSON_CONTENT_TYPE } from '../scim/scim-constants';
 import { contextFor } from './correlation.hook';
 
@@ -29,7 +29,7 @@ export function registerReplyHooks(
   // The root logger of this application, taken once it exists: nestjs-pino sets it while
   // Nest initialises (after this function), and tests run several applications per process.
   // pino-http's req/res serializers expect raw Node objects; these lines carry plain ones.
-  // The line is built from fixed fields that never hold a secret (logging/request-log.ts),
+  // The line is built from fixed fields that never hold a secret (request-log.ts),
   // so it skips the redaction every other line gets, a measured cost per request.
   let logger: typeof PinoLogger.root | undefined;
   const requestLogger = () =>
