@@ -129,6 +129,68 @@ type Missing = Exclude<AuditAction, (typeof AUDIT_ACTIONS)[number]>;
 const everyActionListed: [Missing] extends [never] ? true : Missing = true;
 void everyActionListed;
 
+/** A key an action's parameters may carry: the catalogue's, and the two AuditService adds. */
+type AuditParameterKey =
+  'Action' | 'COI' | { [A in AuditAction]: keyof AuditActionParameters[A] & string }[AuditAction];
+
+/**
+ * Every parameter key of the catalogue, in one list, for the AuditRecord schema's
+ * `actionParameters` sub-attributes (a SCIM client builds its model from them).
+ */
+export const AUDIT_PARAMETER_KEYS = [
+  'Action',
+  'COI',
+  'step',
+  'importSize',
+  'nbImported',
+  'nbFailed',
+  'index',
+  'entityType',
+  'entityId',
+  'userType',
+  'method',
+  'previousUserName',
+  'passwordChanged',
+  'grantType',
+  'grantTypes',
+  'scope',
+  'deliveryMode',
+  'clientId',
+  'changed',
+  'rotated',
+  'authenticatorType',
+  'reason',
+  'hint',
+  'expiresIn',
+  'acrValues',
+  'bindingMessage',
+  'LHT',
+  'DSN',
+  'CHC',
+  'ATC',
+  'CLI',
+  'attempt',
+  'previousStatus',
+  'result',
+  'responseStatus',
+  'endpoint',
+  'retry',
+  'filter',
+  'sortBy',
+  'sortOrder',
+  'paging',
+  'startIndex',
+  'count',
+  'totalResults',
+  'itemsPerPage',
+  'recordId',
+] as const satisfies readonly AuditParameterKey[];
+
+/** Compile-time check that the list above names every parameter key of the catalogue. */
+type MissingKey = Exclude<AuditParameterKey, (typeof AUDIT_PARAMETER_KEYS)[number]>;
+const everyKeyListed: [MissingKey] extends [never] ? true : MissingKey = true;
+void everyKeyListed;
+
 export type AuditResult = 'RESPONSE_SUCCESS' | 'RESPONSE_FAILURE';
 
 /**

@@ -59,18 +59,22 @@ export const complex = (
   o: AttributeOptions = {},
 ) => attr(name, 'complex', { subAttributes, ...o });
 
-/** RFC 7643 §4.1's multi-valued pattern: value, display, type, primary. */
+/**
+ * RFC 7643 §4.1's multi-valued pattern: value, display, type, primary. A `reference` value
+ * names its `referenceTypes` (RFC 7643 §7), which SCIM clients need to build their models.
+ */
 export function multi(
   name: string,
   types: string[],
   valueType: AttributeDefinition['type'] = 'string',
+  referenceTypes?: string[],
 ) {
   return complex(
     name,
     [
-      attr('value', valueType),
+      attr('value', valueType, referenceTypes ? { referenceTypes } : {}),
       str('display'),
-      str('type', { canonicalValues: types }),
+      str('type', types.length > 0 ? { canonicalValues: types } : {}),
       attr('primary', 'boolean'),
     ],
     { multiValued: true },

@@ -1,3 +1,4 @@
+import { AUDIT_PARAMETER_KEYS } from '../audit/audit-actions';
 import { AUDIT_RECORD_SCHEMA } from '../audit/audit-record';
 import {
   attr,
@@ -18,8 +19,9 @@ const ro = (o: AttributeOptions = {}): AttributeOptions => ({
 });
 
 /**
- * HID's AuditRecord. `actingUserId.session` nests one level deeper than RFC 7643 §2.3.8
- * allows; it is described as it is returned. `actionParameters` is a string map.
+ * HID's AuditRecord. `actingUserId.session` and `action.actionParameters` nest one level
+ * deeper than RFC 7643 §2.3.8 allows; they are described as they are returned.
+ * `actionParameters` is a string map: its known keys come from the audit catalogue.
  */
 const AUDIT_RECORD: SchemaDefinition = {
   id: AUDIT_RECORD_SCHEMA,
@@ -35,7 +37,15 @@ const AUDIT_RECORD: SchemaDefinition = {
       'action',
       [
         str('actionName', ro()),
-        complex('actionParameters', [], ro({ description: 'Flat string-to-string map' })),
+        complex(
+          'actionParameters',
+          AUDIT_PARAMETER_KEYS.map((key) => str(key, ro())),
+          ro({
+            description:
+              'Flat string-to-string map. The keys listed are those the service writes; ' +
+              'records written by other versions or imported may carry others',
+          }),
+        ),
       ],
       ro(),
     ),
@@ -97,12 +107,36 @@ const ORGANIZATION: SchemaDefinition = {
   ],
 };
 
+/**
+ * Our limits in /ServiceProviderConfig: RFC 7643 §5 fixes the members of `filter`, so the
+ * ones it does not name live under this extension.
+ */
+export const SPC_LIMITS_SCHEMA = 'urn:hid:scim:api:idp:2.0:extension:ServiceProviderConfig';
+
+const SPC_LIMITS: SchemaDefinition = {
+  id: SPC_LIMITS_SCHEMA,
+  name: 'ServiceProviderConfigLimits',
+  description: 'Limits of this service beyond those RFC 7643 §5 names',
+  attributes: [
+    complex(
+      'filter',
+      [
+        attr('maxLength', 'integer', ro({ description: 'Longest filter, in characters' })),
+        attr('maxDepth', 'integer', ro({ description: 'Deepest nesting of groups' })),
+        attr('maxComparisons', 'integer', ro({ description: 'Most comparisons in one filter' })),
+      ],
+      ro(),
+    ),
+  ],
+};
+
 /** Every schema the service speaks; features add theirs here. */
 export const SCHEMAS: SchemaDefinition[] = [
   USER_SCHEMA_DEFINITION,
   AUDIT_RECORD,
   DEVICE,
   ORGANIZATION,
+  SPC_LIMITS,
 ];
 
 /** Every resource type the service serves; features add theirs here. */

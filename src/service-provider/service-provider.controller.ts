@@ -5,7 +5,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MAX_FILTER_COMPARISONS, MAX_FILTER_DEPTH, MAX_FILTER_LENGTH } from '../scim/filter';
 import { CURSOR_TIMEOUT_SECONDS } from '../scim/scim-cursor';
 import { DEFAULT_COUNT, listResponse, MAX_COUNT } from '../scim/scim-paging';
-import { RESOURCE_TYPES, SCHEMAS } from './scim-schemas';
+import { RESOURCE_TYPES, SCHEMAS, SPC_LIMITS_SCHEMA } from './scim-schemas';
 
 type Json = Record<string, unknown>;
 
@@ -30,7 +30,7 @@ export class ServiceProviderController {
   getServiceProviderConfig(@Param('tenant') tenant: string, @Query() query: Json): Json {
     refuseFilter(query);
     return {
-      schemas: [SPC_SCHEMA],
+      schemas: [SPC_SCHEMA, SPC_LIMITS_SCHEMA],
       documentationUri: `${this.config.publicBaseUrl}/docs`,
       patch: { supported: true },
       // No RFC 7644 /Bulk endpoint; the limits are those of the .import routes.
@@ -39,13 +39,7 @@ export class ServiceProviderController {
         maxOperations: this.config.limits.importMaxItems,
         maxPayloadSize: this.config.limits.importBodyBytes,
       },
-      filter: {
-        supported: true,
-        maxResults: MAX_COUNT,
-        maxLength: MAX_FILTER_LENGTH,
-        maxDepth: MAX_FILTER_DEPTH,
-        maxComparisons: MAX_FILTER_COMPARISONS,
-      },
+      filter: { supported: true, maxResults: MAX_COUNT },
       changePassword: { supported: true },
       sort: { supported: true },
       etag: { supported: true },
@@ -66,6 +60,13 @@ export class ServiceProviderController {
           primary: true,
         },
       ],
+      [SPC_LIMITS_SCHEMA]: {
+        filter: {
+          maxLength: MAX_FILTER_LENGTH,
+          maxDepth: MAX_FILTER_DEPTH,
+          maxComparisons: MAX_FILTER_COMPARISONS,
+        },
+      },
       meta: {
         resourceType: 'ServiceProviderConfig',
         location: `${this.base(tenant)}/ServiceProviderConfig`,

@@ -34,7 +34,7 @@ export const USER_SCHEMA_DEFINITION: SchemaDefinition = {
     multi('emails', ['work', 'home', 'other']),
     multi('phoneNumbers', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
     multi('ims', ['aim', 'gtalk', 'icq', 'xmpp', 'msn', 'skype', 'qq', 'yahoo']),
-    multi('photos', ['photo', 'thumbnail'], 'reference'),
+    multi('photos', ['photo', 'thumbnail'], 'reference', ['external']),
     complex(
       'addresses',
       [

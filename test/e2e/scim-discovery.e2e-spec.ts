@@ -4,6 +4,7 @@ import { createTestApp, TestApp, TestResponse, uniqueId } from '../utils/test-ap
 const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const AUDIT_RECORD = 'urn:hid:scim:api:idp:2.0:AuditRecord';
+const SPC_LIMITS = 'urn:hid:scim:api:idp:2.0:extension:ServiceProviderConfig';
 
 describe('SCIM discovery and the Users search (API.md §6, §7)', () => {
   let t: TestApp;
@@ -55,7 +56,7 @@ describe('SCIM discovery and the Users search (API.md §6, §7)', () => {
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toMatch(/application\/scim\+json/);
       expect(res.json()).toMatchObject({
-        schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig', SPC_LIMITS],
         patch: { supported: true },
         filter: { supported: true, maxResults: 1000 },
         sort: { supported: true },
@@ -70,18 +71,22 @@ describe('SCIM discovery and the Users search (API.md §6, §7)', () => {
           cursorTimeout: 86_400,
         },
         authenticationSchemes: [expect.objectContaining({ type: 'oauthbearertoken' })],
+        [SPC_LIMITS]: { filter: { maxLength: 4096, maxDepth: 20, maxComparisons: 100 } },
         meta: { resourceType: 'ServiceProviderConfig' },
       });
+      // RFC 7643 §5 names the members of `filter`; ours live under the extension.
+      expect(Object.keys(res.json().filter).sort()).toEqual(['maxResults', 'supported']);
     });
 
     it('lists the schemas and serves each by its URN', async () => {
       const res = await get('Schemas');
-      expect(res.json().totalResults).toBe(4);
+      expect(res.json().totalResults).toBe(5);
       expect(res.json().Resources.map((s: any) => s.id)).toEqual([
         USER,
         AUDIT_RECORD,
         'urn:hid:scim:api:idp:2.0:Device',
         'urn:hid:scim:api:idp:2.0:Organization',
+        SPC_LIMITS,
       ]);
       const audit = await get(`Schemas/${AUDIT_RECORD}`);
       expect(audit.statusCode).toBe(200);
