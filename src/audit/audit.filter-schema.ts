@@ -1,4 +1,5 @@
 import { FilterSchema, ScalarAttribute } from '../scim/filter';
+import { AUDIT_RECORD_SCHEMA } from './audit-record';
 
 const exact = (sql: string): ScalarAttribute => ({
   kind: 'scalar',
@@ -22,6 +23,7 @@ const created: ScalarAttribute = {
  * with the key as written.
  */
 export const AUDIT_FILTER_SCHEMA: FilterSchema = {
+  schema: AUDIT_RECORD_SCHEMA,
   attributes: {
     id: exact('r.id::text'),
     correlationid: exact('r.correlation_id'),

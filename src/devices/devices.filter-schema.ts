@@ -1,4 +1,5 @@
 import { FilterSchema, ScalarAttribute } from '../scim/filter';
+import { DEVICE_SCHEMA } from './device.mapper';
 
 const str = (sql: string, caseExact: boolean): ScalarAttribute => ({
   kind: 'scalar',
@@ -9,6 +10,7 @@ const str = (sql: string, caseExact: boolean): ScalarAttribute => ({
 
 /** Filterable Device attributes over `devices d LEFT JOIN users o` (the owner). */
 export const DEVICE_FILTER_SCHEMA: FilterSchema = {
+  schema: DEVICE_SCHEMA,
   attributes: {
     id: str('d.id::text', true),
     serialnumber: str('d.serial_number', true),

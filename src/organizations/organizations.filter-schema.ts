@@ -1,4 +1,5 @@
 import { FilterSchema, ScalarAttribute } from '../scim/filter';
+import { ORGANIZATION_SCHEMA } from './organization.mapper';
 
 const str = (sql: string, caseExact: boolean): ScalarAttribute => ({
   kind: 'scalar',
@@ -9,6 +10,7 @@ const str = (sql: string, caseExact: boolean): ScalarAttribute => ({
 
 /** Filterable Organization attributes over `organizations g LEFT JOIN organizations p`. */
 export const ORGANIZATION_FILTER_SCHEMA: FilterSchema = {
+  schema: ORGANIZATION_SCHEMA,
   attributes: {
     id: str('g.id::text', true),
     name: str('g.name', false),

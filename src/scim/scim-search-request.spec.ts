@@ -35,8 +35,13 @@ describe('readSearchRequest', () => {
     expect(read({ count: -4 }).count).toBe(0);
   });
 
-  it('treats a blank filter or sortBy as none', () => {
-    expect(read({ filter: '  ', sortBy: '' })).toEqual(read({}));
+  it('treats a blank sortBy as none, and refuses a blank filter', () => {
+    expect(read({ sortBy: '' })).toEqual(read({}));
+    for (const filter of ['', '  ']) {
+      expect(() => read({ filter })).toThrow(
+        expect.objectContaining({ status: 400, code: 'invalidFilter' }),
+      );
+    }
   });
 
   it('reads sortOrder, attributes as lists or comma text', () => {

@@ -43,7 +43,7 @@ export function readSearchBody(body: unknown): Record<string, unknown> {
 }
 
 /**
- * Query parameters and SearchRequest members read the same way. A blank filter is no filter;
+ * Query parameters and SearchRequest members read the same way. A blank filter is a 400;
  * `startIndex` < 1 is 1 and `count` is capped (see readPaging); a cursor excludes startIndex.
  */
 export function readSearchRequest(
@@ -66,7 +66,11 @@ export function readSearchRequest(
     startIndex: paging.startIndex,
     count: paging.count,
   };
-  if (filter !== undefined && filter.trim() !== '') request.filter = filter;
+  if (filter !== undefined) {
+    // RFC 7644 §3.4.2.2 has no empty filter; answering 200 would hide a client's bug.
+    if (filter.trim() === '') throw scimError(400, 'invalidFilter', 'filter is empty');
+    request.filter = filter;
+  }
   const sortBy = readString(source.sortBy, 'sortBy');
   if (sortBy !== undefined && sortBy.trim() !== '') request.sortBy = sortBy.trim();
   const attributes = readAttributeList(source.attributes);

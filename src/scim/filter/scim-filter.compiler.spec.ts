@@ -16,6 +16,41 @@ describe('compileScimFilter', () => {
       );
     });
 
+    describe('with the resource schema URN declared', () => {
+      const owned: FilterSchema = { ...schema, schema: 'urn:example:Event' };
+      const run = (filter: string) => {
+        const params = new SqlParams();
+        return { sql: compileScimFilter(parseScimFilter(filter), owned, params), params };
+      };
+
+      it('takes the resource URN in any case and refuses another', () => {
+        expect(run('URN:Example:EVENT:coi eq "x"').sql).toBe('r.coi = $1');
+        expect(run('emails[urn:example:Event:type eq "work"]').sql).toContain("->> 'type'");
+        expect(() => run('urn:example:Other:coi eq "x"')).toThrow(
+          'unknown schema "urn:example:Other" at position 0',
+        );
+      });
+
+      it('compares schemas with the URN', () => {
+        const { sql, params } = run('schemas eq "urn:example:event"');
+        expect(sql).toBe("lower('urn:example:Event') = lower($1::text)");
+        expect(params.values).toEqual(['urn:example:event']);
+      });
+    });
+
+    it('knows schemas only when the URN is declared', () => {
+      expect(compileError('schemas eq "x"').message).toMatch(/unknown attribute "schemas"/);
+    });
+
+    it('reads pr on a complex attribute as any of its sub-attributes present', () => {
+      const { sql } = compile('actingUserId pr');
+      expect(sql).toBe(
+        "((r.acting_user_id IS NOT NULL AND r.acting_user_id <> '') OR " +
+          "(r.acting_session_id IS NOT NULL AND r.acting_session_id <> ''))",
+      );
+      expect(compileError('actingUserId eq "x"').message).toMatch(/unknown attribute/);
+    });
+
     it('resolves deep paths', () => {
       expect(compile('actingUserId.session.id eq "s"').sql).toBe('r.acting_session_id = $1');
     });

@@ -86,11 +86,18 @@ const CASTS: Record<ScalarType, string> = {
 
 const normalised = new WeakMap<FilterSchema, Map<string, SchemaAttribute>>();
 
-/** Lower-cases schema keys once, so a schema written as `correlationId` still resolves. */
+/**
+ * Lower-cases schema keys once, so a schema written as `correlationId` still resolves. A
+ * resource of one schema URN can be filtered on `schemas` (`schemas eq "urn:…"`).
+ */
 function attributesOf(schema: FilterSchema): Map<string, SchemaAttribute> {
   let map = normalised.get(schema);
   if (!map) {
     map = new Map(Object.entries(schema.attributes).map(([k, v]) => [k.toLowerCase(), v]));
+    if (schema.schema !== undefined && !map.has('schemas')) {
+      const sql = sqlLiteral(schema.schema);
+      map.set('schemas', { kind: 'scalar', type: 'string', caseExact: false, sql });
+    }
     normalised.set(schema, map);
   }
   return map;
@@ -108,6 +115,7 @@ class FilterCompiler {
   private aliases = 0;
   private readonly attributes: Map<string, SchemaAttribute>;
   private readonly columns: ColumnComparisons;
+  private readonly urn: string | undefined;
 
   constructor(
     schema: FilterSchema,
@@ -115,6 +123,7 @@ class FilterCompiler {
     private readonly scimType: ScimFilterErrorType,
   ) {
     this.attributes = attributesOf(schema);
+    this.urn = schema.schema?.toLowerCase();
     this.columns = new ColumnComparisons(params, (message, position) =>
       this.fail(message, position),
     );
@@ -131,7 +140,7 @@ class FilterCompiler {
         // `not (title eq "x")` would drop every record that has no title.
         return `NOT COALESCE((${this.compile(node.expr, scope)}), false)`;
       case 'present':
-        return this.present(this.resolve(node.attr, scope));
+        return this.presentPath(node.attr, scope);
       case 'compare':
         return this.compare(this.resolve(node.attr, scope), node.op, node.value);
       case 'valuePath':
@@ -166,8 +175,36 @@ class FilterCompiler {
     return this.fail(`unknown attribute ${quote(name)} at position ${position}`, position);
   }
 
+  /** A URN-qualified path (RFC 7644 §3.10) must name the resource's own schema. */
+  private checkSchema(attr: AttrPath): void {
+    if (attr.schema === undefined || this.urn === undefined) return;
+    if (attr.schema.toLowerCase() !== this.urn) {
+      this.fail(`unknown schema ${quote(attr.schema)} at position ${attr.position}`, attr.position);
+    }
+  }
+
+  /** Keys of a complex single-valued attribute's sub-attributes; none for any other path. */
+  private children(segments: readonly string[]): string[] {
+    const key = segments.join('.').toLowerCase();
+    if (this.attributes.has(key)) return [];
+    return [...this.attributes.keys()].filter((k) => k.startsWith(`${key}.`));
+  }
+
+  /** `name pr`: a complex attribute is present when any of its sub-attributes is. */
+  private presentPath(attr: AttrPath, scope: Scope): string {
+    this.checkSchema(attr);
+    const children =
+      scope.kind === 'root' ? this.children([...scope.prefix, ...attr.segments]) : [];
+    if (children.length === 0) return this.present(this.resolve(attr, scope));
+    const parts = children.map((key) =>
+      this.present(this.resolve({ segments: key.split('.'), position: attr.position }, ROOT)),
+    );
+    return `(${parts.join(' OR ')})`;
+  }
+
   private resolve(attr: AttrPath, scope: Scope): Target {
     const { position } = attr;
+    this.checkSchema(attr);
     if (scope.kind === 'element') {
       const name = `${scope.owner}.${attrPathText(attr)}`;
       const sub =
@@ -205,6 +242,7 @@ class FilterCompiler {
 
   private valuePath(node: ValuePathNode, scope: Scope): string {
     const { position } = node.attr;
+    this.checkSchema(node.attr);
     if (scope.kind === 'element') {
       return this.fail(
         `a value filter cannot contain another value path (position ${position})`,
@@ -229,8 +267,7 @@ class FilterCompiler {
         position,
       );
     }
-    const isComplex =
-      exact?.kind === 'map' || [...this.attributes.keys()].some((k) => k.startsWith(`${key}.`));
+    const isComplex = exact?.kind === 'map' || this.children(segments).length > 0;
     if (!isComplex) return this.unknown(name, position);
     // A complex single-valued attribute: `action[actionName eq "x"]` is `action.actionName eq "x"`.
     return this.compile(node.filter, { kind: 'root', prefix: segments });

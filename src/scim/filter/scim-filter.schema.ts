@@ -39,6 +39,11 @@ export type SchemaAttribute = ScalarAttribute | MultiValuedAttribute | MapAttrib
 
 export interface FilterSchema {
   /**
+   * The resource's schema URN: a URN-qualified attribute must name it, and `schemas`
+   * compares with it. Without it any URN prefix is accepted and `schemas` is unknown.
+   */
+  schema?: string;
+  /**
    * Keyed by lower-case dotted path, e.g. `action.actionname`. A complex single-valued
    * attribute (`action`) is just the set of entries sharing its prefix.
    */
