@@ -4,7 +4,8 @@ export interface UserRow {
   tenant_id: string;
   user_name: string;
   external_id: string | null;
-  active: boolean;
+  /** NULL when unassigned (a PATCH removed it): not active. */
+  active: boolean | null;
   service_account: boolean;
   password_hash: string | null;
   resource: Record<string, unknown>;
@@ -17,7 +18,7 @@ export interface NewUser {
   id: string;
   userName: string;
   externalId?: string | null;
-  active: boolean;
+  active: boolean | null;
   serviceAccount?: boolean;
   passwordHash?: string | null;
   resource: Record<string, unknown>;

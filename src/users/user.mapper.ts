@@ -133,7 +133,7 @@ export function toUserResource(row: UserRow, baseUrl: string): Record<string, un
     ...(row.external_id !== null ? { externalId: row.external_id } : {}),
     userName: row.user_name,
     ...rest,
-    active: row.active,
+    ...(row.active !== null ? { active: row.active } : {}),
     meta: {
       resourceType: 'User',
       created: row.created.toISOString(),
@@ -152,7 +152,7 @@ export function writableView(row: UserRow): Record<string, unknown> {
     schemas: [USER_SCHEMA],
     userName: row.user_name,
     ...(row.external_id !== null ? { externalId: row.external_id } : {}),
-    active: row.active,
+    ...(row.active !== null ? { active: row.active } : {}),
     ...structuredClone(rest),
   };
 }

@@ -6,7 +6,7 @@ import {
   ScalarAttribute,
   SubAttribute,
 } from '../scim/filter';
-import { USER_SCHEMA_DEFINITION } from './user.schema';
+import { USER_SCHEMA, USER_SCHEMA_DEFINITION } from './user.schema';
 
 const str = (sql: string, caseExact = false): ScalarAttribute => ({
   kind: 'scalar',
@@ -66,6 +66,7 @@ function entries(a: AttributeDefinition): [string, SchemaAttribute][] {
 
 /** Filterable User attributes (RFC 7643 §4.1) over the `users u` table. */
 export const USER_FILTER_SCHEMA: FilterSchema = {
+  schema: USER_SCHEMA,
   attributes: {
     ...COLUMNS,
     ...Object.fromEntries(USER_SCHEMA_DEFINITION.attributes.flatMap(entries)),

@@ -38,7 +38,6 @@ const USERS: SearchSpec = {
   notNull: new Set([
     'u.created',
     'u.last_modified',
-    'u.active',
     'lower(u.user_name) COLLATE "C"',
     'u.id::text COLLATE "C"',
   ]),
@@ -80,7 +79,8 @@ export class UsersService {
   async replace(tenant: string, id: string, body: unknown, ifMatch?: string): Promise<UserRow> {
     const existing = await this.lockForChange(tenant, id, ifMatch);
     const dto = validateUserFast(body, this.config.limits);
-    return this.save(tenant, existing, dto, 'PUT');
+    // A replacement without `active` gets the default a new user gets (RFC 7644 §3.5.1).
+    return this.save(tenant, existing, dto, 'PUT', dto.active ?? true);
   }
 
   @Transactional()
@@ -91,7 +91,8 @@ export class UsersService {
       readOnly: new Set(['id', 'meta', 'groups', 'schemas']),
     });
     const dto = validateUserFast(patched, this.config.limits);
-    return this.save(tenant, existing, dto, 'PATCH');
+    // A removed `active` is unassigned (RFC 7644 §3.5.2.2), which counts as not active.
+    return this.save(tenant, existing, dto, 'PATCH', dto.active ?? null);
   }
 
   @Transactional()
@@ -131,6 +132,7 @@ export class UsersService {
     existing: UserRow,
     dto: UserDto,
     method: string,
+    active: boolean | null,
   ): Promise<UserRow> {
     const passwordHash =
       dto.password !== undefined ? await hashPassword(dto.password) : existing.password_hash;
@@ -138,7 +140,7 @@ export class UsersService {
       id: existing.id,
       userName: dto.userName,
       externalId: dto.externalId ?? null,
-      active: dto.active ?? true,
+      active,
       passwordHash,
       // Group membership is server-managed (bulk import applies it): a PUT or PATCH keeps it.
       resource: { ...resourceOf(dto), ...groupsOf(existing) },
