@@ -8,6 +8,6 @@ import { DevicesService } from './devices.service';
   imports: [SearchModule],
   controllers: [DevicesController],
   providers: [DevicesService, DevicesRepository],
-  exports: [DevicesRepository],
+  exports: [DevicesRepository, DevicesService],
 })
 export class DevicesModule {}

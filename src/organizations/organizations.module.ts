@@ -8,6 +8,6 @@ import { OrganizationsService } from './organizations.service';
   imports: [SearchModule],
   controllers: [OrganizationsController],
   providers: [OrganizationsService, OrganizationsRepository],
-  exports: [OrganizationsRepository],
+  exports: [OrganizationsRepository, OrganizationsService],
 })
 export class OrganizationsModule {}

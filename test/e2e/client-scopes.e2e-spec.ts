@@ -109,6 +109,8 @@ describe('scope enforcement on every route, with registered clients', () => {
       'GET /:tenant/v2/Schemas/:id',
       'GET /:tenant/v2/ResourceTypes',
       'GET /:tenant/v2/ResourceTypes/:id',
+      // The root search (RFC 7644 §3.4.3) reads whatever types the token's scopes allow.
+      'POST /:tenant/v2/.search',
     ]);
   });
 
