@@ -1,5 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FastifyReply } from 'fastify';
 import { oauthError } from '../common/api-error';
 import { AuditedAs } from '../audit/audit-action.decorator';
@@ -8,6 +8,28 @@ import { ClientAuthenticatorService, FormBody, single } from './client-authentic
 import { GRANT_CIBA, GRANT_CLIENT_CREDENTIALS } from '../common/scopes';
 import { TokenGrantRegistry } from './token-grant.registry';
 import { TokenResponse, TokenService } from './token.service';
+
+/** The token request (RFC 6749 §4.4, CIBA Core §10.1) as a form. */
+const TOKEN_FORM = {
+  schema: {
+    type: 'object',
+    required: ['grant_type'],
+    properties: {
+      grant_type: {
+        type: 'string',
+        enum: [GRANT_CLIENT_CREDENTIALS, GRANT_CIBA],
+        example: GRANT_CLIENT_CREDENTIALS,
+      },
+      scope: {
+        type: 'string',
+        description: 'Space-separated; without it the token gets every scope of the client',
+      },
+      auth_req_id: { type: 'string', description: 'With the CIBA grant: the bcauthorize answer' },
+      client_id: { type: 'string', description: 'With client_secret_post' },
+      client_secret: { type: 'string', description: 'With client_secret_post' },
+    },
+  },
+};
 
 @ApiTags('OAuth')
 @Controller(':tenant/authn')
@@ -27,6 +49,7 @@ export class TokenController {
     operationId: 'issueToken',
   })
   @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiBody(TOKEN_FORM)
   async issueToken(
     @Param('tenant') tenant: string,
     @Headers('authorization') authorization: string | undefined,

@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AppConfig } from '../config/app-config';
 import { AUDIT_RECORD_COMPONENT } from './audit-record.schema';
+import { addConformance, BEARER_SCHEME, readAccess } from './openapi-conformance';
 
 const DESCRIPTION = `Management API of an identity platform. Every change is recorded in an append-only,
 hash-stamped audit trail together with the caller's \`X-Correlation-ID\` and a server-made
@@ -25,23 +26,48 @@ for a search connection, because other searches hold them all, is answered \`503
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
-/** OpenAPI at /docs and /docs-json, with the correlation headers on every operation. */
+/** OpenAPI at /docs and /docs-json. */
 export function setupOpenApi(app: INestApplication, config: AppConfig): OpenAPIObject {
+  const document = buildOpenApiDocument(app, config);
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    // Keeps the token entered under Authorize across reloads of the page.
+    swaggerOptions: { persistAuthorization: true },
+  });
+  return document;
+}
+
+/**
+ * The document: routes as their decorators declare them, then, for every operation, its
+ * security, the error answers the pipeline gives (openapi-conformance.ts) and the
+ * correlation headers, so a new route gets all of them without declaring them.
+ */
+export function buildOpenApiDocument(app: INestApplication, config: AppConfig): OpenAPIObject {
   const builder = new DocumentBuilder()
     .setTitle('Correlated Management API')
     .setDescription(DESCRIPTION)
     .setVersion('0.1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    // Relative: Swagger UI then calls the host that served it, whatever the deployment.
+    .addServer('/')
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'RFC 9068 access token from POST /{tenant}/authn/token',
+      },
+      BEARER_SCHEME,
+    )
     .build();
   const document = SwaggerModule.createDocument(app, builder, {
     operationIdFactory: (_controller, method) => method,
   });
+  addConformance(document, readAccess(app));
   addCorrelationHeaders(document, config.correlationIdMaxLength);
   document.components = {
     ...document.components,
     schemas: { ...document.components?.schemas, AuditRecord: AUDIT_RECORD_COMPONENT },
   };
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return document;
 }
 
