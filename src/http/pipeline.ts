@@ -15,6 +15,7 @@ import { dropClsPassThroughEnhancers } from './cls-pass-through';
 import { registerCorrelationHook } from './correlation.hook';
 import { registerRateLimit } from './rate-limit';
 import { registerReplyHooks } from './reply.hooks';
+import { registerUnsafeInputHook } from './unsafe-input.hook';
 import { RequestGuard } from './request.guard';
 
 /**
@@ -23,7 +24,9 @@ import { RequestGuard } from './request.guard';
  *   1. correlation hook   first onRequest hook: request id, correlation id, tenant and route
  *                         family into a new CLS context; both echo headers on the reply
  *   2. rate limit         onRequest; its 429 already carries the echo headers
- *   3. body parsers       JSON, SCIM JSON and forms only; 1 MB, 10 MB on import routes
+ *   3. body parsers       JSON, SCIM JSON and forms only; 1 MB, 10 MB on import routes;
+ *                         nesting depth, NUL and unpaired surrogates (also in the query
+ *                         and path, by a preValidation hook) refused as 400
  *   4. guards             RequestGuard (tenant name, correlation id), then BearerGuard
  *   5. handler            controller → service, inside the CLS context
  *   6. exception filter   any failure: the route's error format, one failure record
@@ -61,6 +64,7 @@ export async function createHttpApp(
   app.flushLogs();
   dropClsPassThroughEnhancers(app);
   registerBodyParsers(fastify, config.limits);
+  registerUnsafeInputHook(fastify);
   registerReplyHooks(fastify, app.get(MetricsService), config);
   setupOpenApi(app, config);
   // No Nest shutdown hooks: main.ts stops on signals in its own order (lifecycle.ts).
