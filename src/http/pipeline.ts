@@ -11,6 +11,7 @@ import { AppLogger } from '../logging/app-logger';
 import { setupOpenApi } from '../openapi/openapi.setup';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 import { registerBodyParsers } from './body-parsers';
+import { clientErrorHandler, registerRefusedBodyDrain } from './client-errors';
 import { dropClsPassThroughEnhancers } from './cls-pass-through';
 import { registerCorrelationHook } from './correlation.hook';
 import { registerRateLimit } from './rate-limit';
@@ -30,7 +31,11 @@ import { RequestGuard } from './request.guard';
  *   4. guards             RequestGuard (tenant name, correlation id), then BearerGuard
  *   5. handler            controller → service, inside the CLS context
  *   6. exception filter   any failure: the route's error format, one failure record
- *   7. reply hooks        SCIM media type on send; the request log line and metrics
+ *   7. reply hooks        SCIM media type on send; the request log line and metrics; a
+ *                         refused body still arriving is drained so its 413 can be read
+ *
+ * Node's own refusals (bad request line 400, header overflow 431) never enter this pipeline:
+ * clientErrorHandler answers them in the same shape (client-errors.ts).
  *
  * Steps 1 and 2 go on Fastify before Nest registers anything (the limiter attaches itself
  * to each route as it is added); 4 and 6 are Nest providers the root module lists
@@ -43,6 +48,7 @@ export async function createHttpApp(
   const adapter = new FastifyAdapter({
     bodyLimit: config.limits.bodyBytes,
     trustProxy: config.trustProxy,
+    clientErrorHandler: clientErrorHandler(config.correlationIdMaxLength),
   });
   const fastify: FastifyInstance = adapter.getInstance();
   registerCorrelationHook(
@@ -65,6 +71,7 @@ export async function createHttpApp(
   dropClsPassThroughEnhancers(app);
   registerBodyParsers(fastify, config.limits);
   registerUnsafeInputHook(fastify);
+  registerRefusedBodyDrain(fastify);
   registerReplyHooks(fastify, app.get(MetricsService), config);
   setupOpenApi(app, config);
   // No Nest shutdown hooks: main.ts stops on signals in its own order (lifecycle.ts).
