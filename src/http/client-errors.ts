@@ -1,10 +1,11 @@
-import { ConnectionError, FastifyInstance } from 'fastify';
+import { ConnectionError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { Socket } from 'node:net';
 import { v7 as uuidv7 } from 'uuid';
 import { parseCorrelationHeader } from '../context/correlation-id';
 import { parseTenantPath } from '../context/route-family';
 import { SCIM_JSON_CONTENT_TYPE } from '../scim/scim-constants';
+import { contextFor } from './correlation.hook';
 
 const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -52,11 +53,7 @@ export function clientErrorResponse(
   const correlationId = correlation.kind === 'valid' ? correlation.value : undefined;
   const detail = DETAILS[status] ?? 'The request could not be parsed';
   const scim = seen.path !== undefined && parseTenantPath(seen.path).family === 'scim';
-  const body = JSON.stringify(
-    scim
-      ? { schemas: [SCIM_ERROR_SCHEMA], status: String(status), detail, ...withId(correlationId) }
-      : { error: 'invalid_request', error_description: detail, ...withId(correlationId) },
-  );
+  const body = JSON.stringify(errorBody(scim, status, detail, correlationId));
   const headers = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
     `Content-Type: ${scim ? SCIM_JSON_CONTENT_TYPE : 'application/json; charset=utf-8'}`,
@@ -74,8 +71,44 @@ const DETAILS: Record<number, string> = {
   431: 'The request headers are larger than the server accepts',
 };
 
-const withId = (correlationId: string | undefined) =>
-  correlationId !== undefined ? { correlationId } : {};
+/** The route's error body, as the exception filter renders it, for answers made outside it. */
+function errorBody(
+  scim: boolean,
+  status: number,
+  detail: string,
+  correlationId: string | undefined,
+): Record<string, unknown> {
+  const id = correlationId !== undefined ? { correlationId } : {};
+  return scim
+    ? { schemas: [SCIM_ERROR_SCHEMA], status: String(status), detail, ...id }
+    : { error: 'invalid_request', error_description: detail, ...id };
+}
+
+/**
+ * Fastify's router refuses some paths before any hook runs: a percent-encoding that does not
+ * decode (`%ED%A0%80`, a lone surrogate; `%G0`) is 400, a path parameter longer than
+ * maxParamLength is 414. Its default answer has neither echo header and its own body; this
+ * one has both and the route's error format.
+ */
+export function frameworkErrorHandler(
+  correlationIdMaxLength: number,
+): (error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply) => void {
+  return (error, request, reply) => {
+    const ctx = contextFor(request.raw, correlationIdMaxLength);
+    const status = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 414 : 400;
+    const detail =
+      status === 414
+        ? 'A segment of the request path is longer than the server accepts'
+        : 'The request path is not a valid URL (malformed percent-encoding)';
+    if (ctx.correlationId !== undefined) void reply.header('X-Correlation-ID', ctx.correlationId);
+    const scim = ctx.routeFamily === 'scim';
+    void reply
+      .header('X-Request-ID', ctx.requestId)
+      .code(status)
+      .type(scim ? SCIM_JSON_CONTENT_TYPE : 'application/json; charset=utf-8')
+      .send(errorBody(scim, status, detail, ctx.correlationId));
+  };
+}
 
 /**
  * What the bytes Node refused say about the request, read leniently: the path of a request

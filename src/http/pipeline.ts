@@ -11,7 +11,11 @@ import { AppLogger } from '../logging/app-logger';
 import { setupOpenApi } from '../openapi/openapi.setup';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 import { registerBodyParsers } from './body-parsers';
-import { clientErrorHandler, registerRefusedBodyDrain } from './client-errors';
+import {
+  clientErrorHandler,
+  frameworkErrorHandler,
+  registerRefusedBodyDrain,
+} from './client-errors';
 import { dropClsPassThroughEnhancers } from './cls-pass-through';
 import { registerCorrelationHook } from './correlation.hook';
 import { registerRateLimit } from './rate-limit';
@@ -35,7 +39,8 @@ import { RequestGuard } from './request.guard';
  *                         refused body still arriving is drained so its 413 can be read
  *
  * Node's own refusals (bad request line 400, header overflow 431) never enter this pipeline:
- * clientErrorHandler answers them in the same shape (client-errors.ts).
+ * clientErrorHandler answers them in the same shape, and frameworkErrorHandler the paths
+ * Fastify's router refuses before any hook (client-errors.ts).
  *
  * Steps 1 and 2 go on Fastify before Nest registers anything (the limiter attaches itself
  * to each route as it is added); 4 and 6 are Nest providers the root module lists
@@ -49,6 +54,7 @@ export async function createHttpApp(
     bodyLimit: config.limits.bodyBytes,
     trustProxy: config.trustProxy,
     clientErrorHandler: clientErrorHandler(config.correlationIdMaxLength),
+    frameworkErrors: frameworkErrorHandler(config.correlationIdMaxLength),
   });
   const fastify: FastifyInstance = adapter.getInstance();
   registerCorrelationHook(
