@@ -111,7 +111,7 @@ export class ImportJobsRepository {
   async fail(id: string, reason: string): Promise<void> {
     await this.db.query(
       `UPDATE import_jobs SET status = 'failed', failure_reason = $2,
-         nb_failed = import_size - nb_imported, last_modified = date_trunc('milliseconds', now())
+         next_index = import_size, nb_failed = import_size - nb_imported, last_modified = date_trunc('milliseconds', now())
        WHERE id = $1`,
       [id, reason],
     );
