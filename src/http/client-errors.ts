@@ -148,6 +148,8 @@ export function registerRefusedBodyDrain(fastify: FastifyInstance): void {
     if (reply.statusCode >= 400 && !raw.complete && reply.getHeader('connection') === 'close') {
       reply.removeHeader('connection');
       const socket = raw.socket;
+      // An injected request (tests) has a stand-in socket with nothing to drain or destroy.
+      if (typeof socket?.destroy !== 'function') return done(null, payload);
       let received = 0;
       const stop = () => {
         clearTimeout(timer);
