@@ -24,7 +24,7 @@ const LEAKS = [
 
 /** Control characters that must never appear raw in a log line (pino escapes them). */
 // eslint-disable-next-line no-control-regex -- finding them is the point
-export const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+export const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 export interface Verdict {
   problems: string[];
