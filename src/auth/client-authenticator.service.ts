@@ -4,6 +4,7 @@ import { ClientRow } from '../clients/client-row';
 import { ClientsRepository } from '../clients/clients.repository';
 import { RequestContextService } from '../context/request-context.service';
 import { digestSecret, generateSecret, verifySecret } from '../common/secrets';
+import { storableText, unsafeProblem } from '../common/text-safety';
 import { TenantsService } from './tenants.service';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
@@ -35,6 +36,7 @@ export class ClientAuthenticatorService {
     body: FormBody,
   ): Promise<AuthenticatedClient> {
     const basic = authorization ? parseBasic(authorization) : undefined;
+    if (basic) refuseUnstorable(basic);
     const postId = single(body, 'client_id');
     const postSecret = single(body, 'client_secret');
     if (authorization && !basic) {
@@ -90,9 +92,30 @@ function parseBasic(header: string): { clientId: string; secret: string } | unde
   }
 }
 
+/**
+ * Credentials no client can have (a NUL or an unpaired surrogate once percent-decoded) are a
+ * malformed request, refused like the same bytes in a form parameter, before any lookup.
+ */
+function refuseUnstorable(basic: { clientId: string; secret: string }): void {
+  for (const [name, value] of [
+    ['client_id', basic.clientId],
+    ['client_secret', basic.secret],
+  ] as const) {
+    const problem = unsafeProblem(value);
+    if (problem) {
+      throw oauthError(
+        400,
+        'invalid_request',
+        `${name} in the Basic credentials must not contain ${problem === 'NUL' ? 'the NUL character' : 'an unpaired UTF-16 surrogate'}`,
+      );
+    }
+  }
+}
+
 /** The client id a Basic header names, unverified: for failure records only, never the secret. */
 export function basicClientId(header: string): string | undefined {
-  return parseBasic(header)?.clientId.slice(0, 128) || undefined;
+  const clientId = parseBasic(header)?.clientId.slice(0, 128);
+  return clientId ? storableText(clientId) : undefined;
 }
 
 /** A form parameter that must appear at most once (RFC 6749 §3.2). */

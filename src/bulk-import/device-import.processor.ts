@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { scimError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Database } from '../database/database';
 import { DEVICE_STATUSES, DeviceStatus, NewDevice } from '../devices/device-row';
 import { DevicesRepository } from '../devices/devices.repository';
 import { isUuid } from '../common/uuid';
@@ -12,6 +13,7 @@ import {
   BatchOutcomes,
   ImportItem,
   ImportProcessor,
+  insertIsolating,
   invalidValue,
   ItemNames,
   ItemOutcome,
@@ -22,6 +24,7 @@ import {
   readItems,
   requiredString,
   uniqueness,
+  UNSTORABLE_ITEM,
 } from './import-item';
 
 /** An imported device before its owner is resolved. */
@@ -72,6 +75,7 @@ export class DeviceImportProcessor implements ImportProcessor {
   constructor(
     private readonly devices: DevicesRepository,
     private readonly users: UsersRepository,
+    private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -120,9 +124,15 @@ export class DeviceImportProcessor implements ImportProcessor {
         },
       });
     }
-    const inserted = await this.devices.insertMany(
-      tenant,
-      batch.rows.map((r) => r.device),
+    const { inserted, refused } = await insertIsolating(
+      this.db,
+      batch.rows,
+      (r) => r.device.id,
+      (rows) =>
+        this.devices.insertMany(
+          tenant,
+          rows.map((r) => r.device),
+        ),
     );
     return batch.settle(({ device, owner }) =>
       inserted.has(device.id)
@@ -132,7 +142,10 @@ export class DeviceImportProcessor implements ImportProcessor {
               ...(owner ? { target: auditTarget(owner.user_name, owner.id) } : {}),
             },
           }
-        : { error: taken(device.serialNumber), names: named(device.serialNumber) },
+        : {
+            error: refused.has(device.id) ? UNSTORABLE_ITEM : taken(device.serialNumber),
+            names: named(device.serialNumber),
+          },
     );
   }
 

@@ -1,6 +1,7 @@
 import { Transactional } from '@nestjs-cls/transactional';
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditEntry, AuditService } from '../audit/audit.service';
+import { DatabaseError } from '../database/database-error';
 import { JobsService } from '../jobs/jobs.service';
 import { DeviceImportProcessor } from './device-import.processor';
 import { ImportProcessor, ItemOutcome } from './import-item';
@@ -91,20 +92,33 @@ export class ImportBatchService {
     return 'more';
   }
 
-  /** Gives up on an import that keeps failing: status `failed` and its `end` record. */
+  /**
+   * Gives up on an import that keeps failing: status `failed` with the reason in its status
+   * document, the items not reached counted as failed, and its `end` record.
+   */
   @Transactional()
-  async fail(coi: string): Promise<void> {
+  async fail(coi: string, cause: unknown): Promise<void> {
     const job = await this.repository.lockForBatch(coi);
     if (!job || job.status === 'completed' || job.status === 'failed') return;
-    await this.repository.fail(coi);
+    const why = DatabaseError.from(cause).isUnavailable()
+      ? 'the database was unavailable'
+      : 'an internal error';
+    const reason =
+      `The import stopped at item ${job.next_index} after repeated attempts failed (${why}); ` +
+      `the items from there on were not imported`;
+    await this.repository.fail(coi, reason);
     await this.audit.recordMany([
       {
         action: IMPORT_KINDS[job.kind].importAction,
         details: {
           status: 500,
           error: 'server_error',
-          message: `The import stopped after repeated failures at item ${job.next_index}`,
-          parameters: { step: 'end', nbImported: job.nb_imported, nbFailed: job.nb_failed },
+          message: reason,
+          parameters: {
+            step: 'end',
+            nbImported: job.nb_imported,
+            nbFailed: job.import_size - job.nb_imported,
+          },
         },
       },
     ]);

@@ -1,4 +1,5 @@
 import { scimError } from '../common/api-error';
+import { describeUnsafe, findUnsafeText, storableCopy } from '../common/text-safety';
 import { ImportKindSpec } from './import-kinds';
 
 /** Options that apply to every item of one import (stored with the job). */
@@ -50,7 +51,23 @@ export function readImportEnvelope(
     if (group !== undefined && group !== null)
       options.group = readGroup(group, limits.stringLength);
   }
-  return { items, options };
+  return { items: items.map(markUnstorable), options };
+}
+
+/**
+ * Marks an item whose text PostgreSQL cannot store (NUL, an unpaired surrogate). Such an item
+ * cannot wait in the job's jsonb chunks as it came, so the import keeps a storable copy (each
+ * bad code unit replaced by U+FFFD) carrying the reason under this member, and the job fails
+ * that item alone with it (API.md §8: one bad item fails only itself).
+ */
+export const REFUSED_ITEM_MEMBER = '$refused';
+
+function markUnstorable(item: unknown): unknown {
+  const unsafe = findUnsafeText(item);
+  if (!unsafe) return item;
+  const copy = storableCopy(item);
+  const members = copy && typeof copy === 'object' && !Array.isArray(copy) ? copy : {};
+  return { ...members, [REFUSED_ITEM_MEMBER]: describeUnsafe(unsafe) };
 }
 
 function readGroup(group: unknown, maxLength: number): { value: string } {
@@ -64,6 +81,8 @@ function readGroup(group: unknown, maxLength: number): { value: string } {
   if (value.length > maxLength) {
     throw scimError(400, 'invalidValue', `group.value must be at most ${maxLength} characters`);
   }
+  const unsafe = findUnsafeText(value, 'group.value');
+  if (unsafe) throw scimError(400, 'invalidValue', describeUnsafe(unsafe));
   return { value };
 }
 

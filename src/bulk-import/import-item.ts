@@ -1,6 +1,9 @@
 import { AuditDetails } from '../audit/audit.service';
 import { ApiError, scimError } from '../common/api-error';
-import { ImportOptions } from './import-envelope';
+import { storableText } from '../common/text-safety';
+import { Database } from '../database/database';
+import { DatabaseError } from '../database/database-error';
+import { ImportOptions, REFUSED_ITEM_MEMBER } from './import-envelope';
 
 /** One submitted item and its 0-based position in the import. */
 export interface ImportItem {
@@ -52,6 +55,8 @@ export type ReadItem<T> =
 
 export function readItems<T>(items: ImportItem[], read: (value: unknown) => T): ReadItem<T>[] {
   return items.map((item) => {
+    const refused = refusedAtAcceptance(item.value);
+    if (refused !== undefined) return { item, error: invalidValue(refused) };
     try {
       return { item, value: read(item.value) };
     } catch (error) {
@@ -155,5 +160,57 @@ export function requiredString(
 export function keyOf(value: unknown, name: string): string | undefined {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const v = member(value as Record<string, unknown>, name);
-  return typeof v === 'string' && v !== '' ? v.slice(0, 256) : undefined;
+  return typeof v === 'string' && v !== '' ? storableText(v.slice(0, 256)) : undefined;
+}
+
+/** The reason an item was refused when its import was accepted (see markUnstorable). */
+function refusedAtAcceptance(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const reason = (value as Record<string, unknown>)[REFUSED_ITEM_MEMBER];
+  return typeof reason === 'string' ? reason : undefined;
+}
+
+export const UNSTORABLE_ITEM: ItemError = invalidValue(
+  'The database refused a value of this item; it was not imported',
+);
+
+/**
+ * Inserts a batch's rows with one statement inside a savepoint. If the database refuses that
+ * statement for anything but being unavailable, each row is tried alone in its own savepoint,
+ * so whatever it refuses fails only its own item. Returns the ids inserted and the ids refused
+ * (rows in neither were skipped by the insert itself, a conflict).
+ */
+export async function insertIsolating<R>(
+  db: Database,
+  rows: R[],
+  idOf: (row: R) => string,
+  insertMany: (rows: R[]) => Promise<Set<string>>,
+): Promise<{ inserted: Set<string>; refused: Set<string> }> {
+  const refused = new Set<string>();
+  if (rows.length === 0) return { inserted: new Set(), refused };
+  try {
+    return { inserted: await db.savepoint(() => insertMany(rows)), refused };
+  } catch (error) {
+    if (!isRefusal(error)) throw error;
+    if (rows.length === 1) return { inserted: new Set(), refused: new Set([idOf(rows[0])]) };
+  }
+  const inserted = new Set<string>();
+  for (const row of rows) {
+    try {
+      for (const id of await db.savepoint(() => insertMany([row]))) inserted.add(id);
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      refused.add(idOf(row));
+    }
+  }
+  return { inserted, refused };
+}
+
+/**
+ * A statement the database refused for the data it carried (SQLSTATE classes 22 data
+ * exception, 23 integrity violation, 54 program limit such as an oversized index row), as
+ * opposed to one it could not run now, which fails the batch so the job retries it.
+ */
+function isRefusal(error: unknown): boolean {
+  return /^(22|23|54)/.test(DatabaseError.from(error).code ?? '');
 }

@@ -15,6 +15,8 @@ export interface ImportJobRow {
   nb_imported: number;
   nb_failed: number;
   options: ImportOptions;
+  /** Why the whole job could not run; set only when status is `failed`. */
+  failure_reason: string | null;
   created: Date;
   last_modified: Date;
 }

@@ -5,7 +5,7 @@ import { ImportKind } from './import-kinds';
 import { Database } from '../database/database';
 
 const COLUMNS = `id, tenant_id, kind, status, import_size, chunk_size, next_index, nb_imported,
-  nb_failed, options, created, last_modified`;
+  nb_failed, options, failure_reason, created, last_modified`;
 
 /** Import jobs, their waiting chunks of items and their per-item errors. */
 @Injectable()
@@ -104,12 +104,16 @@ export class ImportJobsRepository {
     );
   }
 
-  /** Ends a job that cannot go on; what is left of its items is dropped. */
-  async fail(id: string): Promise<void> {
+  /**
+   * Ends a job that cannot go on; what is left of its items is dropped and counted as failed,
+   * so nbImported + nbFailed = importSize holds for every ended import.
+   */
+  async fail(id: string, reason: string): Promise<void> {
     await this.db.query(
-      `UPDATE import_jobs SET status = 'failed', last_modified = date_trunc('milliseconds', now())
+      `UPDATE import_jobs SET status = 'failed', failure_reason = $2,
+         next_index = import_size, nb_failed = import_size - nb_imported, last_modified = date_trunc('milliseconds', now())
        WHERE id = $1`,
-      [id],
+      [id, reason],
     );
     await this.db.query('DELETE FROM import_chunks WHERE job_id = $1', [id]);
   }

@@ -112,7 +112,11 @@ describe('readImportedOrganization', () => {
 });
 
 describe('batchEnd', () => {
-  const users = new UserImportProcessor(undefined as never, { limits } as never);
+  const users = new UserImportProcessor(
+    undefined as never,
+    undefined as never,
+    { limits } as never,
+  );
   const withPassword = { userName: 'u', password: 'p' };
 
   it('takes the rest of the chunk when few items are costly', () => {

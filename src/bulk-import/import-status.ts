@@ -29,6 +29,7 @@ export function toImportStatus(
     importSize: job.import_size,
     nbImported: job.nb_imported,
     nbFailed: job.nb_failed,
+    ...(job.failure_reason !== null ? { reason: job.failure_reason } : {}),
     errors: errors.map((e) => ({
       index: e.item_index,
       ...(e.key_name !== null && e.key_value !== null ? { [e.key_name]: e.key_value } : {}),

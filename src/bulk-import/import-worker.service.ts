@@ -50,7 +50,7 @@ export class ImportWorker implements OnModuleInit {
     } catch (error) {
       if (retryCount < IMPORT_RETRY_LIMIT) throw error;
       this.logger.error({ err: error, coi }, 'import failed on its last attempt');
-      await this.batches.fail(coi);
+      await this.batches.fail(coi, error);
     }
   }
 }

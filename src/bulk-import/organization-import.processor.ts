@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { scimError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Database } from '../database/database';
 import { NewOrganization } from '../organizations/organization-row';
 import { OrganizationsRepository } from '../organizations/organizations.repository';
 import {
@@ -9,6 +10,7 @@ import {
   BatchOutcomes,
   ImportItem,
   ImportProcessor,
+  insertIsolating,
   invalidValue,
   ItemNames,
   ItemOutcome,
@@ -19,6 +21,7 @@ import {
   readItems,
   requiredString,
   uniqueness,
+  UNSTORABLE_ITEM,
 } from './import-item';
 
 type ParentRef = { value: string } | { externalId: string };
@@ -63,6 +66,7 @@ function readParent(value: unknown, limits: Limits): ParentRef {
 export class OrganizationImportProcessor implements ImportProcessor {
   constructor(
     private readonly organizations: OrganizationsRepository,
+    private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -112,12 +116,19 @@ export class OrganizationImportProcessor implements ImportProcessor {
       if (row.externalId !== null) byExternalId.set(row.externalId, row.id);
       batch.accept(item.index, row);
     }
-    const inserted = await this.organizations.insertMany(tenant, batch.rows);
+    const { inserted, refused } = await insertIsolating(
+      this.db,
+      batch.rows,
+      (row) => row.id,
+      (rows) => this.organizations.insertMany(tenant, rows),
+    );
     // A row is skipped only when a concurrent writer took its externalId after the check.
     return batch.settle((row) =>
       inserted.has(row.id)
         ? { details: { parameters: { entityType: 'Organization', entityId: row.id } } }
-        : { error: taken(row.externalId ?? ''), names: namesOf({ externalId: row.externalId }) },
+        : refused.has(row.id)
+          ? { error: UNSTORABLE_ITEM, names: namesOf(row) }
+          : { error: taken(row.externalId ?? ''), names: namesOf({ externalId: row.externalId }) },
     );
   }
 

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { scimError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Database } from '../database/database';
 import { NewUser } from '../users/user-row';
 import { UserDto } from '../users/user.dto';
 import { validateUserFast } from '../users/user.fast-path';
@@ -16,6 +17,7 @@ import {
   BatchOutcomes,
   ImportItem,
   ImportProcessor,
+  insertIsolating,
   ItemNames,
   ItemOutcome,
   keyOf,
@@ -23,6 +25,7 @@ import {
   member,
   readItems,
   uniqueness,
+  UNSTORABLE_ITEM,
 } from './import-item';
 
 /**
@@ -63,6 +66,7 @@ function derivedUserName(plain: Record<string, unknown>): string | undefined {
 export class UserImportProcessor implements ImportProcessor {
   constructor(
     private readonly users: UsersRepository,
+    private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -111,14 +115,23 @@ export class UserImportProcessor implements ImportProcessor {
         if (row.password !== undefined) row.user.passwordHash = await hashPassword(row.password);
       }),
     );
-    const inserted = await this.users.insertMany(
-      tenant,
-      batch.rows.map((r) => r.user),
+    const { inserted, refused } = await insertIsolating(
+      this.db,
+      batch.rows,
+      (r) => r.user.id,
+      (rows) =>
+        this.users.insertMany(
+          tenant,
+          rows.map((r) => r.user),
+        ),
     );
     return batch.settle(({ user }) =>
       inserted.has(user.id)
         ? { details: { target: auditTarget(user.userName, user.id) } }
-        : { error: taken(user.userName), names: named(user.userName) },
+        : {
+            error: refused.has(user.id) ? UNSTORABLE_ITEM : taken(user.userName),
+            names: named(user.userName),
+          },
     );
   }
 }

@@ -38,6 +38,8 @@ export interface AppConfig {
     importBatchSize: number;
     userNameLength: number;
     stringLength: number;
+    /** Deepest nesting of objects and arrays a JSON body may have. */
+    jsonDepth: number;
   };
   accessTokenTtlSeconds: number;
   jobs: {
@@ -80,6 +82,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       importBatchSize: env.IMPORT_BATCH_SIZE,
       userNameLength: env.USERNAME_MAX_LENGTH,
       stringLength: env.STRING_MAX_LENGTH,
+      jsonDepth: env.JSON_MAX_DEPTH,
     },
     accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
     jobs: {

@@ -176,6 +176,12 @@ export class EnvironmentVariables {
 
   @Transform(toInt)
   @IsInt()
+  @Min(8)
+  @Max(512)
+  JSON_MAX_DEPTH = 64;
+
+  @Transform(toInt)
+  @IsInt()
   @Min(60)
   @Max(86_400)
   ACCESS_TOKEN_TTL_SECONDS = 3600;

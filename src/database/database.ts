@@ -25,6 +25,23 @@ export class Database implements SqlClient {
     return result.affected ?? result.records.length;
   }
 
+  /**
+   * Runs `work` inside a savepoint of the current transaction: if it fails, only its own
+   * statements are rolled back and the transaction stays usable (an import batch then tries
+   * its items one by one). Must be called inside `@Transactional()`.
+   */
+  async savepoint<T>(work: () => Promise<T>): Promise<T> {
+    await this.run('SAVEPOINT item', []);
+    try {
+      const result = await work();
+      await this.run('RELEASE SAVEPOINT item', []);
+      return result;
+    } catch (error) {
+      await this.run('ROLLBACK TO SAVEPOINT item', []);
+      throw error;
+    }
+  }
+
   private async run(text: string, params: readonly unknown[]): Promise<QueryResult> {
     const manager = this.txHost.tx;
     // In a transaction the manager holds its runner; outside one a runner borrows a pooled

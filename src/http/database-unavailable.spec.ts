@@ -1,4 +1,4 @@
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { isDatabaseUnavailable } from './all-exceptions.filter';
 
 const wrapped = (error: Error) => new QueryFailedError('SELECT 1', [], error);
@@ -13,6 +13,11 @@ describe('isDatabaseUnavailable', () => {
     ['admin shutdown (57P01)', wrapped(withCode('terminating connection', '57P01'))],
     ['too many connections (53300)', wrapped(withCode('too many clients', '53300'))],
     ['a serialization failure (40001)', wrapped(withCode('could not serialize', '40001'))],
+    ['a released query runner', new QueryRunnerProviderAlreadyReleasedError()],
+    [
+      'a broken client',
+      new Error('Client has encountered a connection error and is not queryable'),
+    ],
   ])('%s', (_name, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
   });

@@ -11,10 +11,16 @@ import { AppLogger } from '../logging/app-logger';
 import { setupOpenApi } from '../openapi/openapi.setup';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 import { registerBodyParsers } from './body-parsers';
+import {
+  clientErrorHandler,
+  frameworkErrorHandler,
+  registerRefusedBodyDrain,
+} from './client-errors';
 import { dropClsPassThroughEnhancers } from './cls-pass-through';
 import { registerCorrelationHook } from './correlation.hook';
 import { registerRateLimit } from './rate-limit';
 import { registerReplyHooks } from './reply.hooks';
+import { registerUnsafeInputHook } from './unsafe-input.hook';
 import { RequestGuard } from './request.guard';
 
 /**
@@ -23,11 +29,18 @@ import { RequestGuard } from './request.guard';
  *   1. correlation hook   first onRequest hook: request id, correlation id, tenant and route
  *                         family into a new CLS context; both echo headers on the reply
  *   2. rate limit         onRequest; its 429 already carries the echo headers
- *   3. body parsers       JSON, SCIM JSON and forms only; 1 MB, 10 MB on import routes
+ *   3. body parsers       JSON, SCIM JSON and forms only; 1 MB, 10 MB on import routes;
+ *                         nesting depth, NUL and unpaired surrogates (also in the query
+ *                         and path, by a preValidation hook) refused as 400
  *   4. guards             RequestGuard (tenant name, correlation id), then BearerGuard
  *   5. handler            controller → service, inside the CLS context
  *   6. exception filter   any failure: the route's error format, one failure record
- *   7. reply hooks        SCIM media type on send; the request log line and metrics
+ *   7. reply hooks        SCIM media type on send; the request log line and metrics; a
+ *                         refused body still arriving is drained so its 413 can be read
+ *
+ * Node's own refusals (bad request line 400, header overflow 431) never enter this pipeline:
+ * clientErrorHandler answers them in the same shape, and frameworkErrorHandler the paths
+ * Fastify's router refuses before any hook (client-errors.ts).
  *
  * Steps 1 and 2 go on Fastify before Nest registers anything (the limiter attaches itself
  * to each route as it is added); 4 and 6 are Nest providers the root module lists
@@ -40,6 +53,8 @@ export async function createHttpApp(
   const adapter = new FastifyAdapter({
     bodyLimit: config.limits.bodyBytes,
     trustProxy: config.trustProxy,
+    clientErrorHandler: clientErrorHandler(config.correlationIdMaxLength),
+    frameworkErrors: frameworkErrorHandler(config.correlationIdMaxLength),
   });
   const fastify: FastifyInstance = adapter.getInstance();
   registerCorrelationHook(
@@ -61,6 +76,8 @@ export async function createHttpApp(
   app.flushLogs();
   dropClsPassThroughEnhancers(app);
   registerBodyParsers(fastify, config.limits);
+  registerUnsafeInputHook(fastify);
+  registerRefusedBodyDrain(fastify);
   registerReplyHooks(fastify, app.get(MetricsService), config);
   setupOpenApi(app, config);
   // No Nest shutdown hooks: main.ts stops on signals in its own order (lifecycle.ts).

@@ -30,9 +30,9 @@ export function requestLogLine(
     requestId: ctx.requestId,
     correlationId: ctx.correlationId,
     tenant: ctx.tenant,
-    clientId,
+    clientId: clientId === undefined ? undefined : printable(clientId),
     ip: request.ip,
-    req: { method: request.method, url: request.url.split('?', 1)[0] },
+    req: { method: request.method, url: printable(request.url.split('?', 1)[0]) },
     res: { statusCode: reply.statusCode },
     responseTime: Math.round(reply.elapsedTime * 10) / 10,
   };
@@ -42,4 +42,15 @@ export function requestLogLine(
     line.db = queryTimingOf(ctx) ?? { statements: 0, ms: 0 };
   }
   return line;
+}
+
+/**
+ * JSON escapes C0 controls but leaves DEL and the C1 range raw; a path or claimed client id
+ * is the caller's text, so those become escapes too, and no log line carries a raw control.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

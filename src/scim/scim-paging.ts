@@ -2,6 +2,11 @@ import { scimError } from '../common/api-error';
 
 export const DEFAULT_COUNT = 100;
 export const MAX_COUNT = 1000;
+/**
+ * The largest startIndex answered (2^31 - 1): far past any result set, and an offset
+ * PostgreSQL takes as a number (1e20 is not a bigint).
+ */
+export const MAX_START_INDEX = 2_147_483_647;
 
 export interface Paging {
   startIndex: number;
@@ -13,8 +18,12 @@ export interface Paging {
  * to 100, is capped at 1000, and 0 asks for totalResults only.
  */
 export function readPaging(startIndex: unknown, count: unknown): Paging {
+  const start = toInt(startIndex, 'startIndex') ?? 1;
+  if (start > MAX_START_INDEX) {
+    throw scimError(400, 'invalidValue', `startIndex must be at most ${MAX_START_INDEX}`);
+  }
   return {
-    startIndex: Math.max(1, toInt(startIndex, 'startIndex') ?? 1),
+    startIndex: Math.max(1, start),
     count: Math.min(MAX_COUNT, Math.max(0, toInt(count, 'count') ?? DEFAULT_COUNT)),
   };
 }

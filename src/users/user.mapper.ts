@@ -42,6 +42,11 @@ export function validateUser(body: unknown, limits: UserLimits): UserDto {
 
 /** The rules beyond the DTO's types: the core schema, a userName, the length limits. */
 export function checkUser(dto: UserDto, limits: UserLimits): UserDto {
+  // RFC 7643 §2.5: null is "unassigned", the same as leaving the attribute out
+  // (`"password": null` must not reach the password hash).
+  for (const key of Object.keys(dto) as (keyof UserDto)[]) {
+    if (dto[key] === null) delete dto[key];
+  }
   if (!dto.schemas.includes(USER_SCHEMA)) {
     throw scimError(400, 'invalidValue', `schemas must contain ${USER_SCHEMA}`);
   }

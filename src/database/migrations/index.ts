@@ -4,6 +4,7 @@ import { CreateAuditSearchIndexes1763800000020 } from './1763800000020-CreateAud
 import { CreateImportJobs1763800000030 } from './1763800000030-CreateImportJobs';
 import { CreateCibaRequests1763800000040 } from './1763800000040-CreateCibaRequests';
 import { DropCibaRequestOrigin1763800000050 } from './1763800000050-DropCibaRequestOrigin';
+import { AddImportFailureReason1764800000300 } from './1764800000300-AddImportFailureReason';
 import { AllowUnassignedUserActive1764800000550 } from './1764800000550-AllowUnassignedUserActive';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
@@ -14,5 +15,6 @@ export const migrations = [
   CreateImportJobs1763800000030,
   CreateCibaRequests1763800000040,
   DropCibaRequestOrigin1763800000050,
+  AddImportFailureReason1764800000300,
   AllowUnassignedUserActive1764800000550,
 ];
