@@ -218,6 +218,16 @@ export class EnvironmentVariables {
   @Max(60)
   CIBA_POLL_INTERVAL_SECONDS = 5;
 
+  /**
+   * CIBA: challenge deliveries in flight at once on an instance (bcauthorize's own attempts
+   * and the retry job's workers); the rest wait their turn.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  CIBA_DELIVERY_CONCURRENCY = 4;
+
   /** `service.id` stamped on every audit record (HID calls it the channel). */
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/)
   SERVICE_ID = 'CH_DIRECT';
