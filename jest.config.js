@@ -3,9 +3,10 @@
  * services directly on a real PostgreSQL; e2e specs of the HTTP contract on the same server.
  */
 const tsJest = ['ts-jest', { diagnostics: false }];
-// A few runtime dependencies ship only as ES modules; Jest's CommonJS sandbox needs them
+// A few dependencies ship only as ES modules (a runtime one, and openid-client with the
+// jose 6 it brings, for the relying-party tests); Jest's CommonJS sandbox needs them
 // transformed (Node itself loads them natively).
-const esmOnly = ['content-disposition'];
+const esmOnly = ['content-disposition', 'openid-client', 'oauth4webapi', 'jose'];
 const shared = {
   rootDir: __dirname,
   testEnvironment: 'node',

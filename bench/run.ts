@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     NODE_ENV: 'production',
     PORT: String(port),
     HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     DATABASE_URL: db.url,
     BOOTSTRAP_TENANTS: BENCH_TENANT,
     BOOTSTRAP_ADMIN_SECRET: BENCH_SECRET,

@@ -10,6 +10,8 @@ export interface LoadOptions {
   body?: (i: number) => string;
   connections: number;
   durationSeconds: number;
+  /** Requests per second across all connections (paced load); unset: as fast as answered. */
+  overallRate?: number;
 }
 
 export interface LoadResult {
@@ -32,6 +34,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     url: options.url,
     connections: options.connections,
     duration: options.durationSeconds,
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
     requests: [
       {
         method: options.method ?? 'POST',

@@ -78,13 +78,14 @@ async function importUsers(
     });
     postMs.push(performance.now() - t0);
     if (res.status !== 201) throw new Error(`import: ${res.status} ${await res.text()}`);
+    // Absolute: PUBLIC_BASE_URL is the bench service's own URL.
     locations.push(res.headers.get('location')!);
   }
   let failed = 0;
   for (;;) {
     const statuses = await Promise.all(
       locations.map(async (l) => {
-        const res = await fetch(`${ctx.serviceUrl}${l}`, {
+        const res = await fetch(l, {
           headers: { authorization: `Bearer ${token}` },
         });
         return (await res.json()) as { status: string; nbImported: number; nbFailed: number };

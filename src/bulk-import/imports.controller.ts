@@ -119,9 +119,9 @@ export class ImportsController {
     reply: FastifyReply,
   ): Promise<Json> {
     const coi = await this.imports.accept(spec, tenant, body);
-    const path = importPath(spec, tenant, coi);
-    void reply.header('Location', path);
-    return toImportResponse(spec, `${this.config.publicBaseUrl}${path}`, coi);
+    const location = `${this.config.publicBaseUrl}${importPath(spec, tenant, coi)}`;
+    void reply.header('Location', location);
+    return toImportResponse(spec, location, coi);
   }
 
   private async status(spec: ImportKindSpec, tenant: string, coi: string): Promise<Json> {

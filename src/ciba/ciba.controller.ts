@@ -7,6 +7,7 @@ import { ApiError, oauthError } from '../common/api-error';
 import { AuditedAs } from '../audit/audit-action.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { parseBackchannelRequest } from './backchannel-request';
+import { ChallengeDeliveryService } from './challenge-delivery.service';
 import { BackchannelResponse, CibaService, Decision } from './ciba.service';
 
 const BACKCHANNEL_FORM = {
@@ -50,6 +51,7 @@ export class CibaController {
   constructor(
     private readonly authenticator: ClientAuthenticatorService,
     private readonly ciba: CibaService,
+    private readonly delivery: ChallengeDeliveryService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -80,7 +82,11 @@ export class CibaController {
     }
     const authenticated = await this.authenticator.authenticate(tenant, authorization, body);
     const params = parseBackchannelRequest(body, this.config.limits);
-    return this.ciba.create(tenant, authenticated, params);
+    const response = await this.ciba.create(tenant, authenticated, params);
+    // After the commit, before the answer: the client cannot act on a request whose
+    // delivery (or its failure) is not on the trail yet.
+    await this.delivery.firstAttempt({ tenant, authReqId: response.auth_req_id });
+    return response;
   }
 
   @Post(':authReqId/approve')

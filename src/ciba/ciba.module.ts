@@ -3,6 +3,7 @@ import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { JobsModule } from '../jobs/jobs.module';
 import { UsersModule } from '../users/users.module';
+import { ChallengeDeliveryService } from './challenge-delivery.service';
 import { ChallengeGateway, LoggingChallengeGateway } from './challenge-gateway';
 import { CibaController } from './ciba.controller';
 import { CibaHintsService } from './ciba-hints.service';
@@ -25,6 +26,7 @@ import { CibaService } from './ciba.service';
     CibaHintsService,
     CibaTokenService,
     CibaJobsService,
+    ChallengeDeliveryService,
     CibaNotifierService,
     CibaRequestsRepository,
     { provide: ChallengeGateway, useClass: LoggingChallengeGateway },

@@ -33,8 +33,14 @@ export interface BackchannelResponse {
 export type Decision = 'approve' | 'deny';
 
 /**
- * The CIBA flow's state changes: a request is created (and its challenge delivery and expiry
- * scheduled as durable jobs in the same transaction), then answered once by the
+ * When the delivery job first looks at a request: long enough that it does not race the
+ * inline attempt under load, short enough that a failed attempt is retried promptly.
+ */
+const DELIVERY_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * The CIBA flow's state changes: a request is created (and its challenge delivery retry and
+ * expiry scheduled as durable jobs in the same transaction), then answered once by the
  * authenticator side. The `auth_req_id` is the flow's COI, so every record carries it.
  */
 @Injectable()
@@ -103,7 +109,10 @@ export class CibaService {
       },
     });
     const job: CibaJob = { tenant, authReqId: id };
-    await this.jobs.enqueue(DELIVER_CHALLENGE_QUEUE, job);
+    // The retry path: the caller makes the first attempt once this commits (the controller).
+    await this.jobs.enqueue(DELIVER_CHALLENGE_QUEUE, job, {
+      startAfterSeconds: DELIVERY_RETRY_AFTER_SECONDS,
+    });
     // The expiry job's envelope is the flow's one copy of this call's context: later work
     // for the flow (client notifications after an answer) continues from it.
     await this.jobs.enqueue(EXPIRE_REQUEST_QUEUE, job, {

@@ -25,14 +25,26 @@ export const CLIENT_METADATA_SCHEMA: SchemaObject = {
       description: `Space-separated, from: ${[...MANAGEMENT_SCOPES, ...OIDC_SCOPES].join(' ')}. Default none.`,
     },
     hid_client_scopes: {
-      description: "HID's form of scope: a JSON array of scope names, or a string holding one",
-      oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+      description:
+        "HID's form of scope: a JSON array of scope names or an object {\"scopes\":[...]}, or a string holding either " +
+        '(HID\'s sample: "{\\"scopes\\":[\\"openid\\",\\"profile\\"]}"). Stored and returned as given.',
+      oneOf: [
+        { type: 'string' },
+        { type: 'array', items: { type: 'string' } },
+        {
+          type: 'object',
+          properties: { scopes: { type: 'array', items: { type: 'string' } } },
+          required: ['scopes'],
+        },
+      ],
     },
     contacts: { type: 'array', items: { type: 'string' } },
     redirect_uris: {
       type: 'array',
       items: { type: 'string', format: 'uri' },
-      description: 'Stored, not used: this server has no authorization endpoint',
+      description:
+        'Stored, not used: this server has no authorization endpoint. Each must be https, http to a loopback host, ' +
+        'or a reverse-domain private-use scheme (RFC 8252); no fragment; otherwise 400 invalid_redirect_uri',
     },
     backchannel_token_delivery_mode: {
       type: 'string',

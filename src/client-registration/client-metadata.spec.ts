@@ -56,10 +56,22 @@ describe('parseClientMetadata', () => {
   it.each([
     ['a JSON string', '["users:read","openid"]'],
     ['an array', ['users:read', 'openid']],
+    ["HID's sample form, an object in a string", '{"scopes":["users:read","openid"]}'],
+    ['an object with scopes', { scopes: ['users:read', 'openid'] }],
   ])("reads HID's hid_client_scopes as %s", (_kind, value) => {
     const parsed = parse({ hid_client_scopes: value });
     expect(parsed.scopes).toEqual(['users:read', 'openid']);
     expect(parsed.metadata.hid_client_scopes).toEqual(value);
+  });
+
+  it.each([
+    'https://client.example.org',
+    'http://localhost:8080/cb',
+    'http://127.0.0.1/cb',
+    'http://[::1]:4000/cb',
+    'com.example.app:/oauth2redirect',
+  ])('accepts the redirect URI %s', (uri) => {
+    expect(parse({ redirect_uris: [uri] }).metadata.redirect_uris).toEqual([uri]);
   });
 
   it('accepts scope and hid_client_scopes together when they agree', () => {
@@ -134,6 +146,42 @@ describe('parseClientMetadata', () => {
       { hid_client_scopes: 'users:read' },
       'invalid_client_metadata',
       /hid_client_scopes must be a JSON array/,
+    ],
+    [
+      'hid_client_scopes as an object with other members',
+      { hid_client_scopes: '{"scopes":["openid"],"extra":1}' },
+      'invalid_client_metadata',
+      /\{"scopes":\[\.\.\.\]\}/,
+    ],
+    [
+      'hid_client_scopes whose scopes are not strings',
+      { hid_client_scopes: { scopes: [1] } },
+      'invalid_client_metadata',
+      /hid_client_scopes must be a JSON array/,
+    ],
+    [
+      'a javascript: redirect URI',
+      { redirect_uris: ['javascript:alert(1)'] },
+      'invalid_redirect_uri',
+      /redirect_uris\[0\] must not use the javascript: scheme/,
+    ],
+    [
+      'a data: redirect URI',
+      { redirect_uris: ['data:text/html,<b>x</b>'] },
+      'invalid_redirect_uri',
+      /must not use the data: scheme/,
+    ],
+    [
+      'an http redirect URI to a remote host',
+      { redirect_uris: ['http://app.example.com/cb'] },
+      'invalid_redirect_uri',
+      /must use https \(http is allowed only for a loopback host/,
+    ],
+    [
+      'a private-use scheme that is not reverse-domain',
+      { redirect_uris: ['myapp:/cb'] },
+      'invalid_redirect_uri',
+      /reverse-domain private-use scheme/,
     ],
     [
       'scope and hid_client_scopes that differ',

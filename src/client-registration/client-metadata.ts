@@ -157,8 +157,8 @@ function refuseUnsupported(input: Record<string, unknown>): void {
 }
 
 /**
- * `scope` (RFC 7591, space-separated) and HID's `hid_client_scopes` (a JSON array, or a
- * string holding one). Both may be sent, but then they must name the same scopes.
+ * `scope` (RFC 7591, space-separated) and HID's `hid_client_scopes`. Both may be sent, but
+ * then they must name the same scopes.
  */
 function readScopes(input: Record<string, unknown>, limits: MetadataLimits): string[] {
   let fromScope: string[] | undefined;
@@ -166,21 +166,8 @@ function readScopes(input: Record<string, unknown>, limits: MetadataLimits): str
     const value = readString('scope', input.scope, limits, true);
     fromScope = value.trim() === '' ? [] : value.trim().split(/ +/);
   }
-  let fromHid: string[] | undefined;
-  if (input.hid_client_scopes !== undefined) {
-    let value: unknown = input.hid_client_scopes;
-    if (typeof value === 'string') {
-      try {
-        value = JSON.parse(value);
-      } catch {
-        throw invalid('hid_client_scopes must be a JSON array of scope names');
-      }
-    }
-    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
-      throw invalid('hid_client_scopes must be a JSON array of scope names');
-    }
-    fromHid = value as string[];
-  }
+  const fromHid =
+    input.hid_client_scopes === undefined ? undefined : readHidScopes(input.hid_client_scopes);
   const scopes = [...new Set(fromScope ?? fromHid ?? [])];
   if (fromScope && fromHid) {
     const other = new Set(fromHid);
@@ -197,6 +184,33 @@ function readScopes(input: Record<string, unknown>, limits: MetadataLimits): str
     }
   }
   return scopes;
+}
+
+const HID_SCOPES_FORM =
+  'hid_client_scopes must be a JSON array of scope names or {"scopes":[...]}, or a string holding one';
+
+/**
+ * HID's own registration sample sends `"{\"scopes\":[\"openid\",\"profile\"]}"`: an object
+ * with a `scopes` array, inside a string. A bare array (in a string or not) is accepted too.
+ */
+function readHidScopes(raw: unknown): string[] {
+  let value = raw;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      throw invalid(HID_SCOPES_FORM);
+    }
+  }
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const keys = Object.keys(value);
+    if (keys.length !== 1 || keys[0] !== 'scopes') throw invalid(HID_SCOPES_FORM);
+    value = (value as { scopes: unknown }).scopes;
+  }
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
+    throw invalid(HID_SCOPES_FORM);
+  }
+  return value as string[];
 }
 
 function readCiba(
@@ -291,8 +305,34 @@ function readRedirectUris(value: unknown, limits: MetadataLimits): string[] {
     if (uri.includes('#') || url.hash !== '') {
       throw invalidRedirect(`redirect_uris[${i}] must not contain a fragment`);
     }
+    const refusal = redirectSchemeRefusal(url);
+    if (refusal) throw invalidRedirect(`redirect_uris[${i}] ${refusal}`);
     return uri;
   });
+}
+
+/** Schemes that run or embed content where a redirect lands; never a redirect target. */
+const ACTIVE_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:']);
+
+/**
+ * RFC 7591 §2 and RFC 8252 §7: https; http only to a loopback host; or a native app's
+ * private-use scheme in reverse-domain form (`com.example.app:/cb`). Why anything is refused
+ * is said in the error, so a registration script can be fixed from its log.
+ */
+function redirectSchemeRefusal(url: URL): string | undefined {
+  if (url.protocol === 'https:') return url.hostname === '' ? 'must name a host' : undefined;
+  if (url.protocol === 'http:') {
+    return isLoopbackHost(url.hostname)
+      ? undefined
+      : 'must use https (http is allowed only for a loopback host: localhost, 127.0.0.1, [::1])';
+  }
+  if (ACTIVE_SCHEMES.has(url.protocol)) {
+    return `must not use the ${url.protocol} scheme`;
+  }
+  if (!url.protocol.slice(0, -1).includes('.')) {
+    return 'must use https, http to a loopback host, or a reverse-domain private-use scheme (com.example.app:)';
+  }
+  return undefined;
 }
 
 function readString(
@@ -338,6 +378,9 @@ function readUrl(
 }
 
 function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
+  return isLoopbackHost(new URL(url).hostname);
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || /^127(\.\d{1,3}){3}$/.test(host) || host === '[::1]';
 }

@@ -51,7 +51,7 @@ export interface AppConfig {
   searchQueueTimeoutMs: number;
   rateLimit: { max: number; windowSeconds: number };
   serviceId: string;
-  ciba: { pollIntervalSeconds: number };
+  ciba: { pollIntervalSeconds: number; deliveryConcurrency: number };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -94,7 +94,10 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     searchQueueTimeoutMs: env.SEARCH_QUEUE_TIMEOUT_MS,
     rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
     serviceId: env.SERVICE_ID,
-    ciba: { pollIntervalSeconds: env.CIBA_POLL_INTERVAL_SECONDS },
+    ciba: {
+      pollIntervalSeconds: env.CIBA_POLL_INTERVAL_SECONDS,
+      deliveryConcurrency: env.CIBA_DELIVERY_CONCURRENCY,
+    },
   };
 }
 

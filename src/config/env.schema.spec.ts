@@ -29,9 +29,33 @@ describe('configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/BOOTSTRAP_ADMIN_SECRET/);
   });
 
-  it('names the missing production secret together with the other bad variables', () => {
+  it('requires the public base URL in production', () => {
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', BOOTSTRAP_ADMIN_SECRET: 'a'.repeat(16) }),
+    ).toThrow(/1 variable[\s\S]*PUBLIC_BASE_URL: required when NODE_ENV=production/);
+  });
+
+  it('uses the public base URL exactly, without a trailing slash', () => {
+    const c = loadConfig({
+      NODE_ENV: 'production',
+      BOOTSTRAP_ADMIN_SECRET: 'a'.repeat(16),
+      PUBLIC_BASE_URL: 'https://idp.example.com/mgmt/',
+    });
+    expect(c.publicBaseUrl).toBe('https://idp.example.com/mgmt');
+  });
+
+  it.each([
+    'idp.example.com',
+    'ftp://idp.example.com',
+    'https://idp.example.com/?a=1',
+    'https://idp.example.com/#x',
+  ])('refuses PUBLIC_BASE_URL=%s', (v) => {
+    expect(() => loadConfig({ PUBLIC_BASE_URL: v })).toThrow(/PUBLIC_BASE_URL/);
+  });
+
+  it('names the missing production settings together with the other bad variables', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', PORT: 'abc' })).toThrow(
-      /2 variable[\s\S]*PORT[\s\S]*BOOTSTRAP_ADMIN_SECRET: required when NODE_ENV=production/,
+      /3 variable[\s\S]*PORT[\s\S]*BOOTSTRAP_ADMIN_SECRET: required when NODE_ENV=production[\s\S]*PUBLIC_BASE_URL: required/,
     );
   });
 

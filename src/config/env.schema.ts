@@ -53,9 +53,14 @@ export class EnvironmentVariables {
   @Max(600_000)
   SHUTDOWN_TIMEOUT_MS = 7000;
 
-  /** Public base URL used in token issuer, locations and discovery; defaults to http://localhost:PORT. */
+  /**
+   * The URL clients reach the service at: the issuer and the base of every location.
+   * Required in production (a relying party refuses an issuer that is not the URL it
+   * fetched discovery from); defaults to http://localhost:PORT elsewhere.
+   */
   @IsOptional()
-  @IsUrl({ require_tld: false, require_protocol: true })
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  @Matches(/^[^?#]*$/, { message: 'PUBLIC_BASE_URL must not carry a query or a fragment' })
   PUBLIC_BASE_URL?: string;
 
   @IsOptional()
@@ -219,6 +224,16 @@ export class EnvironmentVariables {
   @Max(60)
   CIBA_POLL_INTERVAL_SECONDS = 5;
 
+  /**
+   * CIBA: challenge deliveries in flight at once on an instance (bcauthorize's own attempts
+   * and the retry job's workers); the rest wait their turn.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  CIBA_DELIVERY_CONCURRENCY = 4;
+
   /** `service.id` stamped on every audit record (HID calls it the channel). */
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/)
   SERVICE_ID = 'CH_DIRECT';
@@ -240,6 +255,11 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (env.TRUST_PROXY !== undefined && parseTrustProxy(env.TRUST_PROXY) === undefined) {
     lines.push(
       '  - TRUST_PROXY: must be false, a hop count (1..16), or a comma list of proxy addresses or CIDRs (loopback, linklocal and uniquelocal name ranges)',
+    );
+  }
+  if (env.NODE_ENV === 'production' && !env.PUBLIC_BASE_URL) {
+    lines.push(
+      '  - PUBLIC_BASE_URL: required when NODE_ENV=production (the issuer and the base of every location, e.g. https://idp.example.com)',
     );
   }
   if (lines.length > 0) {

@@ -50,14 +50,17 @@ describe('CIBA: bcauthorize, answers and the poll grant', () => {
       });
     });
 
-    it('delivers the challenge to the active device through a job, with the same ids', async () => {
+    it('delivers the challenge before it answers, with the same ids', async () => {
       const res = await bcauthorize(
         t,
         { scope: 'openid', login_hint: 'alice' },
         { correlationId: 'ciba-deliver-1' },
       );
       const id = res.json().auth_req_id;
-      const delivered = await recordOf(t, id, 'indirectDeliverChallenge');
+      // Read at once, not awaited: the record exists when the client gets the auth_req_id.
+      const delivered = (await recordsOfCoi(t, id)).find(
+        (r) => r.action_name === 'indirectDeliverChallenge',
+      );
       const created = (await recordsOfCoi(t, id))[0];
       expect(created.action_name).toBe('createCibaRequest');
       expect(delivered).toMatchObject({

@@ -18,7 +18,13 @@ describe('CIBA background work is durable', () => {
         { scope: 'openid', login_hint: 'hank' },
         { correlationId: 'deliver-retry' },
       );
+      expect(res.statusCode).toBe(200);
       const id = res.json().auth_req_id;
+      // The failed first attempt is on the trail when bcauthorize answers; the job retries.
+      const [failed] = (await recordsOfCoi(t, id)).filter(
+        (r) => r.action_name === 'indirectDeliverChallenge',
+      );
+      expect(failed).toMatchObject({ result: 'RESPONSE_FAILURE' });
       const delivered = await recordOf(t, id, 'indirectDeliverChallenge');
       expect(deliver).toHaveBeenCalledTimes(2);
       expect(deliver.mock.calls[1][0]).toMatchObject({ authReqId: id, userName: 'hank' });

@@ -14,8 +14,9 @@ describe('bulk import of devices and organizations', () => {
     const res = await postImport(t, resource, body, correlationId);
     expect(res.statusCode).toBe(201);
     expect(res.headers.location).toBe(
-      `/${t.tenant}/v2/${resource}/.import/${res.json().correlationId}`,
+      `http://localhost:3000/${t.tenant}/v2/${resource}/.import/${res.json().correlationId}`,
     );
+    expect(res.headers.location).toBe(res.json().meta.location);
     const status = await waitForImport(t, res.headers.location as string);
     return { body: res.json(), coi: res.json().correlationId as string, status };
   }

@@ -51,7 +51,8 @@ describe('bulk import of users', () => {
     expect(res.statusCode).toBe(201);
     const coi = res.json().correlationId;
     expect(coi).toMatch(COI);
-    expect(res.headers.location).toBe(`/${t.tenant}/v2/Users/.import/${coi}`);
+    expect(res.headers.location).toBe(`http://localhost:3000/${t.tenant}/v2/Users/.import/${coi}`);
+    expect(res.headers.location).toBe(res.json().meta.location);
     expect(res.headers['x-correlation-id']).toBe('seed-import-1');
     expect(res.json()).toEqual({
       schemas: ['urn:hid:scim:api:idp:2.0:user:ImportResponse'],

@@ -25,7 +25,10 @@ export async function postImport(
   });
 }
 
-/** Polls the status document until the import has ended (or the deadline passes). */
+/**
+ * Polls the status document until the import has ended (or the deadline passes). The
+ * location is absolute (PUBLIC_BASE_URL); the app is reached in-process by its path.
+ */
 export async function waitForImport(
   t: TestApp,
   location: string,
@@ -34,7 +37,8 @@ export async function waitForImport(
   const token = await t.adminToken();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await t.request({ method: 'GET', url: location, token });
+    const url = new URL(location, 'http://localhost').pathname;
+    const res = await t.request({ method: 'GET', url, token });
     if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}: ${res.body}`);
     const status = res.json();
     if (status.status === 'completed' || status.status === 'failed') return status;
