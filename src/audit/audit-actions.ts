@@ -93,6 +93,15 @@ export interface AuditActionParameters {
   };
   searchAuditRecords: TrailRead;
   readAuditRecord: TrailRead;
+  verifyAuditRecords: {
+    from?: string;
+    to?: string;
+    verified: string;
+    checkedRecords: number;
+    checkedSeals: number;
+    failedRecordId?: string;
+    failedSealId?: string;
+  };
 }
 
 export type AuditAction = keyof AuditActionParameters;
@@ -122,6 +131,7 @@ export const AUDIT_ACTIONS = [
   'notifyCibaClient',
   'searchAuditRecords',
   'readAuditRecord',
+  'verifyAuditRecords',
 ] as const satisfies readonly AuditAction[];
 
 /** Compile-time check that the list above names every action of the catalogue. */
@@ -184,6 +194,13 @@ export const AUDIT_PARAMETER_KEYS = [
   'totalResults',
   'itemsPerPage',
   'recordId',
+  'from',
+  'to',
+  'verified',
+  'checkedRecords',
+  'checkedSeals',
+  'failedRecordId',
+  'failedSealId',
 ] as const satisfies readonly AuditParameterKey[];
 
 /** Compile-time check that the list above names every parameter key of the catalogue. */
@@ -200,4 +217,5 @@ export type AuditResult = 'RESPONSE_SUCCESS' | 'RESPONSE_FAILURE';
 export const AUDIT_ACCESS_ACTIONS: ReadonlySet<AuditAction> = new Set<AuditAction>([
   'searchAuditRecords',
   'readAuditRecord',
+  'verifyAuditRecords',
 ]);

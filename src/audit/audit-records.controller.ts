@@ -9,8 +9,8 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireScopes } from '../common/access.decorators';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Public, RequireScopes } from '../common/access.decorators';
 import { AuditedAs } from './audit-action.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { projectAttributes, readAttributeList } from '../scim/scim-attributes';
@@ -19,8 +19,34 @@ import { SearchQueryParameters, SearchRequestDto } from '../search/search-reques
 import { projectedListResponse, searchListJson } from '../search/search-response';
 import { SCIM_JSON_CONTENT_TYPE } from '../scim/scim-constants';
 import { AuditSearchService } from './audit-search.service';
+import { AuditIntegrityService } from './audit-integrity.service';
+import { AuditKeysService } from './audit-keys.service';
 
 type Json = Record<string, unknown>;
+
+const VERIFY_REPORT = {
+  type: 'object',
+  required: ['verified', 'checkedRecords', 'checkedSeals', 'unsealedRecords', 'firstFailure'],
+  properties: {
+    verified: { type: 'boolean' },
+    checkedRecords: { type: 'integer' },
+    checkedSeals: { type: 'integer' },
+    unsealedRecords: {
+      type: 'integer',
+      description: 'Records checked on their own, not sealed yet',
+    },
+    macsChecked: { type: 'boolean' },
+    firstFailure: {
+      type: 'object',
+      nullable: true,
+      properties: {
+        recordId: { type: 'string' },
+        sealId: { type: 'string' },
+        reason: { type: 'string' },
+      },
+    },
+  },
+};
 
 const RECORD = { $ref: '#/components/schemas/AuditRecord' };
 const LIST = {
@@ -52,8 +78,45 @@ const LIST = {
 export class AuditRecordsController {
   constructor(
     private readonly audit: AuditSearchService,
+    private readonly integrity: AuditIntegrityService,
+    private readonly keys: AuditKeysService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  @Get('.verify')
+  @RequireScopes('audit:read')
+  @AuditedAs('verifyAuditRecords')
+  @ApiOperation({
+    summary:
+      "Verify the tenant's trail: every record's hash and MAC, every seal's records, root, chain link and signature",
+    operationId: 'verifyAuditRecords',
+  })
+  @ApiQuery({
+    name: 'from',
+    required: false,
+    description: 'Check seals sealed from this instant (ISO 8601)',
+  })
+  @ApiQuery({
+    name: 'to',
+    required: false,
+    description: 'Check seals sealed before this instant; unsealed records are then left out',
+  })
+  @ApiOkResponse({ description: 'The verdict and the first failure found', schema: VERIFY_REPORT })
+  async verifyAuditRecords(@Param('tenant') tenant: string, @Query() query: Json): Promise<Json> {
+    const report = await this.integrity.verify(tenant, query.from, query.to);
+    return { ...report };
+  }
+
+  @Get('.sealing-keys')
+  @Public()
+  @ApiOperation({
+    summary: 'The public keys that verify the seals (JWKS): all an offline verifier needs',
+    operationId: 'getAuditSealingKeys',
+  })
+  @ApiOkResponse({ description: 'JWKS of Ed25519 keys', schema: { type: 'object' } })
+  getAuditSealingKeys(): Json {
+    return this.keys.publicJwks();
+  }
 
   @Get()
   @Header('content-type', SCIM_JSON_CONTENT_TYPE)
@@ -102,10 +165,16 @@ export class AuditRecordsController {
     @Query() query: Json,
   ): Promise<Json | string> {
     const row = await this.audit.readRecord(tenant, id);
+    const seal = await this.integrity.proofOf(tenant, row.id);
     const attributes = readAttributeList(query.attributes);
     const excluded = readAttributeList(query.excludedAttributes);
-    if (!projects(attributes, excluded)) return row.resource;
-    return projectAttributes(JSON.parse(row.resource) as Json, attributes, excluded);
+    if (!projects(attributes, excluded)) {
+      // The record's JSON ends with `}`: the seal goes in as its last member, unparsed.
+      return seal ? `${row.resource.slice(0, -1)},"seal":${JSON.stringify(seal)}}` : row.resource;
+    }
+    const resource = JSON.parse(row.resource) as Json;
+    if (seal) resource.seal = seal;
+    return projectAttributes(resource, attributes, excluded);
   }
 
   private async search(tenant: string, request: SearchRequest): Promise<Json | string> {

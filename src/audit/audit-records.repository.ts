@@ -11,9 +11,19 @@ import {
   AuditRecordRow,
 } from './audit-record';
 import { INSERT_RECORD, INSERT_RECORDS, WRITTEN_AUDIT_COLUMNS } from './audit-records.queries';
+import { AuditKeysService } from './audit-keys.service';
+import { recordHash, recordMac } from './record-integrity';
 
-/** The stored columns of one record (`created` and `hash` come from the insert trigger). */
+/** The stored columns of one record as its writer builds them. */
 export type NewAuditRecord = Omit<AuditRecordRow, 'created' | 'hash'>;
+
+/** A record ready to insert: stamped with its time, hash and MAC by the service. */
+type StampedAuditRecord = NewAuditRecord & {
+  created: string;
+  hash: string;
+  mac: string;
+  mac_key_id: string;
+};
 
 /**
  * The audit trail's table. Writes of changes run in the caller's transaction (`Database`);
@@ -31,6 +41,7 @@ export class AuditRecordsRepository {
     private readonly db: SearchDatabase,
     private readonly tx: Database,
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly keys: AuditKeysService,
   ) {
     this.table = {
       from: 'audit_records r',
@@ -45,15 +56,16 @@ export class AuditRecordsRepository {
 
   /** One record, in the current transaction (or on its own outside one). */
   async insert(row: NewAuditRecord): Promise<void> {
+    const stamped = this.stamp(row);
     await this.tx.query(
       INSERT_RECORD,
-      WRITTEN_AUDIT_COLUMNS.map((column) => param(row, column)),
+      WRITTEN_AUDIT_COLUMNS.map((column) => param(stamped, column)),
     );
   }
 
   /** Many records in one statement, in the current transaction. */
   async insertMany(rows: NewAuditRecord[]): Promise<void> {
-    await this.tx.query(INSERT_RECORDS, [JSON.stringify(rows)]);
+    await this.tx.query(INSERT_RECORDS, [JSON.stringify(rows.map((r) => this.stamp(r)))]);
   }
 
   /**
@@ -61,7 +73,30 @@ export class AuditRecordsRepository {
    * prepared: one plan per connection instead of one per batch, whatever the batch size.
    */
   async insertReads(rows: NewAuditRecord[]): Promise<void> {
-    await this.db.query(INSERT_RECORDS, [JSON.stringify(rows)], { prepare: true });
+    await this.db.query(INSERT_RECORDS, [JSON.stringify(rows.map((r) => this.stamp(r)))], {
+      prepare: true,
+    });
+  }
+
+  /**
+   * The record as it will be stored, with `created` (this clock, to the millisecond), its
+   * hash over every stored field and its MAC under the current record key: computed here,
+   * before the insert, so the key never reaches the database. Text is made well-formed
+   * first (a lone surrogate becomes U+FFFD, as PostgreSQL would store it), so the hash is
+   * that of what is stored.
+   */
+  private stamp(row: NewAuditRecord): StampedAuditRecord {
+    const stored = wellFormed(row);
+    const created = new Date().toISOString();
+    const hash = recordHash({ ...stored, created });
+    const key = this.keys.currentRecordKey();
+    return {
+      ...stored,
+      created,
+      hash,
+      mac: recordMac(key, stored.tenant_id, stored.id, hash),
+      mac_key_id: key.id,
+    };
   }
 
   async findById(tenant: string, id: string): Promise<AuditRecordJsonRow | undefined> {
@@ -71,31 +106,21 @@ export class AuditRecordsRepository {
     });
     return rows[0];
   }
-
-  /** Whether any record matching the filter fails its hash check (Events' `tainted`). */
-  async anyTainted(tenant: string, q: { filter?: string; params: unknown[] }): Promise<boolean> {
-    const [{ tainted }] = await this.db.query<{ tainted: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM audit_records r
-         WHERE r.tenant_id = $1 ${q.filter ? `AND (${q.filter})` : ''}
-           AND r.hash <> audit_record_hash(r)) AS tainted`,
-      [tenant, ...q.params],
-    );
-    return tainted;
-  }
-
-  /** Records whose stored hash no longer matches their content. */
-  async taintedIds(tenant: string, ids: string[]): Promise<string[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.db.query<{ id: string }>(
-      `SELECT r.id FROM audit_records r
-       WHERE r.tenant_id = $1 AND r.id = ANY($2::uuid[]) AND r.hash <> audit_record_hash(r)`,
-      [tenant, ids],
-    );
-    return rows.map((r) => r.id);
-  }
 }
 
-function param(row: NewAuditRecord, column: keyof NewAuditRecord): unknown {
+const LONE_SURROGATE = /[\uD800-\uDFFF]/;
+
+function wellFormed<T>(value: T): T {
+  if (typeof value === 'string') {
+    return (LONE_SURROGATE.test(value) ? Buffer.from(value, 'utf8').toString('utf8') : value) as T;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [wellFormed(k), wellFormed(v)]),
+  ) as T;
+}
+
+function param(row: StampedAuditRecord, column: keyof StampedAuditRecord): unknown {
   const value = row[column];
   // jsonb columns travel as JSON text.
   return value !== null && typeof value === 'object' ? JSON.stringify(value) : value;

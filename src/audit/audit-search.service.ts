@@ -7,6 +7,7 @@ import { AuditAction } from './audit-actions';
 import { AuditRecordJsonRow } from './audit-record';
 import { AuditRecordsRepository, SearchableAuditRow } from './audit-records.repository';
 import { AuditService } from './audit.service';
+import { AuditIntegrityService } from './audit-integrity.service';
 import {
   AUDIT_DEFAULT_SORT,
   AUDIT_FILTER_SCHEMA,
@@ -34,6 +35,7 @@ export class AuditSearchService {
     private readonly records: AuditRecordsRepository,
     private readonly audit: AuditService,
     private readonly search: SearchService,
+    private readonly integrity: AuditIntegrityService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.auditRecords = {
@@ -63,7 +65,7 @@ export class AuditSearchService {
       const page = await this.search.page<SearchableAuditRow>(tenant, this.events, request);
       const tainted =
         page.total > 0 &&
-        (await this.records.anyTainted(tenant, {
+        (await this.integrity.anyTainted(tenant, {
           filter: page.filter?.sql,
           params: page.filter?.params ?? [],
         }));

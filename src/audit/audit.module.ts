@@ -4,11 +4,23 @@ import { AuditRecordsController } from './audit-records.controller';
 import { AuditRecordsRepository } from './audit-records.repository';
 import { AuditSearchService } from './audit-search.service';
 import { AuditService } from './audit.service';
+import { AuditIntegrityService } from './audit-integrity.service';
+import { AuditKeysService } from './audit-keys.service';
+import { AuditSealerService } from './audit-sealer.service';
+import { AuditSealsRepository } from './audit-seals.repository';
 
 @Module({
   imports: [SearchModule],
   controllers: [AuditRecordsController],
-  providers: [AuditService, AuditRecordsRepository, AuditSearchService],
-  exports: [AuditService, AuditRecordsRepository, AuditSearchService],
+  providers: [
+    AuditService,
+    AuditRecordsRepository,
+    AuditSearchService,
+    AuditKeysService,
+    AuditSealsRepository,
+    AuditSealerService,
+    AuditIntegrityService,
+  ],
+  exports: [AuditService, AuditRecordsRepository, AuditSearchService, AuditIntegrityService],
 })
 export class AuditModule {}

@@ -52,6 +52,14 @@ export interface AppConfig {
   rateLimit: { max: number; windowSeconds: number };
   serviceId: string;
   ciba: { pollIntervalSeconds: number; deliveryConcurrency: number };
+  /** The trail's keys as configured; audit/ reads the files and generates missing ones. */
+  auditIntegrity: {
+    recordKeys?: string;
+    recordKeysFile?: string;
+    sealingKeyPem?: string;
+    sealingKeyFile?: string;
+    sealIntervalSeconds: number;
+  };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -97,6 +105,13 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     ciba: {
       pollIntervalSeconds: env.CIBA_POLL_INTERVAL_SECONDS,
       deliveryConcurrency: env.CIBA_DELIVERY_CONCURRENCY,
+    },
+    auditIntegrity: {
+      recordKeys: env.AUDIT_RECORD_KEYS,
+      recordKeysFile: env.AUDIT_RECORD_KEYS_FILE,
+      sealingKeyPem: env.AUDIT_SEALING_KEY?.replace(/\\n/g, '\n'),
+      sealingKeyFile: env.AUDIT_SEALING_KEY_FILE,
+      sealIntervalSeconds: env.AUDIT_SEAL_INTERVAL_SECONDS,
     },
   };
 }

@@ -25,13 +25,18 @@ describe('configuration', () => {
     expect(loadConfig({ CORRELATION_ID_MAX_LENGTH: '128' }).correlationIdMaxLength).toBe(128);
   });
 
+  const AUDIT_KEYS = {
+    AUDIT_RECORD_KEYS: `k1:${'A'.repeat(43)}=`,
+    AUDIT_SEALING_KEY_FILE: 'sealing.pem',
+  };
+
   it('requires the admin secret in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/BOOTSTRAP_ADMIN_SECRET/);
   });
 
   it('requires the public base URL in production', () => {
     expect(() =>
-      loadConfig({ NODE_ENV: 'production', BOOTSTRAP_ADMIN_SECRET: 'a'.repeat(16) }),
+      loadConfig({ NODE_ENV: 'production', BOOTSTRAP_ADMIN_SECRET: 'a'.repeat(16), ...AUDIT_KEYS }),
     ).toThrow(/1 variable[\s\S]*PUBLIC_BASE_URL: required when NODE_ENV=production/);
   });
 
@@ -40,6 +45,7 @@ describe('configuration', () => {
       NODE_ENV: 'production',
       BOOTSTRAP_ADMIN_SECRET: 'a'.repeat(16),
       PUBLIC_BASE_URL: 'https://idp.example.com/mgmt/',
+      ...AUDIT_KEYS,
     });
     expect(c.publicBaseUrl).toBe('https://idp.example.com/mgmt');
   });
@@ -55,7 +61,15 @@ describe('configuration', () => {
 
   it('names the missing production settings together with the other bad variables', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', PORT: 'abc' })).toThrow(
-      /3 variable[\s\S]*PORT[\s\S]*BOOTSTRAP_ADMIN_SECRET: required when NODE_ENV=production[\s\S]*PUBLIC_BASE_URL: required/,
+      /5 variable[\s\S]*PORT[\s\S]*BOOTSTRAP_ADMIN_SECRET: required when NODE_ENV=production[\s\S]*PUBLIC_BASE_URL: required[\s\S]*AUDIT_RECORD_KEYS: required[\s\S]*AUDIT_SEALING_KEY: required/,
+    );
+  });
+
+  it('reads the audit record keys and refuses a malformed list', () => {
+    expect(loadConfig(AUDIT_KEYS).auditIntegrity.recordKeys).toBe(AUDIT_KEYS.AUDIT_RECORD_KEYS);
+    expect(() => loadConfig({ AUDIT_RECORD_KEYS: 'k1' })).toThrow(/AUDIT_RECORD_KEYS/);
+    expect(() => loadConfig({ AUDIT_SEAL_INTERVAL_SECONDS: '11' })).toThrow(
+      /AUDIT_SEAL_INTERVAL_SECONDS/,
     );
   });
 

@@ -234,6 +234,45 @@ export class EnvironmentVariables {
   @Max(64)
   CIBA_DELIVERY_CONCURRENCY = 4;
 
+  /**
+   * Keys of the audit records' MACs, `id:base64secret` separated by commas, the first one
+   * current (the others only verify older records). Never stored in the database. Required
+   * in production (or AUDIT_RECORD_KEYS_FILE); generated beside the data folder elsewhere.
+   */
+  @IsOptional()
+  @Matches(
+    /^[A-Za-z0-9_.-]{1,32}:[A-Za-z0-9+/=_-]{22,}(,[A-Za-z0-9_.-]{1,32}:[A-Za-z0-9+/=_-]{22,})*$/,
+    {
+      message:
+        'AUDIT_RECORD_KEYS must be id:base64secret[,id:base64secret...] (secrets of 16 bytes or more)',
+    },
+  )
+  AUDIT_RECORD_KEYS?: string;
+
+  /** A file holding AUDIT_RECORD_KEYS' value (read at start-up). */
+  @IsOptional()
+  @IsString()
+  AUDIT_RECORD_KEYS_FILE?: string;
+
+  /** The seals' Ed25519 private key (PKCS#8 PEM). Required in production (or the _FILE form). */
+  @IsOptional()
+  @Matches(/-----BEGIN PRIVATE KEY-----/, {
+    message: 'AUDIT_SEALING_KEY must be a PKCS#8 PEM private key',
+  })
+  AUDIT_SEALING_KEY?: string;
+
+  /** A file holding the sealing key (PKCS#8 PEM). */
+  @IsOptional()
+  @IsString()
+  AUDIT_SEALING_KEY_FILE?: string;
+
+  /** How often each instance seals the records committed since the last seal. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  AUDIT_SEAL_INTERVAL_SECONDS = 5;
+
   /** `service.id` stamped on every audit record (HID calls it the channel). */
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/)
   SERVICE_ID = 'CH_DIRECT';
@@ -260,6 +299,16 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   if (env.NODE_ENV === 'production' && !env.PUBLIC_BASE_URL) {
     lines.push(
       '  - PUBLIC_BASE_URL: required when NODE_ENV=production (the issuer and the base of every location, e.g. https://idp.example.com)',
+    );
+  }
+  if (env.NODE_ENV === 'production' && !env.AUDIT_RECORD_KEYS && !env.AUDIT_RECORD_KEYS_FILE) {
+    lines.push(
+      '  - AUDIT_RECORD_KEYS: required when NODE_ENV=production (or AUDIT_RECORD_KEYS_FILE)',
+    );
+  }
+  if (env.NODE_ENV === 'production' && !env.AUDIT_SEALING_KEY && !env.AUDIT_SEALING_KEY_FILE) {
+    lines.push(
+      '  - AUDIT_SEALING_KEY: required when NODE_ENV=production (or AUDIT_SEALING_KEY_FILE)',
     );
   }
   if (lines.length > 0) {

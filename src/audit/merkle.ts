@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Merkle trees over record hashes, as RFC 6962 §2.1 builds them: a leaf is SHA-256 of 0x00
+ * and the record's 32-byte hash, a node SHA-256 of 0x01 and its two children, and a tree of
+ * n leaves splits at the largest power of two below n. The root of a seal's records is its
+ * chain head; an inclusion proof is the audit path of §2.1.1.
+ */
+const LEAF = Buffer.from([0]);
+const NODE = Buffer.from([1]);
+
+export function leafHash(recordHashHex: string): Buffer {
+  return createHash('sha256').update(LEAF).update(Buffer.from(recordHashHex, 'hex')).digest();
+}
+
+function nodeHash(left: Buffer, right: Buffer): Buffer {
+  return createHash('sha256').update(NODE).update(left).update(right).digest();
+}
+
+/**
+ * The root of a list of leaves, folded as they arrive: a stack of perfect subtrees (at most
+ * one per height), so memory stays logarithmic in the number of leaves.
+ */
+export class MerkleRootBuilder {
+  private readonly stack: { height: number; hash: Buffer }[] = [];
+  count = 0;
+
+  add(leaf: Buffer): void {
+    let entry = { height: 0, hash: leaf };
+    while (this.stack.length > 0 && this.stack[this.stack.length - 1].height === entry.height) {
+      const left = this.stack.pop()!;
+      entry = { height: entry.height + 1, hash: nodeHash(left.hash, entry.hash) };
+    }
+    this.stack.push(entry);
+    this.count++;
+  }
+
+  /** The root (hex) of everything added; RFC 6962's tree: right-most subtrees joined last. */
+  root(): string {
+    if (this.stack.length === 0) return createHash('sha256').digest('hex');
+    let hash = this.stack[this.stack.length - 1].hash;
+    for (let i = this.stack.length - 2; i >= 0; i--) hash = nodeHash(this.stack[i].hash, hash);
+    return hash.toString('hex');
+  }
+}
+
+export function merkleRoot(leaves: Buffer[]): string {
+  const builder = new MerkleRootBuilder();
+  for (const leaf of leaves) builder.add(leaf);
+  return builder.root();
+}
+
+function largestPowerOfTwoBelow(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+function subtreeRoot(leaves: Buffer[]): Buffer {
+  if (leaves.length === 1) return leaves[0];
+  const k = largestPowerOfTwoBelow(leaves.length);
+  return nodeHash(subtreeRoot(leaves.slice(0, k)), subtreeRoot(leaves.slice(k)));
+}
+
+/** The audit path (hex hashes, bottom up) of leaf `index` (RFC 6962 §2.1.1). */
+export function inclusionProof(leaves: Buffer[], index: number): string[] {
+  if (leaves.length <= 1) return [];
+  const k = largestPowerOfTwoBelow(leaves.length);
+  if (index < k) {
+    return [
+      ...inclusionProof(leaves.slice(0, k), index),
+      subtreeRoot(leaves.slice(k)).toString('hex'),
+    ];
+  }
+  return [
+    ...inclusionProof(leaves.slice(k), index - k),
+    subtreeRoot(leaves.slice(0, k)).toString('hex'),
+  ];
+}
+
+/** Whether `proof` shows the leaf at `index` of `size` leaves under `rootHex` (RFC 9162 §2.1.3.2). */
+export function verifyInclusion(
+  leaf: Buffer,
+  index: number,
+  size: number,
+  proof: string[],
+  rootHex: string,
+): boolean {
+  if (index >= size) return false;
+  let fn = index;
+  let sn = size - 1;
+  let hash = leaf;
+  for (const p of proof) {
+    const sibling = Buffer.from(p, 'hex');
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      hash = nodeHash(sibling, hash);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn >>= 1;
+        sn >>= 1;
+      }
+    } else {
+      hash = nodeHash(hash, sibling);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  return sn === 0 && hash.toString('hex') === rootHex;
+}

@@ -1,0 +1,124 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+/** The stored fields a record's hash covers: every column but the hash, MAC and commit order. */
+export interface HashedRecordFields {
+  id: string;
+  tenant_id: string;
+  correlation_id: string | null;
+  request_id: string;
+  coi: string | null;
+  service_id: string;
+  service_host: string | null;
+  action_name: string;
+  action_parameters: Record<string, string>;
+  result: string;
+  message: string | null;
+  return_value: Record<string, string> | null;
+  acting_user_id: string | null;
+  acting_user_immutable_id: string | null;
+  acting_session_id: string | null;
+  acting_auth_method: string | null;
+  target_user_id: string | null;
+  target_user_immutable_id: string | null;
+  /** ISO 8601 with milliseconds, UTC (`2020-12-15T11:05:39.799Z`). */
+  created: string;
+}
+
+/** A record key: its id (stored with each MAC) and its secret (never stored). */
+export interface RecordKey {
+  id: string;
+  secret: Buffer;
+}
+
+/**
+ * PostgreSQL's jsonb text form: object keys ordered by byte length, then bytes; `", "` and
+ * `": "` separators; strings escaped as JSON. The record hash is SHA-256 of this text, so it
+ * can be computed by the service before the insert and recomputed by anyone from a row or
+ * from the API form, with or without the database (the SQL function `audit_record_hash`
+ * gives the same value, but a verifier never relies on it).
+ */
+export function jsonbText(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) return `[${value.map(jsonbText).join(', ')}]`;
+  if (typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    const keys = Object.keys(object).sort(byJsonbKeyOrder);
+    return `{${keys.map((k) => `${JSON.stringify(k)}: ${jsonbText(object[k])}`).join(', ')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function byJsonbKeyOrder(a: string, b: string): number {
+  const [x, y] = [Buffer.from(a), Buffer.from(b)];
+  return x.length - y.length || Buffer.compare(x, y);
+}
+
+/** The canonical content of a record: what `audit_record_hash` builds in SQL. */
+export function canonicalRecord(r: HashedRecordFields): unknown {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    correlationId: r.correlation_id,
+    requestId: r.request_id,
+    coi: r.coi,
+    service: { id: r.service_id, host: r.service_host },
+    action: { actionName: r.action_name, actionParameters: r.action_parameters },
+    result: r.result,
+    message: r.message,
+    returnValue: r.return_value,
+    actingUserId: {
+      id: r.acting_user_id,
+      immutableId: r.acting_user_immutable_id,
+      sessionId: r.acting_session_id,
+      authenticationMethod: r.acting_auth_method,
+    },
+    targetUserId: { id: r.target_user_id, immutableId: r.target_user_immutable_id },
+    created: r.created,
+  };
+}
+
+/** SHA-256 (hex) of the record's canonical content: API.md §4 `hash`. */
+export function recordHash(r: HashedRecordFields): string {
+  return createHash('sha256')
+    .update(jsonbText(canonicalRecord(r)), 'utf8')
+    .digest('hex');
+}
+
+/**
+ * The record's MAC: HMAC-SHA256 under a record key over `["audit-record", tenant, id, hash]`
+ * as JSON (no separator can be confused), base64url. The id and tenant are in the hash
+ * already; naming them again keeps a MAC from being moved to another row.
+ */
+export function recordMac(key: RecordKey, tenant: string, id: string, hash: string): string {
+  return createHmac('sha256', key.secret)
+    .update(JSON.stringify(['audit-record', tenant, id, hash]))
+    .digest('base64url');
+}
+
+export function macMatches(
+  key: RecordKey,
+  tenant: string,
+  id: string,
+  hash: string,
+  mac: string,
+): boolean {
+  const expected = Buffer.from(recordMac(key, tenant, id, hash));
+  const given = Buffer.from(mac);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+/** Reads `id:base64secret,id:base64secret` (first = current). Undefined when malformed. */
+export function parseRecordKeys(text: string): RecordKey[] | undefined {
+  const keys: RecordKey[] = [];
+  for (const entry of text.trim().split(',')) {
+    const match = /^([A-Za-z0-9_.-]{1,32}):([A-Za-z0-9+/=_-]+)$/.exec(entry.trim());
+    if (!match) return undefined;
+    const secret = Buffer.from(
+      match[2],
+      match[2].includes('-') || match[2].includes('_') ? 'base64url' : 'base64',
+    );
+    if (secret.length < 16) return undefined;
+    keys.push({ id: match[1], secret });
+  }
+  return keys.length > 0 ? keys : undefined;
+}
