@@ -4,6 +4,7 @@ import { ClsServiceManager } from 'nestjs-cls';
 import { LOG_REDACT_PATHS } from '../common/redaction';
 import { AppConfig } from '../config/app-config';
 import { RequestContext } from '../context/request-context';
+import { safeErrorSerializer } from './error-serializer';
 
 function currentContext(): RequestContext | undefined {
   const cls = ClsServiceManager.getClsService();
@@ -19,6 +20,8 @@ export function loggerOptions(config: AppConfig, destination?: DestinationStream
   const options = {
     level: config.logLevel,
     redact: { paths: LOG_REDACT_PATHS, censor: '[REDACTED]' },
+    // A failed statement's parameters (passwords, secrets, tokens) never reach a log line.
+    serializers: { err: safeErrorSerializer },
     mixin: () => {
       const ctx = currentContext();
       return ctx
