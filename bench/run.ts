@@ -15,7 +15,15 @@ import { readdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { startTestDatabase } from '../test/utils/test-database';
-import { BENCH_SECRET, BENCH_TENANT, BenchContext, Scenario, ScenarioReport } from './lib/context';
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  BENCH_RECORD_KEYS,
+  BENCH_SECRET,
+  BENCH_TENANT,
+  BenchContext,
+  Scenario,
+  ScenarioReport,
+} from './lib/context';
 import { buildService, freePort, startNode, stop, waitFor } from './lib/processes';
 
 /** Every scenario file in bench/scenarios exports `scenario`; adding one needs no registry. */
@@ -79,6 +87,10 @@ async function main(): Promise<void> {
     BOOTSTRAP_TENANTS: BENCH_TENANT,
     BOOTSTRAP_ADMIN_SECRET: BENCH_SECRET,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+    AUDIT_RECORD_KEYS: BENCH_RECORD_KEYS,
+    AUDIT_SEALING_KEY: generateKeyPairSync('ed25519')
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString(),
   });
   const serviceUrl = `http://127.0.0.1:${port}`;
   const ctx = new BenchContext(db.url, serviceUrl, settings, service.pid);

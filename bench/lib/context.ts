@@ -6,6 +6,8 @@ import { freePort, startNode, stop, waitFor } from './processes';
 
 export const BENCH_TENANT = 'bench';
 export const BENCH_SECRET = 'bench-admin-secret-0123456789';
+/** The service's audit record key in a bench run, so a scenario can write records as it would. */
+export const BENCH_RECORD_KEYS = `bench:${Buffer.from('bench-record-key-0123456789abcdef').toString('base64')}`;
 
 export interface BenchSettings {
   connections: number;

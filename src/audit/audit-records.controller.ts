@@ -114,7 +114,8 @@ export class AuditRecordsController {
     operationId: 'getAuditSealingKeys',
   })
   @ApiOkResponse({ description: 'JWKS of Ed25519 keys', schema: { type: 'object' } })
-  getAuditSealingKeys(): Json {
+  // The tenant is checked by the request guard (404 for an unknown one); the keys are the service's.
+  getAuditSealingKeys(@Param('tenant') _tenant: string): Json {
     return this.keys.publicJwks();
   }
 

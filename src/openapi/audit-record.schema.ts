@@ -59,6 +59,23 @@ export const AUDIT_RECORD_COMPONENT: SchemaObject = {
       type: 'string',
       description: 'SHA-256 (hex) of the canonical content, computed when written',
     },
+    seal: {
+      type: 'object',
+      description:
+        'On GET /AuditRecords/{id} once the record is sealed: its seal and its RFC 6962 inclusion proof (docs/audit-integrity.md)',
+      properties: {
+        id: { type: 'string' },
+        seq: { type: 'integer' },
+        root: { type: 'string', description: "Merkle root (hex) over the sealed records' hashes" },
+        index: { type: 'integer', description: "The record's leaf index in the seal" },
+        count: { type: 'integer', description: 'Records in the seal' },
+        proof: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'Audit path, hex, bottom up',
+        },
+      },
+    },
     meta: {
       type: 'object',
       properties: {

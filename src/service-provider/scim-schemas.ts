@@ -64,6 +64,22 @@ const AUDIT_RECORD: SchemaDefinition = {
     complex('targetUserId', [str('id', ro()), str('immutableId', ro())], ro()),
     attr('created', 'dateTime', ro()),
     str('hash', ro({ description: 'SHA-256 (hex) of the canonical content' })),
+    complex(
+      'seal',
+      [
+        str('id', ro()),
+        attr('seq', 'integer', ro()),
+        str('root', ro({ description: "Merkle root (hex) over the sealed records' hashes" })),
+        attr('index', 'integer', ro()),
+        attr('count', 'integer', ro()),
+        str('proof', ro({ multiValued: true, description: 'RFC 6962 audit path, hex' })),
+      ],
+      ro({
+        returned: 'request',
+        description:
+          'The seal covering the record and its inclusion proof; on a record read by id, once sealed',
+      }),
+    ),
   ],
 };
 

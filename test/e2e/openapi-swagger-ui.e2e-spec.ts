@@ -71,6 +71,7 @@ describe('OpenAPI in Swagger UI (API.md §10)', () => {
     );
     const open = operations.filter((o) => o.op.security.length === 0).map((o) => o.op.operationId);
     expect(open.sort()).toEqual([
+      'getAuditSealingKeys',
       'getJwks',
       'getLiveness',
       'getMetrics',
