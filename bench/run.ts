@@ -76,6 +76,7 @@ async function main(): Promise<void> {
     HOST: '127.0.0.1',
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     DATABASE_URL: db.url,
+    MIGRATION_DATABASE_URL: db.ownerUrl,
     BOOTSTRAP_TENANTS: BENCH_TENANT,
     BOOTSTRAP_ADMIN_SECRET: BENCH_SECRET,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
