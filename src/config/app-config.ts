@@ -67,10 +67,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     databaseUrl: withPassword(env.DATABASE_URL, env.DATABASE_PASSWORD),
-    migrationDatabaseUrl: withPassword(
-      env.MIGRATION_DATABASE_URL,
-      env.MIGRATION_DATABASE_PASSWORD,
-    ),
+    migrationDatabaseUrl: withPassword(env.MIGRATION_DATABASE_URL, env.MIGRATION_DATABASE_PASSWORD),
     embeddedPg: { dataDir: env.EMBEDDED_PG_DATA_DIR, port: env.EMBEDDED_PG_PORT },
     localSecretsDir: dirname(resolve(env.EMBEDDED_PG_DATA_DIR)),
     dbPoolSize: env.DB_POOL_SIZE,
