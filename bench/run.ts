@@ -82,7 +82,9 @@ async function main(): Promise<void> {
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
   });
   const serviceUrl = `http://127.0.0.1:${port}`;
-  const ctx = new BenchContext(db.url, serviceUrl, settings, service.pid);
+  // The bench's own loading, inspection and floor servers bypass the service's roles and
+  // row-level security: they measure the database, not the service's access rules.
+  const ctx = new BenchContext(db.superuserUrl, serviceUrl, settings, service.pid);
   try {
     await waitFor(`${serviceUrl}/health/ready`);
     const cpu = cpus()[0]?.model ?? 'unknown CPU';

@@ -7,6 +7,7 @@ import { DATABASE_URL, DatabaseUrlModule, MIGRATION_DATABASE_URL } from './datab
 import { migrations } from './migrations';
 import { SearchDatabase } from './search-database';
 import { checkServiceRole, prepareSchema, serviceRoleOf } from './service-role';
+import { TenantScopes } from './tenant-scope';
 
 /**
  * Opens the TypeORM data source as the service role, applies migrations and the service
@@ -52,7 +53,7 @@ import { checkServiceRole, prepareSchema, serviceRoleOf } from './service-role';
       },
     }),
   ],
-  providers: [Database, SearchDatabase],
-  exports: [Database, SearchDatabase],
+  providers: [Database, SearchDatabase, TenantScopes],
+  exports: [Database, SearchDatabase, TenantScopes],
 })
 export class DatabaseModule {}
