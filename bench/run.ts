@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     HOST: '127.0.0.1',
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     DATABASE_URL: db.url,
+    MIGRATION_DATABASE_URL: db.ownerUrl,
     BOOTSTRAP_TENANTS: BENCH_TENANT,
     BOOTSTRAP_ADMIN_SECRET: BENCH_SECRET,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
@@ -93,7 +94,9 @@ async function main(): Promise<void> {
       .toString(),
   });
   const serviceUrl = `http://127.0.0.1:${port}`;
-  const ctx = new BenchContext(db.url, serviceUrl, settings, service.pid);
+  // The bench's own loading, inspection and floor servers bypass the service's roles and
+  // row-level security: they measure the database, not the service's access rules.
+  const ctx = new BenchContext(db.superuserUrl, serviceUrl, settings, service.pid);
   try {
     await waitFor(`${serviceUrl}/health/ready`);
     const cpu = cpus()[0]?.model ?? 'unknown CPU';

@@ -73,9 +73,12 @@ export class AuditRecordsRepository {
    * prepared: one plan per connection instead of one per batch, whatever the batch size.
    */
   async insertReads(rows: NewAuditRecord[]): Promise<void> {
-    await this.db.query(INSERT_RECORDS, [JSON.stringify(rows.map((r) => this.stamp(r)))], {
-      prepare: true,
-    });
+    // A batch holds the reads of several requests, so of several tenants.
+    await this.db.acrossTenants('read records of several tenants, committed together', () =>
+      this.db.query(INSERT_RECORDS, [JSON.stringify(rows.map((r) => this.stamp(r)))], {
+        prepare: true,
+      }),
+    );
   }
 
   /**

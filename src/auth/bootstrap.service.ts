@@ -44,11 +44,15 @@ export class BootstrapService implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     for (const tenant of this.config.bootstrapTenants) {
-      await this.tenants.ensure(tenant);
-      await this.keys.ensureKey(tenant);
+      // Each tenant is set up in its own context: its rows are written in its tenant scope
+      // (row-level security), like a request's.
       const generated = await this.context.run(
         { requestId: uuidv7(), tenant, actor: { id: BOOTSTRAP_ACTOR } },
-        () => this.ensureAdminClient(tenant),
+        async () => {
+          await this.tenants.ensure(tenant);
+          await this.keys.ensureKey(tenant);
+          return this.ensureAdminClient(tenant);
+        },
       );
       // A local run (embedded PostgreSQL, never production: there the secret is required)
       // also leaves a generated secret in a file only its user can read, beside the data,

@@ -52,10 +52,16 @@ export class SigningKeysRepository {
     return rows[0];
   }
 
+  /**
+   * The key a token names, whichever tenant's it is: the bearer guard answers another
+   * tenant's valid token 403, not 401, so this one lookup looks across tenants.
+   */
   async activeByKid(kid: string): Promise<{ tenant_id: string; public_jwk: JWK } | undefined> {
-    const rows = await this.db.query<{ tenant_id: string; public_jwk: JWK }>(
-      'SELECT tenant_id, public_jwk FROM signing_keys WHERE kid = $1 AND active',
-      [kid],
+    const rows = await this.db.acrossTenants('verify a token of any tenant', () =>
+      this.db.query<{ tenant_id: string; public_jwk: JWK }>(
+        'SELECT tenant_id, public_jwk FROM signing_keys WHERE kid = $1 AND active',
+        [kid],
+      ),
     );
     return rows[0];
   }

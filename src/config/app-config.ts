@@ -17,6 +17,8 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   publicBaseUrl: string;
   databaseUrl?: string;
+  /** The schema owner's URL (MIGRATION_DATABASE_URL); DATABASE_URL's when unset. */
+  migrationDatabaseUrl?: string;
   embeddedPg: { dataDir: string; port: number };
   /**
    * Where a generated admin secret is also written for the local user (`<tenant>-admin.secret`,
@@ -73,6 +75,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     databaseUrl: withPassword(env.DATABASE_URL, env.DATABASE_PASSWORD),
+    migrationDatabaseUrl: withPassword(env.MIGRATION_DATABASE_URL, env.MIGRATION_DATABASE_PASSWORD),
     embeddedPg: { dataDir: env.EMBEDDED_PG_DATA_DIR, port: env.EMBEDDED_PG_PORT },
     localSecretsDir: dirname(resolve(env.EMBEDDED_PG_DATA_DIR)),
     dbPoolSize: env.DB_POOL_SIZE,
@@ -116,7 +119,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
   };
 }
 
-/** DATABASE_URL with DATABASE_PASSWORD put in, encoded, when both are set. */
+/** A database URL with its separately given password put in, encoded, when both are set. */
 function withPassword(url: string | undefined, password: string | undefined): string | undefined {
   if (url === undefined || password === undefined) return url;
   const parsed = new URL(url);

@@ -75,6 +75,19 @@ export class EnvironmentVariables {
   @IsString()
   DATABASE_PASSWORD?: string;
 
+  /**
+   * The role that owns the schema: migrations, the job queue's schema and the service role's
+   * grants run as it at start-up. Defaults to DATABASE_URL outside production.
+   */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'MIGRATION_DATABASE_URL must be a postgres:// URL' })
+  MIGRATION_DATABASE_URL?: string;
+
+  /** The password of MIGRATION_DATABASE_URL's role, given apart like DATABASE_PASSWORD. */
+  @IsOptional()
+  @IsString()
+  MIGRATION_DATABASE_PASSWORD?: string;
+
   @IsString()
   EMBEDDED_PG_DATA_DIR = '.data/pg';
 
@@ -290,6 +303,11 @@ export function validateEnvironment(raw: Record<string, string | undefined>): En
   // Named in the same message as every other bad variable, not in a second round.
   if (env.NODE_ENV === 'production' && !env.BOOTSTRAP_ADMIN_SECRET) {
     lines.push('  - BOOTSTRAP_ADMIN_SECRET: required when NODE_ENV=production');
+  }
+  if (env.NODE_ENV === 'production' && env.DATABASE_URL && !env.MIGRATION_DATABASE_URL) {
+    lines.push(
+      '  - MIGRATION_DATABASE_URL: required when NODE_ENV=production and DATABASE_URL is set (the schema owner; DATABASE_URL is the service role)',
+    );
   }
   if (env.TRUST_PROXY !== undefined && parseTrustProxy(env.TRUST_PROXY) === undefined) {
     lines.push(

@@ -60,6 +60,8 @@ describe('.env.example', () => {
       'PUBLIC_BASE_URL',
       'DATABASE_URL',
       'DATABASE_PASSWORD',
+      'MIGRATION_DATABASE_URL',
+      'MIGRATION_DATABASE_PASSWORD',
       'BOOTSTRAP_ADMIN_SECRET',
       'TRUST_PROXY',
       'ENV_FILE',

@@ -36,6 +36,11 @@ export interface RequestContext {
 
 export interface AppClsStore extends ClsStore {
   ctx: RequestContext;
+  /**
+   * Set (to its reason) only inside TenantScopes.acrossTenants: the work then sees every
+   * tenant's rows. Never carried over to jobs.
+   */
+  acrossTenants?: string;
 }
 
 /** Property under which the hook stores the context on the raw Fastify request. */

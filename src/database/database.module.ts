@@ -3,14 +3,16 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Database } from './database';
-import { DATABASE_URL, DatabaseUrlModule } from './database-url.module';
-import { runMigrations } from './migration-runner';
+import { DATABASE_URL, DatabaseUrlModule, MIGRATION_DATABASE_URL } from './database-url.module';
 import { migrations } from './migrations';
 import { SearchDatabase } from './search-database';
+import { checkServiceRole, prepareSchema, serviceRoleOf } from './service-role';
+import { TenantScopes } from './tenant-scope';
 
 /**
- * Opens the TypeORM data source and applies migrations before anything touches the schema,
- * and provides the two handles statements run on: `Database` (the CLS transaction) and
+ * Opens the TypeORM data source as the service role, applies migrations and the service
+ * role's grants as the schema owner before anything touches the schema, refuses a role that
+ * is too strong (production), and provides the two handles statements run on: `Database` (the CLS transaction) and
  * `SearchDatabase` (the search connections).
  */
 @Global()
@@ -19,10 +21,12 @@ import { SearchDatabase } from './search-database';
     DatabaseUrlModule,
     TypeOrmModule.forRootAsync({
       imports: [DatabaseUrlModule],
-      inject: [APP_CONFIG, DATABASE_URL],
-      useFactory: (config: AppConfig, url: string) => ({
+      inject: [APP_CONFIG, DATABASE_URL, MIGRATION_DATABASE_URL],
+      useFactory: (config: AppConfig, url: string, ownerUrl: string) => ({
         type: 'postgres' as const,
         url,
+        ownerUrl,
+        config,
         migrations,
         migrationsRun: false,
         synchronize: false,
@@ -31,13 +35,25 @@ import { SearchDatabase } from './search-database';
         logging: false,
       }),
       dataSourceFactory: async (options) => {
-        const dataSource = await new DataSource(options!).initialize();
-        await runMigrations(dataSource);
+        const { ownerUrl, config, ...rest } = options as typeof options & {
+          ownerUrl: string;
+          config: AppConfig;
+        };
+        const dataSource = await new DataSource(rest).initialize();
+        try {
+          const role = await serviceRoleOf(dataSource);
+          if (role.superuser && config.nodeEnv === 'production') checkServiceRole(role, config);
+          await prepareSchema(ownerUrl, role.name);
+          checkServiceRole(await serviceRoleOf(dataSource), config);
+        } catch (error) {
+          await dataSource.destroy();
+          throw error;
+        }
         return dataSource;
       },
     }),
   ],
-  providers: [Database, SearchDatabase],
-  exports: [Database, SearchDatabase],
+  providers: [Database, SearchDatabase, TenantScopes],
+  exports: [Database, SearchDatabase, TenantScopes],
 })
 export class DatabaseModule {}

@@ -45,12 +45,23 @@ async function importEmbeddedPostgres(): Promise<{ default: EmbeddedPostgresClas
   return module;
 }
 
+/** The schema owner (migrations) and the role the service runs as (owns nothing). */
 const APP_ROLE = 'app';
+const SERVICE_ROLE = 'app_service';
 const APP_DATABASE = 'mgmt';
 
 interface Credentials {
   superPassword: string;
   appPassword: string;
+  /** Absent in data folders made before the service had its own role. */
+  servicePassword?: string;
+}
+
+/** Where the embedded server is reached: as the service, as the schema owner, as superuser. */
+export interface EmbeddedDatabaseUrls {
+  service: string;
+  owner: string;
+  superuser: string;
 }
 
 /**
@@ -60,8 +71,9 @@ interface Credentials {
  * PostgreSQL refuses to run as root. When this process is root, the server runs as the OS
  * user `postgres` (created if missing: `createPostgresUser`), which then owns the data folder.
  *
- * The service itself connects as a non-superuser role that owns its database, as it should in
- * production: a superuser would bypass the privileges that keep audit records append-only.
+ * Two roles, as in production (docs/operations.md): `app` owns the database and runs the
+ * migrations; the service connects as `app_service`, which owns nothing, so the privileges
+ * that keep audit records append-only actually bind it.
  */
 export class EmbeddedPostgresLauncher {
   private static readonly started = new Set<EmbeddedPostgresLauncher>();
@@ -86,7 +98,7 @@ export class EmbeddedPostgresLauncher {
    * Starts (initialising on first use) and returns the service's connection URL. A start
    * that cannot succeed fails with a StartupError that says why and what to change.
    */
-  async start(): Promise<string> {
+  async start(): Promise<EmbeddedDatabaseUrls> {
     const dir = resolve(this.dataDir);
     await checkDataFolder(dir);
     await checkPortFree(this.port);
@@ -108,7 +120,7 @@ export class EmbeddedPostgresLauncher {
     }
   }
 
-  private async startIn(dir: string, log: PostgresLogFile): Promise<string> {
+  private async startIn(dir: string, log: PostgresLogFile): Promise<EmbeddedDatabaseUrls> {
     const credentialsFile = `${dir}.credentials.json`;
     const firstRun = !existsSync(join(dir, 'PG_VERSION'));
     const credentials = await this.loadCredentials(credentialsFile, firstRun);
@@ -146,11 +158,17 @@ export class EmbeddedPostgresLauncher {
     log.open();
     await this.pg.start();
     this.running = true;
-    await this.ensureAppDatabase(credentials);
+    const servicePassword = await this.ensureAppDatabase(credentials, credentialsFile);
     this.logger.debug(
       `Embedded PostgreSQL listening on 127.0.0.1:${this.port}, log in ${this.logFile}`,
     );
-    return `postgres://${APP_ROLE}:${encodeURIComponent(credentials.appPassword)}@127.0.0.1:${this.port}/${APP_DATABASE}`;
+    const url = (user: string, password: string, database = APP_DATABASE) =>
+      `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${this.port}/${database}`;
+    return {
+      service: url(SERVICE_ROLE, servicePassword),
+      owner: url(APP_ROLE, credentials.appPassword),
+      superuser: url('postgres', credentials.superPassword),
+    };
   }
 
   /**
@@ -182,13 +200,21 @@ export class EmbeddedPostgresLauncher {
     const credentials = {
       superPassword: randomBytes(24).toString('base64url'),
       appPassword: randomBytes(24).toString('base64url'),
+      servicePassword: randomBytes(24).toString('base64url'),
     };
     await mkdir(resolve(file, '..'), { recursive: true });
     await writeFile(file, JSON.stringify(credentials), { mode: 0o600 });
     return credentials;
   }
 
-  private async ensureAppDatabase(credentials: Credentials): Promise<void> {
+  /** Creates the roles and the database when missing; answers the service role's password. */
+  private async ensureAppDatabase(credentials: Credentials, file: string): Promise<string> {
+    let servicePassword = credentials.servicePassword;
+    if (!servicePassword) {
+      // A data folder from before the service role: its password is made and kept now.
+      servicePassword = randomBytes(24).toString('base64url');
+      await writeFile(file, JSON.stringify({ ...credentials, servicePassword }), { mode: 0o600 });
+    }
     const admin = new Client({
       host: '127.0.0.1',
       port: this.port,
@@ -204,6 +230,15 @@ export class EmbeddedPostgresLauncher {
           `CREATE ROLE ${APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${admin.escapeLiteral(credentials.appPassword)}`,
         );
       }
+      const service = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [
+        SERVICE_ROLE,
+      ]);
+      const password = admin.escapeLiteral(servicePassword);
+      await admin.query(
+        service.rowCount === 0
+          ? `CREATE ROLE ${SERVICE_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${password}`
+          : `ALTER ROLE ${SERVICE_ROLE} PASSWORD ${password}`,
+      );
       const db = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [APP_DATABASE]);
       if (db.rowCount === 0) {
         await admin.query(`CREATE DATABASE ${APP_DATABASE} OWNER ${APP_ROLE}`);
@@ -211,6 +246,7 @@ export class EmbeddedPostgresLauncher {
     } finally {
       await admin.end();
     }
+    return servicePassword;
   }
 }
 

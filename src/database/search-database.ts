@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Pool } from 'pg';
+import { Pool, PoolClient } from 'pg';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DatabaseError } from './database-error';
 import { DATABASE_URL } from './database-url.module';
 import { timed } from './query-timing';
 import { QueryOptions, SqlClient } from './sql-client';
+import { SET_TENANT_SCOPE, TenantScopes } from './tenant-scope';
 
 /** Statement shapes kept prepared; a shape is prepared from its second use on. */
 const PREPARED_SHAPES = 256;
@@ -25,6 +26,10 @@ const STATEMENTS_PER_CONNECTION = 10_000;
  * once per connection instead of on every search, which measured as most of a correlation-id
  * search's database time. One-off shapes are not prepared, and connections are recycled, so
  * arbitrary filters cannot grow a session's prepared statements without bound.
+ *
+ * Each statement runs in the tenant scope of the current work (TenantScopes), kept on the
+ * connection's session: a connection that last served the same tenant needs no extra round
+ * trip, another one takes one `set_config` first.
  */
 @Injectable()
 export class SearchDatabase implements SqlClient, OnApplicationShutdown {
@@ -33,8 +38,14 @@ export class SearchDatabase implements SqlClient, OnApplicationShutdown {
   /** Recently seen statement texts and their names, oldest first (a Map keeps insertion order). */
   private readonly seen = new Map<string, string>();
   private statements = 0;
+  /** The tenant scope each pooled connection's session holds. */
+  private readonly sessionScopes = new WeakMap<PoolClient, string>();
 
-  constructor(@Inject(DATABASE_URL) url: string, @Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(DATABASE_URL) url: string,
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly scopes: TenantScopes,
+  ) {
     this.pool = new Pool({
       connectionString: url,
       max: config.searchPoolSize,
@@ -66,18 +77,37 @@ export class SearchDatabase implements SqlClient, OnApplicationShutdown {
     return (await this.run(text, params, {})).rowCount ?? 0;
   }
 
+  /** Runs `fn` over every tenant's rows (TenantScopes.acrossTenants), `reason` naming why. */
+  acrossTenants<T>(reason: string, fn: () => Promise<T>): Promise<T> {
+    return this.scopes.acrossTenants(reason, fn);
+  }
+
   private async run(text: string, params: readonly unknown[], options: QueryOptions) {
     const name = options.prepare ? this.preparedName(text) : undefined;
+    const scope = this.scopes.current();
+    let client: PoolClient | undefined;
+    let failure: Error | undefined;
     try {
+      client = await this.pool.connect();
+      const held = this.sessionScopes.get(client);
+      if (held !== scope.key && !(held === undefined && scope.key === '')) {
+        await client.query(SET_TENANT_SCOPE, [scope.tenant, scope.across, false]);
+        this.sessionScopes.set(client, scope.key);
+      }
+      const connection = client;
       return await timed(() =>
-        this.pool.query({
+        connection.query({
           text,
           values: params as unknown[],
           ...(name ? { name } : {}),
         }),
       );
     } catch (error) {
+      failure = error instanceof Error ? error : new Error(String(error));
       throw DatabaseError.from(error);
+    } finally {
+      // As pool.query does: a connection whose statement failed is not reused.
+      client?.release(failure);
     }
   }
 

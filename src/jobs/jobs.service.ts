@@ -13,6 +13,7 @@ import { RequestContext } from '../context/request-context';
 import { RequestContextService } from '../context/request-context.service';
 import { Database } from '../database/database';
 import { DatabaseError } from '../database/database-error';
+import { JOBS_SCHEMA } from '../database/service-role';
 
 /** What every job carries besides its payload: the context of the request that caused it. */
 export interface JobEnvelope<T> {
@@ -71,7 +72,9 @@ export class JobsService implements OnModuleInit, BeforeApplicationShutdown {
   ) {
     this.boss = new PgBoss({
       connectionString: url,
-      schema: 'pgboss',
+      schema: JOBS_SCHEMA,
+      // The schema is the owner's, created or upgraded at start-up (prepareSchema).
+      migrate: false,
       max: Math.max(2, Math.ceil(config.dbPoolSize / 2)),
       // Expired jobs (their worker died) are only retried when maintenance runs; pg-boss's
       // default of two minutes would leave a crashed import idle that long.

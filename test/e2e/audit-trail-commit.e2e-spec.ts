@@ -174,9 +174,11 @@ describe('audit trail (API.md §4, §5, §10)', () => {
     });
 
     it('the service role is not a superuser and holds no UPDATE, DELETE or TRUNCATE', async () => {
-      const [role] = await t.db.query('SELECT rolsuper FROM pg_roles WHERE rolname = current_user');
+      const [role] = await t.serviceDb.query(
+        'SELECT rolsuper FROM pg_roles WHERE rolname = current_user',
+      );
       expect(role.rolsuper).toBe(false);
-      const [privileges] = await t.db.query(`
+      const [privileges] = await t.serviceDb.query(`
         SELECT has_table_privilege('audit_records', 'INSERT') AS insert,
                has_table_privilege('audit_records', 'SELECT') AS select,
                has_table_privilege('audit_records', 'UPDATE') AS update,
@@ -196,12 +198,15 @@ describe('audit trail (API.md §4, §5, §10)', () => {
       ['DELETE', 'DELETE FROM audit_records WHERE id = $1'],
       ['TRUNCATE', 'TRUNCATE audit_records'],
     ])('%s is refused to the service role', async (_op, sql) => {
-      await expect(t.db.query(sql, sql.includes('$1') ? [recordId] : [])).rejects.toMatchObject({
+      await expect(
+        t.serviceDb.query(sql, sql.includes('$1') ? [recordId] : []),
+      ).rejects.toMatchObject({
         driverError: { code: '42501' },
       });
     });
 
     it('the trigger refuses UPDATE, DELETE and TRUNCATE even to a role holding the privileges', async () => {
+      // A superuser (t.db): the service role could not even grant itself the privileges.
       const runner = t.db.createQueryRunner();
       await runner.connect();
       await runner.startTransaction();

@@ -7,7 +7,7 @@ import { userBody } from '../factories/user';
 import { PostgresProcess, ServiceInstance } from '../utils/service-instance';
 import { freePort } from '../utils/service-process';
 import { uniqueTenant } from '../utils/test-app';
-import { TEST_DB_ENV } from '../utils/test-database';
+import { TEST_DB_ENV, TEST_DB_OWNER_ENV, TEST_DB_SUPERUSER_ENV } from '../utils/test-database';
 
 /**
  * The import job against real processes: killed mid-job and started again, and two
@@ -29,11 +29,13 @@ jest.setTimeout(240_000);
 
 describe('bulk import durability', () => {
   const url = process.env[TEST_DB_ENV]!;
+  const ownerUrl = process.env[TEST_DB_OWNER_ENV]!;
   let db: Client;
   const services: ServiceInstance[] = [];
 
   beforeAll(async () => {
-    db = new Client({ connectionString: url });
+    // Reads what the test checks as a superuser (row-level security does not filter it).
+    db = new Client({ connectionString: process.env[TEST_DB_SUPERUSER_ENV]! });
     await db.connect();
   });
   afterAll(async () => {
@@ -42,7 +44,7 @@ describe('bulk import durability', () => {
   });
 
   async function start(tenant: string): Promise<ServiceInstance> {
-    const service = await ServiceInstance.start(url, tenant, ENV);
+    const service = await ServiceInstance.start({ url, ownerUrl }, tenant, ENV);
     services.push(service);
     return service;
   }
@@ -227,11 +229,11 @@ describe('bulk import durability', () => {
     const dir = join(tmpdir(), `mgmt-restart-pg-${randomBytes(4).toString('hex')}`);
     const port = await freePort();
     let server = await PostgresProcess.start(dir, port);
-    const ownUrl = server.url;
+    const ownUrl = server.superuserUrl;
     const own = new Client({ connectionString: ownUrl });
     try {
       const tenant = uniqueTenant();
-      const service = await ServiceInstance.start(ownUrl, tenant, ENV);
+      const service = await ServiceInstance.start(server, tenant, ENV);
       services.push(service);
       const users = Array.from({ length: 80 }, (_, i) =>
         userBody(`restart-${i}`, { password: `secret-${i}-0123456789` }),

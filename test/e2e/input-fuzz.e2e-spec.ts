@@ -1,5 +1,5 @@
 import { runFuzz } from '../fuzz/fuzz';
-import { TEST_DB_ENV } from '../utils/test-database';
+import { testDatabaseEnv } from '../utils/test-database';
 
 /**
  * The short run of `npm run fuzz` (docs/reliability.md): the same seeded surfaces against the
@@ -11,7 +11,8 @@ describe('fuzz (short run)', () => {
   it('answers every case without a 5xx, with the echo and the route format', async () => {
     const seed = Number(process.env.FUZZ_SEED ?? 20261203);
     const report = await runFuzz({
-      databaseUrl: process.env[TEST_DB_ENV]!,
+      databaseUrl: testDatabaseEnv().DATABASE_URL,
+      ownerUrl: testDatabaseEnv().MIGRATION_DATABASE_URL,
       seed,
       casesPerSurface: Number(process.env.FUZZ_CASES ?? 400),
       concurrency: 16,

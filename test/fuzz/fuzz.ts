@@ -7,6 +7,8 @@ import { FuzzTarget, SURFACES } from './surfaces';
 
 export interface FuzzOptions {
   databaseUrl: string;
+  /** The schema owner's URL (migrations). */
+  ownerUrl: string;
   seed: number;
   casesPerSurface: number;
   surfaces?: string[];
@@ -49,6 +51,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
   const port = await freePort();
   const service = new ServiceProcess({
     DATABASE_URL: o.databaseUrl,
+    MIGRATION_DATABASE_URL: o.ownerUrl,
     PORT: String(port),
     HOST: '127.0.0.1',
     BOOTSTRAP_TENANTS: TENANT,
@@ -224,6 +227,7 @@ async function main(): Promise<void> {
   try {
     const report = await runFuzz({
       databaseUrl: db.url,
+      ownerUrl: db.ownerUrl,
       seed,
       casesPerSurface,
       surfaces: arg('surface')?.split(','),

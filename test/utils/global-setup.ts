@@ -1,4 +1,10 @@
-import { startTestDatabase, TEST_DB_ENV, TestDatabase } from './test-database';
+import {
+  startTestDatabase,
+  TEST_DB_ENV,
+  TEST_DB_OWNER_ENV,
+  TEST_DB_SUPERUSER_ENV,
+  TestDatabase,
+} from './test-database';
 
 declare global {
   var __MGMT_TEST_DB__: TestDatabase | undefined;
@@ -13,4 +19,6 @@ export default async function globalSetup(): Promise<void> {
   const db = await startTestDatabase();
   globalThis.__MGMT_TEST_DB__ = db;
   process.env[TEST_DB_ENV] = db.url;
+  process.env[TEST_DB_OWNER_ENV] = db.ownerUrl;
+  process.env[TEST_DB_SUPERUSER_ENV] = db.superuserUrl;
 }

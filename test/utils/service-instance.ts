@@ -15,15 +15,17 @@ export class ServiceInstance {
     readonly tenant: string,
   ) {}
 
+  /** `db`: the service role's URL and the schema owner's (migrations). */
   static async start(
-    databaseUrl: string,
+    db: { url: string; ownerUrl: string },
     tenant: string,
     env: Record<string, string> = {},
   ): Promise<ServiceInstance> {
     const port = await freePort();
     const service = new ServiceProcess({
       NODE_ENV: 'test',
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: db.url,
+      MIGRATION_DATABASE_URL: db.ownerUrl,
       HOST: '127.0.0.1',
       PORT: String(port),
       BOOTSTRAP_TENANTS: tenant,
@@ -91,7 +93,11 @@ export class ServiceInstance {
 export class PostgresProcess {
   private constructor(
     private readonly child: ChildProcess,
+    /** The service role's URL. */
     readonly url: string,
+    readonly ownerUrl: string,
+    /** A superuser's, for reading what the test checks across tenants. */
+    readonly superuserUrl: string,
   ) {}
 
   static async start(dir: string, port: number): Promise<PostgresProcess> {
@@ -107,16 +113,16 @@ export class PostgresProcess {
       { cwd: REPO_ROOT, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
-    const url = await new Promise<string>((resolve, reject) => {
+    const urls = await new Promise<string[]>((resolve, reject) => {
       child.stdout!.on('data', (chunk: Buffer) => {
         output += chunk.toString('utf8');
-        const ready = /READY (\S+)/.exec(output);
-        if (ready) resolve(ready[1]);
+        const ready = /READY (\S+) (\S+) (\S+)/.exec(output);
+        if (ready) resolve(ready.slice(1));
       });
       child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
       child.on('exit', (code) => reject(new Error(`postgres exited (${code}): ${output}`)));
     });
-    return new PostgresProcess(child, url);
+    return new PostgresProcess(child, urls[0], urls[1], urls[2]);
   }
 
   /** A clean server shutdown (pg_ctl stop): every connection is closed. */

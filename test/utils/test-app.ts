@@ -10,7 +10,7 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config/app-config';
 import { createApp } from '../../src/main';
 import { recordsOfRequest } from './records';
-import { TEST_DB_ENV } from './test-database';
+import { TEST_DB_SUPERUSER_ENV, testDatabaseEnv } from './test-database';
 
 export const ADMIN_SECRET = 'e2e-admin-secret-0123456789';
 
@@ -39,11 +39,23 @@ export class TestApp {
     readonly tenant: string,
     readonly tenants: string[],
     logs: string[],
+    /** A superuser's connections to the app's database (see `db`). */
+    private readonly inspector: DataSource,
   ) {
     this.logs = logs;
   }
 
+  /**
+   * The database as a superuser sees it: what a test reads to check the service's work, across
+   * tenants (row-level security does not filter it), and what a test that tampers with the
+   * trail on purpose writes with. Not the service's own view: that is `serviceDb`.
+   */
   get db(): DataSource {
+    return this.inspector;
+  }
+
+  /** The app's own data source: the service role, with only the service's grants. */
+  get serviceDb(): DataSource {
     return this.app.get(DataSource);
   }
 
@@ -110,6 +122,7 @@ export class TestApp {
 
   async close(): Promise<void> {
     await this.app.close();
+    await this.inspector.destroy();
     live.splice(live.indexOf(this), 1);
     const previous = live.at(-1);
     if (previous) activate(previous.app);
@@ -160,7 +173,7 @@ export async function createTestApp(
   const tenants = Array.from({ length: tenantCount }, () => uniqueTenant());
   const config = loadConfig({
     NODE_ENV: 'test',
-    DATABASE_URL: process.env[TEST_DB_ENV],
+    ...testDatabaseEnv(),
     BOOTSTRAP_TENANTS: tenants.join(','),
     BOOTSTRAP_ADMIN_SECRET: ADMIN_SECRET,
     LOG_LEVEL: 'info',
@@ -181,7 +194,12 @@ export async function createTestApp(
   app.flushLogs();
   await app.getHttpAdapter().getInstance().ready();
   activate(app);
-  const testApp = new TestApp(app, tenants[0], tenants, logs);
+  const inspector = await new DataSource({
+    type: 'postgres',
+    url: process.env[TEST_DB_SUPERUSER_ENV],
+    extra: { max: 3 },
+  }).initialize();
+  const testApp = new TestApp(app, tenants[0], tenants, logs, inspector);
   live.push(testApp);
   return testApp;
 }
