@@ -10,7 +10,12 @@ import {
   auditRecordJsonSql,
   AuditRecordRow,
 } from './audit-record';
-import { INSERT_RECORD, INSERT_RECORDS, WRITTEN_AUDIT_COLUMNS } from './audit-records.queries';
+import {
+  INSERT_ABSENT_RECORDS,
+  INSERT_RECORD,
+  INSERT_RECORDS,
+  WRITTEN_AUDIT_COLUMNS,
+} from './audit-records.queries';
 
 /** The stored columns of one record (`created` and `hash` come from the insert trigger). */
 export type NewAuditRecord = Omit<AuditRecordRow, 'created' | 'hash'>;
@@ -54,6 +59,11 @@ export class AuditRecordsRepository {
   /** Many records in one statement, in the current transaction. */
   async insertMany(rows: NewAuditRecord[]): Promise<void> {
     await this.tx.query(INSERT_RECORDS, [JSON.stringify(rows)]);
+  }
+
+  /** Many records in one statement, those already stored (by id) left out. */
+  async insertAbsent(rows: NewAuditRecord[]): Promise<void> {
+    await this.tx.query(INSERT_ABSENT_RECORDS, [JSON.stringify(rows)]);
   }
 
   /**

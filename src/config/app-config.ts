@@ -25,6 +25,9 @@ export interface AppConfig {
   localSecretsDir: string;
   dbPoolSize: number;
   searchPoolSize: number;
+  /** Bounds on the write connections (DB_*_TIMEOUT_MS), in milliseconds. */
+  dbTimeouts: { connectMs: number; acquireMs: number; statementMs: number; lockMs: number };
+  auditBacklogMax: number;
   bootstrapTenants: string[];
   bootstrapAdminSecret?: string;
   correlationIdMaxLength: number;
@@ -69,6 +72,13 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     localSecretsDir: dirname(resolve(env.EMBEDDED_PG_DATA_DIR)),
     dbPoolSize: env.DB_POOL_SIZE,
     searchPoolSize: env.SEARCH_POOL_SIZE,
+    dbTimeouts: {
+      connectMs: env.DB_CONNECT_TIMEOUT_MS,
+      acquireMs: env.DB_POOL_ACQUIRE_TIMEOUT_MS,
+      statementMs: env.DB_STATEMENT_TIMEOUT_MS,
+      lockMs: env.DB_LOCK_TIMEOUT_MS,
+    },
+    auditBacklogMax: env.AUDIT_BACKLOG_MAX,
     bootstrapTenants: [...new Set(env.BOOTSTRAP_TENANTS.split(','))],
     bootstrapAdminSecret: env.BOOTSTRAP_ADMIN_SECRET,
     correlationIdMaxLength: env.CORRELATION_ID_MAX_LENGTH,

@@ -90,6 +90,48 @@ export class EnvironmentVariables {
   @Max(200)
   DB_POOL_SIZE = 10;
 
+  /** Longest opening one database connection may take (pg's connect timeout). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DB_CONNECT_TIMEOUT_MS = 2000;
+
+  /** Longest a request waits for a pooled write connection (connecting included); 503 beyond. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DB_POOL_ACQUIRE_TIMEOUT_MS = 3000;
+
+  /**
+   * Longest one statement on the write connections may run: the server cancels it
+   * (`statement_timeout`), and the client gives up on an answer that never comes (a hung
+   * server) a moment later, dropping that connection. 503 beyond.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DB_STATEMENT_TIMEOUT_MS = 4000;
+
+  /** Longest a statement on the write connections waits for a row or table lock. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DB_LOCK_TIMEOUT_MS = 2000;
+
+  /**
+   * Failure records kept in memory while the database cannot take them, written when it
+   * returns; beyond this many the oldest are dropped (counted in a metric and logged).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  AUDIT_BACKLOG_MAX = 10_000;
+
   /** Connections per instance for searches and reads of the trail, apart from the writes'. */
   @Transform(toInt)
   @IsInt()

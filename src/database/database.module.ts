@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { boundedClient } from './bounded-client';
 import { Database } from './database';
 import { DATABASE_URL, DatabaseUrlModule } from './database-url.module';
 import { runMigrations } from './migration-runner';
@@ -27,13 +28,24 @@ import { SearchDatabase } from './search-database';
         migrationsRun: false,
         synchronize: false,
         entities: [],
-        extra: { max: config.dbPoolSize },
+        extra: {
+          max: config.dbPoolSize,
+          // pg-pool's wait for a connection (opening one included); 503 beyond.
+          connectionTimeoutMillis: config.dbTimeouts.acquireMs,
+          Client: boundedClient(config.dbTimeouts),
+        },
         logging: false,
       }),
       dataSourceFactory: async (options) => {
-        const dataSource = await new DataSource(options!).initialize();
-        await runMigrations(dataSource);
-        return dataSource;
+        // Migrations run on a connection of their own without the statement bounds: they
+        // wait for another instance's migrations (an advisory lock) and may rebuild indexes.
+        const migrator = await new DataSource({ ...options!, extra: { max: 2 } }).initialize();
+        try {
+          await runMigrations(migrator);
+        } finally {
+          await migrator.destroy();
+        }
+        return new DataSource(options!).initialize();
       },
     }),
   ],
