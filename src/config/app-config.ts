@@ -52,7 +52,15 @@ export interface AppConfig {
   };
   searchStatementTimeoutMs: number;
   searchQueueTimeoutMs: number;
-  rateLimit: { max: number; windowSeconds: number };
+  rateLimit: { max: number; windowSeconds: number; clientMax: number; tenantMax: number };
+  authFailures: { max: number; windowSeconds: number };
+  http: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    idleTimeoutMs: number;
+    maxConnections: number;
+  };
   serviceId: string;
   ciba: { pollIntervalSeconds: number; deliveryConcurrency: number };
 }
@@ -102,7 +110,20 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     },
     searchStatementTimeoutMs: env.SEARCH_STATEMENT_TIMEOUT_MS,
     searchQueueTimeoutMs: env.SEARCH_QUEUE_TIMEOUT_MS,
-    rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
+    rateLimit: {
+      max: env.RATE_LIMIT_MAX,
+      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+      clientMax: env.RATE_LIMIT_CLIENT_MAX,
+      tenantMax: env.RATE_LIMIT_TENANT_MAX,
+    },
+    authFailures: { max: env.AUTH_FAILURE_MAX, windowSeconds: env.AUTH_FAILURE_WINDOW_SECONDS },
+    http: {
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_MS,
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
+    },
     serviceId: env.SERVICE_ID,
     ciba: {
       pollIntervalSeconds: env.CIBA_POLL_INTERVAL_SECONDS,

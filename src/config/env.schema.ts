@@ -259,6 +259,71 @@ export class EnvironmentVariables {
   @Max(3600)
   RATE_LIMIT_WINDOW_SECONDS = 60;
 
+  /** Authenticated requests per client per RATE_LIMIT_WINDOW_SECONDS; 0 turns it off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  RATE_LIMIT_CLIENT_MAX = 0;
+
+  /** Authenticated requests per tenant per RATE_LIMIT_WINDOW_SECONDS; 0 turns it off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
+  RATE_LIMIT_TENANT_MAX = 0;
+
+  /**
+   * Failed client authentications per claimed client id, and per caller address, within
+   * AUTH_FAILURE_WINDOW_SECONDS; past it the next attempts are answered 429. 0 turns it off.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  AUTH_FAILURE_MAX = 20;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  AUTH_FAILURE_WINDOW_SECONDS = 60;
+
+  /** Longest the request line and headers may take to arrive (Node's headersTimeout). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  HTTP_HEADERS_TIMEOUT_MS = 10_000;
+
+  /** Longest a whole request, body included, may take to arrive; 408 beyond. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  HTTP_REQUEST_TIMEOUT_MS = 60_000;
+
+  /** How long an idle keep-alive connection is kept open after an answer. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 5000;
+
+  /** A socket with no traffic at all for this long is closed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  HTTP_IDLE_TIMEOUT_MS = 120_000;
+
+  /** Open connections the server accepts at once; more are refused at the socket. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  HTTP_MAX_CONNECTIONS = 1024;
+
   /** CIBA: minimum seconds between token polls (`interval`); each slow_down adds 5. */
   @Transform(toInt)
   @IsInt()
