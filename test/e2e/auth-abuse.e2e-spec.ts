@@ -1,5 +1,6 @@
 import { createTestApp, TestApp, uniqueId, ADMIN_SECRET } from '../utils/test-app';
 import { FORM, WRONG_SECRET } from '../utils/token-endpoint';
+import { hashPassword } from '../../src/common/secrets';
 
 const basic = (id: string, secret: string) =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
@@ -153,6 +154,51 @@ describe('rate limits per client and per tenant', () => {
       for (let i = 0; i < 3; i++) codes.push((await list()).statusCode);
       expect(codes).toEqual([200, 200, 429]);
       expect((await list()).json().detail).toMatch(/for one tenant/);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('client secret digests', () => {
+  it('replaces an older scrypt digest by SHA-256 at the next successful authentication', async () => {
+    const t = await createTestApp();
+    try {
+      const clientId = `${t.tenant}-admin`;
+      const digestOf = async () =>
+        (
+          (await t.db.query(
+            'SELECT secret_digest FROM clients WHERE tenant_id = $1 AND client_id = $2',
+            [t.tenant, clientId],
+          )) as { secret_digest: string }[]
+        )[0].secret_digest;
+      expect(await digestOf()).toMatch(/^sha256:/);
+      await t.db.query(
+        'UPDATE clients SET secret_digest = $3 WHERE tenant_id = $1 AND client_id = $2',
+        [t.tenant, clientId, await hashPassword(ADMIN_SECRET)],
+      );
+      expect(
+        (await t.tokenRequest({ grant_type: 'client_credentials' }, clientId, WRONG_SECRET))
+          .statusCode,
+      ).toBe(401);
+      expect(await digestOf()).toMatch(/^scrypt:/);
+      const ok = await t.tokenRequest(
+        { grant_type: 'client_credentials' },
+        clientId,
+        ADMIN_SECRET,
+        t.tenant,
+        {
+          'x-correlation-id': 'rehash-1',
+        },
+      );
+      expect(ok.statusCode).toBe(200);
+      expect(await digestOf()).toMatch(/^sha256:[0-9a-f]{64}$/);
+      const records = await t.recordsFor('rehash-1');
+      expect(records.map((r) => [r.action_name, r.action_parameters.reason])).toContainEqual([
+        'updateUPAuthenticator',
+        'secret digest upgraded to SHA-256',
+      ]);
+      expect((await t.tokenRequest({ grant_type: 'client_credentials' })).statusCode).toBe(200);
     } finally {
       await t.close();
     }
