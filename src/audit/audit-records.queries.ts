@@ -23,4 +23,11 @@ export const INSERT_RECORDS = `
     acting_session_id text, acting_auth_method text, target_user_id text,
     target_user_immutable_id text, created timestamptz, hash text, mac text, mac_key_id text)`;
 
+/**
+ * Many records, skipping any whose id is already stored: a backlogged failure record whose
+ * first insert timed out may still have reached the server and been committed.
+ */
+export const INSERT_ABSENT_RECORDS = `${INSERT_RECORDS}
+  WHERE NOT EXISTS (SELECT 1 FROM audit_records a WHERE a.id = x.id)`;
+
 export { WRITTEN as WRITTEN_AUDIT_COLUMNS };

@@ -10,7 +10,12 @@ import {
   auditRecordJsonSql,
   AuditRecordRow,
 } from './audit-record';
-import { INSERT_RECORD, INSERT_RECORDS, WRITTEN_AUDIT_COLUMNS } from './audit-records.queries';
+import {
+  INSERT_ABSENT_RECORDS,
+  INSERT_RECORD,
+  INSERT_RECORDS,
+  WRITTEN_AUDIT_COLUMNS,
+} from './audit-records.queries';
 import { AuditKeysService } from './audit-keys.service';
 import { recordHash, recordMac } from './record-integrity';
 
@@ -66,6 +71,11 @@ export class AuditRecordsRepository {
   /** Many records in one statement, in the current transaction. */
   async insertMany(rows: NewAuditRecord[]): Promise<void> {
     await this.tx.query(INSERT_RECORDS, [JSON.stringify(rows.map((r) => this.stamp(r)))]);
+  }
+
+  /** Many records in one statement, those already stored (by id) left out. */
+  async insertAbsent(rows: NewAuditRecord[]): Promise<void> {
+    await this.tx.query(INSERT_ABSENT_RECORDS, [JSON.stringify(rows.map((r) => this.stamp(r)))]);
   }
 
   /**

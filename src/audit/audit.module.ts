@@ -8,6 +8,7 @@ import { AuditIntegrityService } from './audit-integrity.service';
 import { AuditKeysService } from './audit-keys.service';
 import { AuditSealerService } from './audit-sealer.service';
 import { AuditSealsRepository } from './audit-seals.repository';
+import { FailureBacklog } from './failure-backlog';
 
 @Module({
   imports: [SearchModule],
@@ -20,7 +21,14 @@ import { AuditSealsRepository } from './audit-seals.repository';
     AuditSealsRepository,
     AuditSealerService,
     AuditIntegrityService,
+    FailureBacklog,
   ],
-  exports: [AuditService, AuditRecordsRepository, AuditSearchService, AuditIntegrityService],
+  exports: [
+    AuditService,
+    AuditRecordsRepository,
+    AuditSearchService,
+    AuditIntegrityService,
+    FailureBacklog,
+  ],
 })
 export class AuditModule {}

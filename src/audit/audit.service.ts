@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { v7 as uuidv7 } from 'uuid';
 import { ApiError, AuditUnavailableError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { DatabaseError } from '../database/database-error';
 import { Actor, RequestContext } from '../context/request-context';
 import { RequestContextService } from '../context/request-context.service';
 import {
@@ -15,6 +16,7 @@ import {
 } from './audit-actions';
 import { NewAuditRecord, AuditRecordsRepository } from './audit-records.repository';
 import { AuditTarget } from './audit-target';
+import { FailureBacklog } from './failure-backlog';
 import { GroupCommit } from './group-commit';
 import { redactParameters } from '../common/redaction';
 
@@ -58,6 +60,7 @@ export class AuditService {
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly context: RequestContextService,
     private readonly records: AuditRecordsRepository,
+    private readonly backlog: FailureBacklog,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.reads = new GroupCommit((rows) => this.records.insertReads(rows));
@@ -110,9 +113,21 @@ export class AuditService {
     action: A,
     details: FailureDetails<A>,
     ctx?: RequestContext,
+    options: { databaseDown?: boolean } = {},
   ): Promise<void> {
     const row = this.row(ctx ?? this.context.require(), action, 'RESPONSE_FAILURE', details);
-    await this.txHost.withTransaction(Propagation.NotSupported, () => this.records.insert(row));
+    // While the database is known to be away (the failure itself said so, or records already
+    // wait), the answer does not wait for it either: the record joins the backlog in order.
+    if (options.databaseDown || this.backlog.size > 0) {
+      this.backlog.add(row);
+      return;
+    }
+    try {
+      await this.txHost.withTransaction(Propagation.NotSupported, () => this.records.insert(row));
+    } catch (error) {
+      if (!DatabaseError.from(error).isUnavailable()) throw error;
+      this.backlog.add(row);
+    }
   }
 
   logFailure(error: unknown): void {

@@ -1,3 +1,4 @@
+import { RequestLimitsService } from './request-limits.service';
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { ClientsModule } from '../clients/clients.module';
@@ -24,6 +25,7 @@ import { TokenService } from './token.service';
   imports: [AuditModule, ClientsModule],
   controllers: [TokenController, DiscoveryController],
   providers: [
+    RequestLimitsService,
     AccessTokenService,
     BearerGuard,
     BootstrapService,
@@ -37,6 +39,7 @@ import { TokenService } from './token.service';
     TokenService,
   ],
   exports: [
+    RequestLimitsService,
     AccessTokenService,
     BearerGuard,
     ClientAuthenticatorService,

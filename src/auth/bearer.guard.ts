@@ -4,6 +4,7 @@ import { Reflector } from '@nestjs/core';
 import { FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error';
 import { RequestContextService } from '../context/request-context.service';
+import { RequestLimitsService } from './request-limits.service';
 import { AccessTokenService } from './access-token.service';
 import { IS_PUBLIC, REQUIRED_SCOPES } from '../common/access.decorators';
 import { ClientDirectoryService } from './client-directory.service';
@@ -20,6 +21,7 @@ export class BearerGuard implements CanActivate {
     private readonly tokens: AccessTokenService,
     private readonly clients: ClientDirectoryService,
     private readonly context: RequestContextService,
+    private readonly limits: RequestLimitsService,
   ) {}
 
   async canActivate(execution: ExecutionContext): Promise<boolean> {
@@ -67,6 +69,7 @@ export class BearerGuard implements CanActivate {
     if (claims.tenant !== tenant) {
       throw forbidden(tenant, 'The access token was not issued for this tenant');
     }
+    this.limits.countRequest(tenant, claims.client_id);
     const client = await this.clients.lookup(claims.tenant, claims.client_id);
     if (!client) throw unauthorized(tenant, 'Invalid access token: client no longer exists', true);
 

@@ -15,7 +15,7 @@ import {
   MANAGEMENT_SCOPES,
   OIDC_SCOPES,
 } from '../common/scopes';
-import { digestSecret, verifySecret } from '../common/secrets';
+import { digestSecret, needsRehash, verifySecret } from '../common/secrets';
 import { SigningKeysService } from './signing-keys.service';
 import { TenantsService } from './tenants.service';
 import { TenantsRepository } from './tenants.repository';
@@ -85,13 +85,18 @@ export class BootstrapService implements OnApplicationBootstrap {
     const configured = this.config.bootstrapAdminSecret;
     const existing = await this.clients.findByClientId(tenant, clientId);
     if (existing) {
-      if (configured && !verifySecret(configured, existing.secret_digest)) {
-        await this.clients.updateSecretDigest(tenant, clientId, digestSecret(configured, 'chosen'));
+      const same = configured ? await verifySecret(configured, existing.secret_digest) : true;
+      if (configured && (!same || needsRehash(existing.secret_digest))) {
+        // Also when only the digest's format is old (scrypt): client secrets are SHA-256 now.
+        const reason = same
+          ? 'secret digest upgraded to SHA-256'
+          : 'BOOTSTRAP_ADMIN_SECRET changed';
+        await this.clients.updateSecretDigest(tenant, clientId, digestSecret(configured));
         await this.audit.record('updateUPAuthenticator', {
           target: auditTarget(clientId, existing.service_user_id),
-          parameters: { clientId, reason: 'BOOTSTRAP_ADMIN_SECRET changed' },
+          parameters: { clientId, reason },
         });
-        this.logger.log(`Admin secret of tenant ${tenant} updated from BOOTSTRAP_ADMIN_SECRET`);
+        this.logger.log(`Admin secret of tenant ${tenant}: ${reason}`);
       }
       return undefined;
     }

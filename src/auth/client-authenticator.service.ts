@@ -3,7 +3,9 @@ import { ApiError, oauthError } from '../common/api-error';
 import { ClientRow } from '../clients/client-row';
 import { ClientsRepository } from '../clients/clients.repository';
 import { RequestContextService } from '../context/request-context.service';
-import { digestSecret, generateSecret, verifySecret } from '../common/secrets';
+import { digestSecret, generateSecret, needsRehash, verifySecret } from '../common/secrets';
+import { ClientProvisioningService } from '../clients/client-provisioning.service';
+import { RequestLimitsService } from './request-limits.service';
 import { storableText, unsafeProblem } from '../common/text-safety';
 import { TenantsService } from './tenants.service';
 
@@ -28,6 +30,8 @@ export class ClientAuthenticatorService {
     private readonly tenants: TenantsService,
     private readonly clients: ClientsRepository,
     private readonly context: RequestContextService,
+    private readonly limits: RequestLimitsService,
+    private readonly provisioning: ClientProvisioningService,
   ) {}
 
   async authenticate(
@@ -52,30 +56,43 @@ export class ClientAuthenticatorService {
       throw oauthError(400, 'invalid_request', 'client_id does not match the authenticated client');
     }
     if (!clientId) throw invalidClient(tenant, !!basic, 'Client authentication is required');
-    this.context.require().claimedClientId = clientId.slice(0, 128);
-    if (secret === undefined || secret === '') {
+    const ctx = this.context.require();
+    ctx.claimedClientId = clientId.slice(0, 128);
+    const claimed = ctx.claimedClientId;
+    this.limits.checkAuthentication(tenant, claimed, ctx.clientAddress);
+    const client =
+      secret === undefined || secret === ''
+        ? undefined
+        : await this.verify(tenant, clientId, secret);
+    if (!client) {
+      this.limits.noteAuthenticationFailure(tenant, claimed, ctx.clientAddress);
       throw invalidClient(tenant, !!basic, 'Client authentication failed');
     }
+    if (needsRehash(client.secret_digest)) await this.provisioning.rehashSecret(client, secret!);
+    this.limits.countRequest(tenant, client.client_id);
+    return { client, method };
+  }
+
+  private async verify(
+    tenant: string,
+    clientId: string,
+    secret: string,
+  ): Promise<ClientRow | undefined> {
     const client = (await this.tenants.exists(tenant))
       ? await this.clients.findByClientId(tenant, clientId)
       : undefined;
     // Compare even when there is no client, so timing does not tell which part was wrong.
-    const ok = verifySecret(secret, client?.secret_digest ?? unknownClientDigest()) && !!client;
-    if (!ok || !client) throw invalidClient(tenant, !!basic, 'Client authentication failed');
-    return { client, method };
+    const ok = await verifySecret(secret, client?.secret_digest ?? UNKNOWN_CLIENT_DIGEST);
+    return ok ? client : undefined;
   }
 }
 
-let dummyDigest: string | undefined;
-
 /**
- * What a secret is compared with when the tenant or the client is unknown: a digest as slow
- * as the bootstrap admin's (scrypt), so probing `<tenant>-admin` cannot tell by the time of
- * the answer whether a tenant exists (API.md §1).
+ * What a secret is compared with when the tenant or the client is unknown: a digest of the
+ * same kind as every client's (SHA-256), so the time of the answer does not tell whether a
+ * tenant or a client exists (API.md §1).
  */
-function unknownClientDigest(): string {
-  return (dummyDigest ??= digestSecret(generateSecret(), 'chosen'));
-}
+const UNKNOWN_CLIENT_DIGEST = digestSecret(generateSecret());
 
 function parseBasic(header: string): { clientId: string; secret: string } | undefined {
   const match = /^Basic +([A-Za-z0-9+/]+=*) *$/i.exec(header);

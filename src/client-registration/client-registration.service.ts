@@ -112,7 +112,7 @@ export class ClientRegistrationService {
     }
     if (input.client_secret !== undefined) {
       const presented = typeof input.client_secret === 'string' ? input.client_secret : '';
-      if (!verifySecret(presented, existing.secret_digest)) {
+      if (!(await verifySecret(presented, existing.secret_digest))) {
         throw oauthError(
           400,
           'invalid_client_metadata',

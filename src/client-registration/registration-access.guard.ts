@@ -68,7 +68,7 @@ export class RegistrationAccessGuard implements CanActivate {
         : undefined;
     // Compare even when there is nothing to compare with, so timing tells nothing.
     const digest = client?.registration_token_digest ?? DUMMY_DIGEST;
-    if (!verifySecret(token, digest) || !client?.registration_token_digest) {
+    if (!(await verifySecret(token, digest)) || !client?.registration_token_digest) {
       throw unauthorized(tenant, 'Invalid registration access token', true);
     }
     // A client managing itself holds exactly the scopes it has: it cannot widen them.

@@ -1,4 +1,5 @@
 import { auditTarget } from '../audit/audit-target';
+import { Transactional } from '@nestjs-cls/transactional';
 import { Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditService } from '../audit/audit.service';
@@ -15,7 +16,7 @@ export interface ClientSpec {
   scopes: string[];
   tokenEndpointAuthMethod: string;
   metadata: Record<string, unknown>;
-  /** An operator-chosen secret (bootstrap); otherwise one is generated. */
+  /** An operator-chosen secret (bootstrap, at least 16 characters); otherwise one is generated. */
   secret?: string;
   registrationTokenDigest?: string | null;
 }
@@ -56,7 +57,7 @@ export class ClientProvisioningService {
       id: uuidv7(),
       clientId,
       clientName: spec.clientName,
-      secretDigest: digestSecret(secret, spec.secret ? 'chosen' : 'generated'),
+      secretDigest: digestSecret(secret),
       registrationTokenDigest: spec.registrationTokenDigest,
       grantTypes: spec.grantTypes,
       scopes: spec.scopes,
@@ -73,5 +74,19 @@ export class ClientProvisioningService {
       parameters: { clientId, authenticatorType: 'CLIENT_SECRET' },
     });
     return { client, secret };
+  }
+
+  /**
+   * Replaces a client's digest of an older, slow format (scrypt) by the SHA-256 every client
+   * secret has now, once its secret was presented and verified: existing digests migrate
+   * lazily, without a secret ever being stored.
+   */
+  @Transactional()
+  async rehashSecret(client: ClientRow, secret: string): Promise<void> {
+    await this.clients.updateSecretDigest(client.tenant_id, client.client_id, digestSecret(secret));
+    await this.audit.record('updateUPAuthenticator', {
+      target: auditTarget(client.client_id, client.service_user_id),
+      parameters: { clientId: client.client_id, reason: 'secret digest upgraded to SHA-256' },
+    });
   }
 }

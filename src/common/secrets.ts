@@ -1,10 +1,14 @@
-import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
 /**
- * The one home of secret and password digests: client secrets, registration access tokens,
- * the bootstrap admin secret and user passwords are all stored in one of the two formats
- * below and checked by verifySecret.
+ * The one home of secret and password digests. Client secrets, registration access tokens and
+ * the bootstrap admin secret are high-entropy secrets, not passwords: one SHA-256 is their
+ * digest (`sha256:<hex>`), checked in microseconds, so a flood of failed client
+ * authentications costs the server nothing noticeable. User passwords may be weak: they get
+ * scrypt (`scrypt:<salt>:<hex>`), always on the libuv pool, never on the event loop. Client
+ * digests stored as scrypt by earlier versions are still verified (asynchronously) and are
+ * replaced by SHA-256 at the next successful check (needsRehash).
  */
 
 const scryptAsync = promisify(scrypt) as (
@@ -19,18 +23,18 @@ export function generateSecret(): string {
 }
 
 /**
- * Digest for storage. Server-made secrets have 256 bits of entropy, so one SHA-256 is enough;
- * an operator-chosen secret (the bootstrap one) may be weak, so it gets scrypt.
+ * Digest of a client secret or token for storage: SHA-256. Server-made secrets have 256 bits
+ * of entropy; the operator-chosen bootstrap secret must have at least 16 characters and
+ * should be random too (docs/configuration.md), so a keyed or slow digest would add nothing
+ * but cost on every token request.
  */
-export function digestSecret(
-  secret: string,
-  strength: 'generated' | 'chosen' = 'generated',
-): string {
-  if (strength === 'generated') {
-    return `sha256:${createHash('sha256').update(secret).digest('hex')}`;
-  }
-  const salt = randomBytes(16).toString('hex');
-  return `scrypt:${salt}:${scryptSync(secret, salt, 32).toString('hex')}`;
+export function digestSecret(secret: string): string {
+  return `sha256:${sha256(secret).toString('hex')}`;
+}
+
+/** True when a stored client digest is of an older, slow format and should be replaced. */
+export function needsRehash(digest: string): boolean {
+  return !digest.startsWith('sha256:');
 }
 
 /**
@@ -42,19 +46,26 @@ export async function hashPassword(password: string): Promise<string> {
   return `scrypt:${salt}:${(await scryptAsync(password, salt, 32)).toString('hex')}`;
 }
 
-/** Constant-time check of a presented secret against its stored digest. */
-export function verifySecret(secret: string, digest: string): boolean {
+/**
+ * Constant-time check of a presented secret against its stored digest; scrypt digests are
+ * computed on the libuv pool, so the event loop never waits for one.
+ */
+export async function verifySecret(secret: string, digest: string): Promise<boolean> {
   const [kind, a, b] = digest.split(':');
   let expected: Buffer;
   let actual: Buffer;
   if (kind === 'sha256' && a) {
     expected = Buffer.from(a, 'hex');
-    actual = createHash('sha256').update(secret).digest();
+    actual = sha256(secret);
   } else if (kind === 'scrypt' && a && b) {
     expected = Buffer.from(b, 'hex');
-    actual = scryptSync(secret, a, 32);
+    actual = await scryptAsync(secret, a, 32);
   } else {
     return false;
   }
   return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
 }

@@ -27,6 +27,9 @@ export interface AppConfig {
   localSecretsDir: string;
   dbPoolSize: number;
   searchPoolSize: number;
+  /** Bounds on the write connections (DB_*_TIMEOUT_MS), in milliseconds. */
+  dbTimeouts: { connectMs: number; acquireMs: number; statementMs: number; lockMs: number };
+  auditBacklogMax: number;
   bootstrapTenants: string[];
   bootstrapAdminSecret?: string;
   correlationIdMaxLength: number;
@@ -51,7 +54,15 @@ export interface AppConfig {
   };
   searchStatementTimeoutMs: number;
   searchQueueTimeoutMs: number;
-  rateLimit: { max: number; windowSeconds: number };
+  rateLimit: { max: number; windowSeconds: number; clientMax: number; tenantMax: number };
+  authFailures: { max: number; windowSeconds: number };
+  http: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+    idleTimeoutMs: number;
+    maxConnections: number;
+  };
   serviceId: string;
   ciba: { pollIntervalSeconds: number; deliveryConcurrency: number };
   /** The trail's keys as configured; audit/ reads the files and generates missing ones. */
@@ -80,6 +91,13 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     localSecretsDir: dirname(resolve(env.EMBEDDED_PG_DATA_DIR)),
     dbPoolSize: env.DB_POOL_SIZE,
     searchPoolSize: env.SEARCH_POOL_SIZE,
+    dbTimeouts: {
+      connectMs: env.DB_CONNECT_TIMEOUT_MS,
+      acquireMs: env.DB_POOL_ACQUIRE_TIMEOUT_MS,
+      statementMs: env.DB_STATEMENT_TIMEOUT_MS,
+      lockMs: env.DB_LOCK_TIMEOUT_MS,
+    },
+    auditBacklogMax: env.AUDIT_BACKLOG_MAX,
     bootstrapTenants: [...new Set(env.BOOTSTRAP_TENANTS.split(','))],
     bootstrapAdminSecret: env.BOOTSTRAP_ADMIN_SECRET,
     correlationIdMaxLength: env.CORRELATION_ID_MAX_LENGTH,
@@ -103,7 +121,20 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     },
     searchStatementTimeoutMs: env.SEARCH_STATEMENT_TIMEOUT_MS,
     searchQueueTimeoutMs: env.SEARCH_QUEUE_TIMEOUT_MS,
-    rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
+    rateLimit: {
+      max: env.RATE_LIMIT_MAX,
+      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
+      clientMax: env.RATE_LIMIT_CLIENT_MAX,
+      tenantMax: env.RATE_LIMIT_TENANT_MAX,
+    },
+    authFailures: { max: env.AUTH_FAILURE_MAX, windowSeconds: env.AUTH_FAILURE_WINDOW_SECONDS },
+    http: {
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_MS,
+      maxConnections: env.HTTP_MAX_CONNECTIONS,
+    },
     serviceId: env.SERVICE_ID,
     ciba: {
       pollIntervalSeconds: env.CIBA_POLL_INTERVAL_SECONDS,

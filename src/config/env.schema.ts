@@ -103,6 +103,48 @@ export class EnvironmentVariables {
   @Max(200)
   DB_POOL_SIZE = 10;
 
+  /** Longest opening one database connection may take (pg's connect timeout). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DB_CONNECT_TIMEOUT_MS = 2000;
+
+  /** Longest a request waits for a pooled write connection (connecting included); 503 beyond. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DB_POOL_ACQUIRE_TIMEOUT_MS = 3000;
+
+  /**
+   * Longest one statement on the write connections may run: the server cancels it
+   * (`statement_timeout`), and the client gives up on an answer that never comes (a hung
+   * server) a moment later, dropping that connection. 503 beyond.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DB_STATEMENT_TIMEOUT_MS = 4000;
+
+  /** Longest a statement on the write connections waits for a row or table lock. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  DB_LOCK_TIMEOUT_MS = 2000;
+
+  /**
+   * Failure records kept in memory while the database cannot take them, written when it
+   * returns; beyond this many the oldest are dropped (counted in a metric and logged).
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  AUDIT_BACKLOG_MAX = 10_000;
+
   /** Connections per instance for searches and reads of the trail, apart from the writes'. */
   @Transform(toInt)
   @IsInt()
@@ -229,6 +271,71 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(3600)
   RATE_LIMIT_WINDOW_SECONDS = 60;
+
+  /** Authenticated requests per client per RATE_LIMIT_WINDOW_SECONDS; 0 turns it off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  RATE_LIMIT_CLIENT_MAX = 0;
+
+  /** Authenticated requests per tenant per RATE_LIMIT_WINDOW_SECONDS; 0 turns it off. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
+  RATE_LIMIT_TENANT_MAX = 0;
+
+  /**
+   * Failed client authentications per claimed client id, and per caller address, within
+   * AUTH_FAILURE_WINDOW_SECONDS; past it the next attempts are answered 429. 0 turns it off.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  AUTH_FAILURE_MAX = 20;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  AUTH_FAILURE_WINDOW_SECONDS = 60;
+
+  /** Longest the request line and headers may take to arrive (Node's headersTimeout). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(600_000)
+  HTTP_HEADERS_TIMEOUT_MS = 10_000;
+
+  /** Longest a whole request, body included, may take to arrive; 408 beyond. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  HTTP_REQUEST_TIMEOUT_MS = 60_000;
+
+  /** How long an idle keep-alive connection is kept open after an answer. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  HTTP_KEEP_ALIVE_TIMEOUT_MS = 5000;
+
+  /** A socket with no traffic at all for this long is closed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(3_600_000)
+  HTTP_IDLE_TIMEOUT_MS = 120_000;
+
+  /** Open connections the server accepts at once; more are refused at the socket. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  HTTP_MAX_CONNECTIONS = 1024;
 
   /** CIBA: minimum seconds between token polls (`interval`); each slow_down adds 5. */
   @Transform(toInt)

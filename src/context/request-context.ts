@@ -32,6 +32,8 @@ export interface RequestContext {
   claimedClientId?: string;
   /** COI of the long-running operation this work belongs to. */
   coi?: string;
+  /** The caller's address: the socket's, or X-Forwarded-For's as TRUST_PROXY allows. */
+  clientAddress?: string;
 }
 
 export interface AppClsStore extends ClsStore {

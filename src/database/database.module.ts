@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { boundedClient } from './bounded-client';
 import { Database } from './database';
 import { DATABASE_URL, DatabaseUrlModule, MIGRATION_DATABASE_URL } from './database-url.module';
 import { migrations } from './migrations';
@@ -31,7 +32,12 @@ import { TenantScopes } from './tenant-scope';
         migrationsRun: false,
         synchronize: false,
         entities: [],
-        extra: { max: config.dbPoolSize },
+        extra: {
+          max: config.dbPoolSize,
+          // pg-pool's wait for a connection (opening one included); 503 beyond.
+          connectionTimeoutMillis: config.dbTimeouts.acquireMs,
+          Client: boundedClient(config.dbTimeouts),
+        },
         logging: false,
       }),
       dataSourceFactory: async (options) => {

@@ -10,6 +10,8 @@ export const SqlState = {
   SERIALIZATION_FAILURE: '40001',
   DEADLOCK_DETECTED: '40P01',
   CONNECTION_FAILURE: '08006',
+  /** Raised by lock_timeout. */
+  LOCK_NOT_AVAILABLE: '55P03',
 } as const;
 
 /** SQLSTATE classes and codes after which the database cannot serve right now: retry later. */

@@ -11,10 +11,26 @@ import { Public } from '../common/access.decorators';
 import { migrationsApplied } from '../database/migration-runner';
 import { MetricsService } from './metrics.service';
 
+/** Longest each readiness check waits for the database: the probe answers within it. */
+const READY_CHECK_MS = 2000;
+
+/** The check's answer, or false when it has not come within `ms`. */
+async function within(ms: number, check: Promise<boolean>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([check.catch(() => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 @ApiTags('Operations')
 @Controller()
 @Public()
 export class HealthController {
+  private migrationsDone = false;
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
@@ -38,12 +54,13 @@ export class HealthController {
   })
   getReadiness() {
     return this.health.check([
-      () => this.db.pingCheck('database', { connection: this.dataSource, timeout: 2000 }),
+      () => this.db.pingCheck('database', { connection: this.dataSource, timeout: READY_CHECK_MS }),
       async () => {
         const indicator = this.indicators.check('migrations');
-        return (await migrationsApplied(this.dataSource))
-          ? indicator.up()
-          : indicator.down({ pending: true });
+        // Applied migrations stay applied: asked once, not on every probe. The question is
+        // bounded like the ping, so a hung database cannot hold the probe's answer.
+        this.migrationsDone ||= await within(READY_CHECK_MS, migrationsApplied(this.dataSource));
+        return this.migrationsDone ? indicator.up() : indicator.down({ pending: true });
       },
     ]);
   }

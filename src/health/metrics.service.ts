@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { FailureBacklog } from '../audit/failure-backlog';
 
 /** One registry per application instance (tests start several in one process). */
 @Injectable()
@@ -13,7 +14,7 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor() {
+  constructor(private readonly backlog: FailureBacklog) {
     collectDefaultMetrics({ register: this.registry });
   }
 
@@ -22,6 +23,6 @@ export class MetricsService {
   }
 
   render(): Promise<string> {
-    return this.registry.metrics();
+    return Registry.merge([this.registry, this.backlog.registry]).metrics();
   }
 }

@@ -20,6 +20,7 @@ import { basicClientId } from '../auth/client-authenticator.service';
 import { TenantsService } from '../auth/tenants.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DatabaseError } from '../database/database-error';
+import { SqlState } from '../database/sqlstate';
 import { ApiError, AuditUnavailableError, statusCode } from '../common/api-error';
 import { AUDIT_ROUTE_CONFIG_KEY } from '../audit/audit-action.decorator';
 import { contextFor } from './correlation.hook';
@@ -34,6 +35,8 @@ interface Normalised {
   detail: string;
   headers: Record<string, string>;
   skipAudit: boolean;
+  /** The failure came from a database that cannot answer now: its record waits (backlog). */
+  databaseDown?: boolean;
 }
 
 /**
@@ -88,13 +91,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
         detail: exception.message,
       };
     }
-    if (exception instanceof AuditUnavailableError || isDatabaseUnavailable(exception)) {
+    const unavailable = isDatabaseUnavailable(exception);
+    if (exception instanceof AuditUnavailableError || unavailable || isDatabaseTimeout(exception)) {
       return {
         ...base,
         status: 503,
         code: 'temporarily_unavailable',
         detail: 'The service is temporarily unavailable; retry later',
         headers: { 'Retry-After': '5' },
+        databaseDown:
+          unavailable ||
+          (exception instanceof AuditUnavailableError && isDatabaseUnavailable(exception.cause)),
       };
     }
     if (exception instanceof HttpException) {
@@ -163,6 +170,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         action,
         { status: error.status, error: error.scimType ?? error.code, message: error.detail },
         { ...ctx, tenant, claimedClientId },
+        { databaseDown: error.databaseDown },
       );
     } catch (e) {
       this.audit.logFailure(e);
@@ -231,6 +239,15 @@ function fromFastifyError(status: number, code: string): Omit<Normalised, 'heade
  */
 export function isDatabaseUnavailable(exception: unknown): boolean {
   return DatabaseError.from(exception).isUnavailable();
+}
+
+/**
+ * A write's statement ran past DB_STATEMENT_TIMEOUT_MS or waited past DB_LOCK_TIMEOUT_MS: the
+ * database is overloaded, not the request wrong (searches answer their own timeout earlier).
+ */
+export function isDatabaseTimeout(exception: unknown): boolean {
+  const error = DatabaseError.from(exception);
+  return error.isQueryCanceled() || error.code === SqlState.LOCK_NOT_AVAILABLE;
 }
 
 function requestContextOf(request: FastifyRequest): RequestContext | undefined {

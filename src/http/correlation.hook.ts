@@ -51,6 +51,7 @@ export function registerCorrelationHook(
 ): void {
   fastify.addHook('onRequest', (request, reply, done) => {
     const ctx = contextFor(request.raw, maxLength);
+    ctx.clientAddress = request.ip;
     if (ctx.correlationId !== undefined) void reply.header('X-Correlation-ID', ctx.correlationId);
     void reply.header('X-Request-ID', ctx.requestId);
     // Nest's guards refuse a broken id on every Nest route; the OpenAPI routes are served by

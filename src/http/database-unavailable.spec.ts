@@ -10,6 +10,8 @@ describe('isDatabaseUnavailable', () => {
     ['a refused connection, wrapped', wrapped(withCode('connect ECONNREFUSED', 'ECONNREFUSED'))],
     ['a dropped connection, wrapped', wrapped(new Error('Connection terminated unexpectedly'))],
     ['a pool wait timeout, raw', new Error('timeout exceeded when trying to connect')],
+    ['a connect timeout (hung server)', wrapped(new Error('timeout expired'))],
+    ['a read timeout (hung server)', wrapped(new Error('Query read timeout'))],
     ['admin shutdown (57P01)', wrapped(withCode('terminating connection', '57P01'))],
     ['too many connections (53300)', wrapped(withCode('too many clients', '53300'))],
     ['a serialization failure (40001)', wrapped(withCode('could not serialize', '40001'))],

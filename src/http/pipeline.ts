@@ -53,10 +53,21 @@ export async function createHttpApp(
   const adapter = new FastifyAdapter({
     bodyLimit: config.limits.bodyBytes,
     trustProxy: config.trustProxy,
+    // Slow or idle clients do not keep sockets forever (408 or a close; client-errors.ts).
+    connectionTimeout: config.http.idleTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
+    requestTimeout: config.http.requestTimeoutMs,
     clientErrorHandler: clientErrorHandler(config.correlationIdMaxLength),
     frameworkErrors: frameworkErrorHandler(config.correlationIdMaxLength),
   });
   const fastify: FastifyInstance = adapter.getInstance();
+  // Node's own bounds, which Fastify does not take as options: the headers' deadline (at most
+  // the request's) and the cap on open connections (more are closed at accept).
+  fastify.server.headersTimeout = Math.min(
+    config.http.headersTimeoutMs,
+    config.http.requestTimeoutMs,
+  );
+  fastify.server.maxConnections = config.http.maxConnections;
   registerCorrelationHook(
     fastify,
     ClsServiceManager.getClsService(),

@@ -1,4 +1,5 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { ADMIN_SECRET } from './test-app';
@@ -98,6 +99,7 @@ export class PostgresProcess {
     readonly ownerUrl: string,
     /** A superuser's, for reading what the test checks across tenants. */
     readonly superuserUrl: string,
+    private readonly dir: string,
   ) {}
 
   static async start(dir: string, port: number): Promise<PostgresProcess> {
@@ -122,7 +124,29 @@ export class PostgresProcess {
       child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
       child.on('exit', (code) => reject(new Error(`postgres exited (${code}): ${output}`)));
     });
-    return new PostgresProcess(child, urls[0], urls[1], urls[2]);
+    return new PostgresProcess(child, urls[0], urls[1], urls[2], dir);
+  }
+
+  /**
+   * A hung server: SIGSTOP to the postmaster and every backend, so connections stay open
+   * and new ones are accepted by the kernel, but nothing answers.
+   */
+  async freeze(): Promise<void> {
+    const postmaster = await this.postmasterPid();
+    process.kill(postmaster, 'SIGSTOP');
+    for (const pid of childPids(postmaster)) process.kill(pid, 'SIGSTOP');
+  }
+
+  /** Undoes freeze(): backends first, then the postmaster. */
+  async thaw(): Promise<void> {
+    const postmaster = await this.postmasterPid();
+    for (const pid of childPids(postmaster)) process.kill(pid, 'SIGCONT');
+    process.kill(postmaster, 'SIGCONT');
+  }
+
+  private async postmasterPid(): Promise<number> {
+    const text = await readFile(join(this.dir, 'postmaster.pid'), 'utf8');
+    return Number(text.split('\n')[0]);
   }
 
   /** A clean server shutdown (pg_ctl stop): every connection is closed. */
@@ -132,4 +156,12 @@ export class PostgresProcess {
     this.child.kill('SIGTERM');
     await exit;
   }
+}
+
+function childPids(parent: number): number[] {
+  const out = execFileSync('ps', ['-o', 'pid=', '--ppid', String(parent)], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((pid) => pid > 0);
 }

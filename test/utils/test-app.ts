@@ -21,6 +21,8 @@ export interface InjectOptions {
   payload?: unknown;
   token?: string;
   correlationId?: string;
+  /** The caller's socket address (default 127.0.0.1). */
+  remoteAddress?: string;
 }
 
 export interface TestResponse {
@@ -68,7 +70,13 @@ export class TestApp {
       payload = typeof o.payload === 'string' ? o.payload : JSON.stringify(o.payload);
       headers['content-type'] ??= 'application/scim+json';
     }
-    const res = await this.app.inject({ method: o.method, url: o.url, headers, payload });
+    const res = await this.app.inject({
+      method: o.method,
+      url: o.url,
+      headers,
+      payload,
+      ...(o.remoteAddress ? { remoteAddress: o.remoteAddress } : {}),
+    });
     return {
       statusCode: res.statusCode,
       headers: res.headers as TestResponse['headers'],
@@ -178,6 +186,9 @@ export async function createTestApp(
     BOOTSTRAP_ADMIN_SECRET: ADMIN_SECRET,
     LOG_LEVEL: 'info',
     DB_POOL_SIZE: '5',
+    // Every test app is called from 127.0.0.1, and many specs fail authentication on purpose:
+    // the throttle is off unless a spec turns it on (auth-abuse.e2e-spec.ts).
+    AUTH_FAILURE_MAX: '0',
     ...env,
   });
   const logs: string[] = [];
