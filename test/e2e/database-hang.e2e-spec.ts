@@ -26,7 +26,7 @@ describe('hung database', () => {
 
   beforeAll(async () => {
     pg = await PostgresProcess.start(dir, await freePort());
-    service = await ServiceInstance.start(pg.url, tenant);
+    service = await ServiceInstance.start(pg, tenant);
   });
   afterAll(async () => {
     await pg?.thaw().catch(() => undefined);
@@ -103,7 +103,7 @@ describe('hung database', () => {
       if (Date.now() > deadline) throw new Error('never ready again');
       await new Promise((r) => setTimeout(r, 250));
     }
-    const db = new Client({ connectionString: pg.url });
+    const db = new Client({ connectionString: pg.superuserUrl });
     await db.connect();
     try {
       const expected = [
