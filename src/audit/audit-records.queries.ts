@@ -17,6 +17,6 @@ export const INSERT_RECORDS = `
     service_host text, action_name text, action_parameters jsonb, result text, message text,
     return_value jsonb, acting_user_id text, acting_user_immutable_id text,
     acting_session_id text, acting_auth_method text, target_user_id text,
-    target_user_immutable_id text)`;
+    target_user_immutable_id text, changes jsonb, client jsonb, trace_id text)`;
 
 export { WRITTEN as WRITTEN_AUDIT_COLUMNS };
