@@ -242,6 +242,37 @@ describe('audit records: changes, client and trace', () => {
       });
     });
 
+    it('device and organization imports record the attributes of each item created', async () => {
+      const dsn = uniqueId('DSN');
+      const devices = await postImport(t, 'Devices', {
+        devices: [{ serialNumber: dsn, type: 'MOBILE', externalId: 'd-ext' }],
+      });
+      expect(devices.statusCode).toBe(201);
+      await waitForImport(t, devices.headers.location as string);
+      const [added] = (await recordsOfCoi(t, devices.json().correlationId)).filter(
+        (r) => r.action_name === 'addDevice',
+      );
+      expect(added.changes).toEqual([
+        { attribute: 'serialNumber', op: 'add', after: dsn },
+        { attribute: 'type', op: 'add', after: 'MOBILE' },
+        { attribute: 'status', op: 'add', after: 'ACTIVE' },
+        { attribute: 'externalId', op: 'add', after: 'd-ext' },
+      ]);
+      const ext = uniqueId('org');
+      const orgs = await postImport(t, 'Organizations', {
+        organizations: [{ name: 'Root', externalId: ext }],
+      });
+      expect(orgs.statusCode).toBe(201);
+      await waitForImport(t, orgs.headers.location as string);
+      const [org] = (await recordsOfCoi(t, orgs.json().correlationId)).filter(
+        (r) => r.action_name === 'createOrganization',
+      );
+      expect(org.changes).toEqual([
+        { attribute: 'name', op: 'add', after: 'Root' },
+        { attribute: 'externalId', op: 'add', after: ext },
+      ]);
+    });
+
     it('approve and deny record the status before and after', async () => {
       await createUserWithDevice(t, `ciba-${uniqueId('u')}`.toLowerCase()).then(async (u) => {
         for (const [decision, action, status] of [
