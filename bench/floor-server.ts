@@ -31,8 +31,10 @@ serveFloor(pool, (req, raw, res) => {
       );
       await client.query(
         `INSERT INTO audit_records (id, tenant_id, correlation_id, request_id, service_id, action_name,
-           action_parameters, result, acting_user_id, target_user_id, target_user_immutable_id, created, hash)
-         VALUES ($1, $2, $3, $4, 'FLOOR', 'createUser', $5, 'RESPONSE_SUCCESS', 'floor', $6, $7, now(), '')`,
+           action_parameters, result, acting_user_id, target_user_id, target_user_immutable_id,
+           changes, client, created, hash)
+         VALUES ($1, $2, $3, $4, 'FLOOR', 'createUser', $5, 'RESPONSE_SUCCESS', 'floor', $6, $7,
+           $8, $9, now(), '')`,
         [
           uuidv7(),
           tenant,
@@ -41,6 +43,15 @@ serveFloor(pool, (req, raw, res) => {
           '{"Action":"createUser"}',
           body.userName,
           id,
+          // The record's changes and client, as the service stores them.
+          JSON.stringify([
+            { attribute: 'userName', op: 'add', after: body.userName },
+            { attribute: 'active', op: 'add', after: true },
+          ]),
+          JSON.stringify({
+            ipAddress: req.socket.remoteAddress,
+            userAgent: req.headers['user-agent'],
+          }),
         ],
       );
       await client.query('COMMIT');

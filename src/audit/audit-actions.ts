@@ -219,3 +219,247 @@ export const AUDIT_ACCESS_ACTIONS: ReadonlySet<AuditAction> = new Set<AuditActio
   'readAuditRecord',
   'verifyAuditRecords',
 ]);
+
+type ParameterKey<A extends AuditAction> = keyof AuditActionParameters[A] & string;
+
+/** What the published event catalogue (docs/audit-events.md) says of one action. */
+export interface AuditActionDescription<A extends AuditAction> {
+  /** When a record of this action is written. */
+  when: string;
+  /**
+   * Every parameter of the catalogue entry, described (the compiler checks the keys); null
+   * for a key the shared parameter type allows but this action never writes.
+   */
+  parameters: { [K in ParameterKey<A>]-?: string | null };
+  /** Whether its success records carry `changes`, and of what. */
+  changes: string | false;
+}
+
+/**
+ * The event catalogue as published: docs/audit-events.md is checked against this by
+ * `audit-actions.spec.ts`, so the page cannot drift from the code.
+ */
+export const AUDIT_ACTION_CATALOGUE: { [A in AuditAction]: AuditActionDescription<A> } = {
+  primaryAuthenticateUP: {
+    when: 'A token request: client credentials, or the CIBA poll that redeems an approved request',
+    parameters: {
+      grantType: 'The grant type asked for',
+      scope: 'The scope granted',
+      deliveryMode: 'CIBA delivery mode (CIBA grant only)',
+    },
+    changes: 'CIBA grant only: `status` approved → redeemed',
+  },
+  createUser: {
+    when: 'POST /Users, a user import item, or the service account of a registered client',
+    parameters: {
+      index: 'Failed import item: its 0-based index',
+      entityType: null,
+      entityId: null,
+      DSN: null,
+      userType: '`ServiceAccount` for a client’s service account',
+    },
+    changes: 'every attribute set (the password as `valueOmitted`)',
+  },
+  updateUser: {
+    when: 'PUT or PATCH /Users/{id}',
+    parameters: {
+      method: '`PUT` or `PATCH`',
+      previousUserName: 'The userName before, when it changed',
+      passwordChanged: '`true` when a password was set',
+    },
+    changes: 'the attributes that moved; `[]` and `unchanged: true` when none did',
+  },
+  deleteUser: {
+    when: 'DELETE /Users/{id}, or the service account of a deleted client',
+    parameters: { userType: '`ServiceAccount` for a client’s service account' },
+    changes: 'every attribute the user had',
+  },
+  createAdapterConfiguration: {
+    when: 'POST /authn/register (RFC 7591), and bootstrap of an admin client',
+    parameters: {
+      clientId: 'The client id',
+      grantTypes: 'Space-separated grant types',
+      scope: 'Space-separated scopes',
+    },
+    changes: 'every client metadata member set (the registration token as `valueOmitted`)',
+  },
+  updateAdapterConfiguration: {
+    when: 'PUT /authn/register/{client_id} (RFC 7592)',
+    parameters: {
+      clientId: 'The client id',
+      grantTypes: 'Space-separated grant types after the update',
+      scope: 'Space-separated scopes after the update',
+      changed: 'Names of the members that changed, or `none`',
+      rotated: '`registration_access_token` when it was rotated',
+    },
+    changes: 'the metadata members that moved',
+  },
+  deleteAdapterConfiguration: {
+    when: 'DELETE /authn/register/{client_id} (RFC 7592)',
+    parameters: { clientId: 'The client id' },
+    changes: 'every metadata member the client had',
+  },
+  createUPAuthenticator: {
+    when: 'A client’s secret is created (registration, bootstrap)',
+    parameters: { clientId: 'The client id', authenticatorType: '`CLIENT_SECRET`' },
+    changes: '`client_secret` added, `valueOmitted`',
+  },
+  updateUPAuthenticator: {
+    when: 'A client’s secret is rotated (RFC 7592 PUT with rotate_secret)',
+    parameters: {
+      clientId: 'The client id',
+      authenticatorType: '`CLIENT_SECRET`',
+      rotated: '`client_secret`',
+      reason: 'Why, when given',
+    },
+    changes: '`client_secret` replaced, `valueOmitted`',
+  },
+  deleteUPAuthenticator: {
+    when: 'DELETE /authn/register/{client_id} (RFC 7592)',
+    parameters: { clientId: 'The client id', authenticatorType: '`CLIENT_SECRET`' },
+    changes: '`client_secret` removed, `valueOmitted`',
+  },
+  importUsers: {
+    when: 'A user import is accepted (`start`) and when it ends (`end`)',
+    parameters: {
+      step: '`start` or `end`',
+      importSize: 'Items in the request (start)',
+      nbImported: 'Items created (end)',
+      nbFailed: 'Items refused (end)',
+    },
+    changes: false,
+  },
+  importDevices: {
+    when: 'A device import is accepted (`start`) and when it ends (`end`)',
+    parameters: {
+      step: '`start` or `end`',
+      importSize: 'Items in the request (start)',
+      nbImported: 'Items created (end)',
+      nbFailed: 'Items refused (end)',
+    },
+    changes: false,
+  },
+  importOrganizations: {
+    when: 'An organization import is accepted (`start`) and when it ends (`end`)',
+    parameters: {
+      step: '`start` or `end`',
+      importSize: 'Items in the request (start)',
+      nbImported: 'Items created (end)',
+      nbFailed: 'Items refused (end)',
+    },
+    changes: false,
+  },
+  addDevice: {
+    when: 'A device import item',
+    parameters: {
+      index: 'Failed item: its 0-based index',
+      entityType: '`Device`',
+      entityId: 'The device’s id',
+      DSN: 'The device serial number',
+    },
+    changes: 'every attribute set',
+  },
+  createOrganization: {
+    when: 'An organization import item',
+    parameters: {
+      index: 'Failed item: its 0-based index',
+      entityType: '`Organization`',
+      entityId: 'The organization’s id',
+      DSN: null,
+    },
+    changes: 'every attribute set',
+  },
+  createCibaRequest: {
+    when: 'POST /authn/bcauthorize accepted',
+    parameters: {
+      clientId: 'The requesting client',
+      scope: 'Scopes asked for',
+      deliveryMode: '`poll`, `ping` or `push`',
+      hint: 'Which hint named the user',
+      expiresIn: 'Lifetime in seconds',
+      acrValues: 'acr_values, when sent',
+      bindingMessage: 'binding_message, when sent',
+      LHT: 'Digest of the login_hint_token, when one was sent',
+    },
+    changes: '`status` added: pending',
+  },
+  indirectDeliverChallenge: {
+    when: 'The challenge of a CIBA request is delivered to the user’s device (background job)',
+    parameters: {
+      LHT: 'Digest of the login_hint_token',
+      DSN: 'The device serial number',
+      CHC: 'Challenge code',
+      ATC: 'Authenticator type code',
+      clientId: 'The requesting client',
+      attempt: 'Delivery attempt',
+    },
+    changes: false,
+  },
+  approveChallenge: {
+    when: 'The user approves a CIBA request',
+    parameters: {
+      CLI: 'The responding client',
+      DSN: 'The device serial number',
+      reason: 'Reason, when given',
+    },
+    changes: '`status` pending → approved',
+  },
+  denyChallenge: {
+    when: 'The user denies a CIBA request',
+    parameters: {
+      CLI: 'The responding client',
+      DSN: 'The device serial number',
+      reason: 'Reason, when given',
+    },
+    changes: '`status` pending → denied',
+  },
+  expireCibaRequest: {
+    when: 'A CIBA request expires unanswered or unredeemed (background job)',
+    parameters: { previousStatus: 'Status before expiry', DSN: 'The device serial number' },
+    changes: '`status` pending or approved → expired',
+  },
+  notifyCibaClient: {
+    when: 'Each ping or push notification attempt (background job)',
+    parameters: {
+      attempt: 'Attempt number',
+      deliveryMode: '`ping` or `push`',
+      result: 'The request’s outcome notified',
+      responseStatus: 'HTTP status the client answered',
+      endpoint: 'The notification endpoint',
+      retry: '`scheduled` or `exhausted` after a failure',
+    },
+    changes: false,
+  },
+  searchAuditRecords: {
+    when: 'A search of the trail, when AUDIT_LOG_ACCESS=true',
+    parameters: {
+      endpoint: 'Which search route',
+      filter: 'The filter',
+      sortBy: 'sortBy',
+      sortOrder: 'sortOrder',
+      paging: '`cursor` or `index`',
+      startIndex: 'startIndex',
+      count: 'count',
+      totalResults: 'Records matched',
+      itemsPerPage: 'Records returned',
+      recordId: null,
+    },
+    changes: false,
+  },
+  readAuditRecord: {
+    when: 'GET /AuditRecords/{id}, when AUDIT_LOG_ACCESS=true',
+    parameters: {
+      endpoint: null,
+      filter: null,
+      sortBy: null,
+      sortOrder: null,
+      paging: null,
+      startIndex: null,
+      count: null,
+      totalResults: null,
+      itemsPerPage: null,
+      recordId: 'The record read',
+    },
+    changes: false,
+  },
+};

@@ -1,3 +1,5 @@
+import { RequestClient } from '../context/request-context';
+import { AttributeChange } from '../scim/scim-changes';
 import { AuditResult } from './audit-actions';
 
 export const AUDIT_RECORD_SCHEMA = 'urn:hid:scim:api:idp:2.0:AuditRecord';
@@ -24,6 +26,10 @@ export interface AuditRecordRow {
   target_user_immutable_id: string | null;
   created: Date;
   hash: string;
+  /** What the change moved; null on records that are not of a change (reads, failures). */
+  changes: AttributeChange[] | null;
+  client: RequestClient | null;
+  trace_id: string | null;
 }
 
 /** The API shape of a record (API.md §4). Absent values are left out, never invented. */
@@ -45,6 +51,11 @@ export interface AuditRecordResource {
     session?: { id: string; authenticationMethod?: string };
   };
   targetUserId?: { id?: string; immutableId?: string };
+  changes?: AttributeChange[];
+  /** Present, and true, when a change changed nothing (`changes` is then empty). */
+  unchanged?: true;
+  client?: RequestClient;
+  traceId?: string;
   created: string;
   hash: string;
   meta: { resourceType: 'AuditRecord'; created: string; location: string };
@@ -88,6 +99,9 @@ export const AUDIT_RECORD_COLUMNS = [
   'target_user_immutable_id',
   'created',
   'hash',
+  'changes',
+  'client',
+  'trace_id',
 ] as const;
 
 /**
@@ -128,6 +142,10 @@ export function auditRecordJsonSql(publicBaseUrl: string, alias = 'r'): string {
     member('return_value', c('return_value'), `${c('return_value')}::text`),
     actingUser,
     targetUser,
+    `CASE WHEN ${c('changes')} IS NULL THEN '' WHEN ${c('changes')} = '[]'::jsonb ` +
+      `THEN ',"changes":[],"unchanged":true' ELSE ',"changes":' || ${c('changes')}::text END`,
+    member('client', c('client'), `${c('client')}::text`),
+    member('traceId', c('trace_id')),
     `',"created":"' || ${created} || '","hash":"' || rtrim(${c('hash')})`,
     `'","meta":{"resourceType":"AuditRecord","created":"' || ${created} || '","location":' || ${str(location)} || '}}'`,
   ].join('\n  || ');

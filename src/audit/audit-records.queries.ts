@@ -21,7 +21,8 @@ export const INSERT_RECORDS = `
     service_host text, action_name text, action_parameters jsonb, result text, message text,
     return_value jsonb, acting_user_id text, acting_user_immutable_id text,
     acting_session_id text, acting_auth_method text, target_user_id text,
-    target_user_immutable_id text, created timestamptz, hash text, mac text, mac_key_id text)`;
+    target_user_immutable_id text, changes jsonb, client jsonb, trace_id text, created timestamptz,
+    hash text, mac text, mac_key_id text)`;
 
 /**
  * Many records, skipping any whose id is already stored: a backlogged failure record whose

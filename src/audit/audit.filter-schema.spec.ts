@@ -27,6 +27,20 @@ describe('the AuditRecord filter schema', () => {
     });
   });
 
+  it('searches changes, client and traceId, every value bound', () => {
+    const active = compile('changes[attribute eq "active" and after eq "false"]');
+    expect(active.sql).toContain('jsonb_array_elements');
+    expect(active.sql).toContain("(scim_e1.v ->> 'after') = $3");
+    expect(active.values).toEqual(['active', 'false']);
+    expect(compile('changes.attribute eq "active"').values).toEqual(['active']);
+    expect(compile('client.ipAddress eq "10.0.0.1"')).toEqual({
+      sql: "(r.client ->> 'ipAddress') = $2",
+      values: ['10.0.0.1'],
+    });
+    expect(compile('traceId eq 4bf92f3577b34da6a3ce929d0e0e4736').sql).toBe('r.trace_id = $2');
+    expect(() => compile('changes[nope eq "x"]')).toThrow(ScimFilterError);
+  });
+
   it('compares requestId as the text the expression index holds', () => {
     expect(compile('requestId eq "0193b6c4-0000-7000-8000-000000000001"').sql).toBe(
       'r.request_id::text = $2',

@@ -41,6 +41,25 @@ export const AUDIT_FILTER_SCHEMA: FilterSchema = {
     'actinguserid.session.id': exact('r.acting_session_id'),
     'targetuserid.id': exact('r.target_user_id'),
     'targetuserid.immutableid': exact('r.target_user_immutable_id'),
+    // Values compare as their JSON text: `after eq "false"` finds a boolean false.
+    changes: {
+      kind: 'multi',
+      jsonb: 'r.changes',
+      sub: {
+        attribute: { name: 'attribute', type: 'string', caseExact: true },
+        op: { name: 'op', type: 'string', caseExact: true },
+        before: { name: 'before', type: 'string', caseExact: true },
+        after: { name: 'after', type: 'string', caseExact: true },
+      },
+    },
+    'client.ipaddress': exact("(r.client ->> 'ipAddress')"),
+    'client.useragent': {
+      kind: 'scalar',
+      type: 'string',
+      caseExact: false,
+      sql: "(r.client ->> 'userAgent')",
+    },
+    traceid: exact('r.trace_id'),
     created,
     'meta.created': created,
   },

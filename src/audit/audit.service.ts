@@ -19,6 +19,7 @@ import { AuditTarget } from './audit-target';
 import { FailureBacklog } from './failure-backlog';
 import { GroupCommit } from './group-commit';
 import { redactParameters } from '../common/redaction';
+import { AttributeChange } from '../scim/scim-changes';
 
 export interface AuditDetails<A extends AuditAction = AuditAction> {
   /**
@@ -31,6 +32,11 @@ export interface AuditDetails<A extends AuditAction = AuditAction> {
   message?: string;
   /** Overrides the acting identity of the context (CIBA answers act as the user). */
   actor?: Actor;
+  /**
+   * What the change moved, from the stored state before and after it (`computeChanges`);
+   * `[]` says it changed nothing. Only on success records of changes.
+   */
+  changes?: AttributeChange[];
 }
 
 export interface FailureDetails<A extends AuditAction = AuditAction> extends AuditDetails<A> {
@@ -173,6 +179,9 @@ export class AuditService {
       acting_auth_method: actor?.session?.authenticationMethod ?? null,
       target_user_id: details.target?.id ?? null,
       target_user_immutable_id: details.target?.immutableId ?? null,
+      changes: details.changes ?? null,
+      client: ctx.client ?? null,
+      trace_id: ctx.trace?.traceId ?? null,
     };
   }
 }

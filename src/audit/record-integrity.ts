@@ -20,6 +20,10 @@ export interface HashedRecordFields {
   acting_auth_method: string | null;
   target_user_id: string | null;
   target_user_immutable_id: string | null;
+  /** What the change moved, who called, which trace: hashed only when set. */
+  changes?: unknown;
+  client?: unknown;
+  trace_id?: string | null;
   /** ISO 8601 with milliseconds, UTC (`2020-12-15T11:05:39.799Z`). */
   created: string;
 }
@@ -74,6 +78,10 @@ export function canonicalRecord(r: HashedRecordFields): unknown {
     },
     targetUserId: { id: r.target_user_id, immutableId: r.target_user_immutable_id },
     created: r.created,
+    // Present only when set, so records written before these columns hash as they did.
+    ...(r.changes == null ? {} : { changes: r.changes }),
+    ...(r.client == null ? {} : { client: r.client }),
+    ...(r.trace_id == null ? {} : { traceId: r.trace_id }),
   };
 }
 

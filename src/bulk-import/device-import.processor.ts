@@ -1,4 +1,5 @@
 import { auditTarget } from '../audit/audit-target';
+import { computeChanges } from '../scim/scim-changes';
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { scimError } from '../common/api-error';
@@ -140,6 +141,7 @@ export class DeviceImportProcessor implements ImportProcessor {
             details: {
               parameters: { entityType: 'Device', entityId: device.id, DSN: device.serialNumber },
               ...(owner ? { target: auditTarget(owner.user_name, owner.id) } : {}),
+              changes: computeChanges(null, deviceChangeView(device, owner)),
             },
           }
         : {
@@ -179,4 +181,18 @@ function taken(serialNumber: string) {
   return uniqueness(
     `serialNumber "${serialNumber.slice(0, 64)}" is already registered in this tenant`,
   );
+}
+
+/** An inserted device in its SCIM attribute names, as its record's `changes` list it. */
+function deviceChangeView(
+  device: NewDevice,
+  owner?: { id: string; user_name: string },
+): Record<string, unknown> {
+  return {
+    serialNumber: device.serialNumber,
+    type: device.type,
+    status: device.status,
+    ...(device.externalId !== null ? { externalId: device.externalId } : {}),
+    ...(owner ? { owner: { value: owner.id, userName: owner.user_name } } : {}),
+  };
 }

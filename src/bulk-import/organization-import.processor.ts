@@ -1,3 +1,4 @@
+import { computeChanges } from '../scim/scim-changes';
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { scimError } from '../common/api-error';
@@ -125,7 +126,12 @@ export class OrganizationImportProcessor implements ImportProcessor {
     // A row is skipped only when a concurrent writer took its externalId after the check.
     return batch.settle((row) =>
       inserted.has(row.id)
-        ? { details: { parameters: { entityType: 'Organization', entityId: row.id } } }
+        ? {
+            details: {
+              parameters: { entityType: 'Organization', entityId: row.id },
+              changes: computeChanges(null, organizationChangeView(row)),
+            },
+          }
         : refused.has(row.id)
           ? { error: UNSTORABLE_ITEM, names: namesOf(row) }
           : { error: taken(row.externalId ?? ''), names: namesOf({ externalId: row.externalId }) },
@@ -157,4 +163,13 @@ function taken(externalId: string) {
   return uniqueness(
     `externalId "${externalId.slice(0, 64)}" is already used by an organization of this tenant`,
   );
+}
+
+/** An inserted organization in its SCIM attribute names, as its record's `changes` list it. */
+function organizationChangeView(row: NewOrganization): Record<string, unknown> {
+  return {
+    name: row.name,
+    ...(row.externalId !== null ? { externalId: row.externalId } : {}),
+    ...(row.parentId !== null ? { parent: { value: row.parentId } } : {}),
+  };
 }

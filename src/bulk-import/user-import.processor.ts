@@ -7,7 +7,8 @@ import { Database } from '../database/database';
 import { NewUser } from '../users/user-row';
 import { UserDto } from '../users/user.dto';
 import { validateUserFast } from '../users/user.fast-path';
-import { canonicaliseKeys, resourceOf } from '../users/user.mapper';
+import { canonicaliseKeys, changeViewOfNew, resourceOf } from '../users/user.mapper';
+import { computeChanges } from '../scim/scim-changes';
 import { USER_SCHEMA } from '../users/user.schema';
 import { UsersRepository } from '../users/users.repository';
 import { hashPassword } from '../common/secrets';
@@ -127,7 +128,12 @@ export class UserImportProcessor implements ImportProcessor {
     );
     return batch.settle(({ user }) =>
       inserted.has(user.id)
-        ? { details: { target: auditTarget(user.userName, user.id) } }
+        ? {
+            details: {
+              target: auditTarget(user.userName, user.id),
+              changes: computeChanges(null, changeViewOfNew(user)),
+            },
+          }
         : {
             error: refused.has(user.id) ? UNSTORABLE_ITEM : taken(user.userName),
             names: named(user.userName),

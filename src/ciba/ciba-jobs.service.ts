@@ -1,4 +1,5 @@
 import { auditTarget } from '../audit/audit-target';
+import { computeChanges } from '../scim/scim-changes';
 import { Transactional } from '@nestjs-cls/transactional';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
@@ -65,6 +66,7 @@ export class CibaJobsService implements OnModuleInit {
     await this.audit.record('expireCibaRequest', {
       target: auditTarget(row.user_name, row.user_id),
       parameters: { previousStatus: row.status, DSN: row.device_serial ?? undefined },
+      changes: computeChanges({ status: row.status }, { status: 'expired' }),
     });
     // A pending request's client is told it expired; an approved one was told already.
     if (row.delivery_mode !== 'poll' && row.status === 'pending') {

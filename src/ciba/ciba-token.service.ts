@@ -1,5 +1,6 @@
 import { clientActor } from '../context/request-context';
 import { auditTarget } from '../audit/audit-target';
+import { computeChanges } from '../scim/scim-changes';
 import { Transactional } from '@nestjs-cls/transactional';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { SignJWT } from 'jose';
@@ -145,6 +146,8 @@ export class CibaTokenService implements OnModuleInit {
     await this.audit.record('primaryAuthenticateUP', {
       target: auditTarget(row.user_name, row.user_id),
       parameters: { grantType: GRANT_CIBA, deliveryMode: row.delivery_mode, scope: row.scope },
+      // The request was moved from approved to redeemed in this transaction (poll).
+      changes: computeChanges({ status: 'approved' }, { status: 'redeemed' }),
     });
     return {
       access_token: access.token,

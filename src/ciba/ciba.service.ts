@@ -2,6 +2,7 @@ import { Transactional } from '@nestjs-cls/transactional';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { auditTarget } from '../audit/audit-target';
+import { computeChanges } from '../scim/scim-changes';
 import { AuthenticatedClient } from '../auth/client-authenticator.service';
 import { GRANT_CIBA, OIDC_SCOPES } from '../common/scopes';
 import { grantedScopes } from '../auth/token.service';
@@ -97,6 +98,7 @@ export class CibaService {
     });
     await this.audit.record('createCibaRequest', {
       target: auditTarget(user.user_name, user.id),
+      changes: computeChanges(null, { status: 'pending' }),
       parameters: {
         clientId: client.client_id,
         scope: scopes.join(' '),
@@ -153,13 +155,11 @@ export class CibaService {
       );
     }
     const responder = this.context.require().actor;
-    await this.requests.transition(
-      tenant,
-      row.id,
-      ['pending'],
-      decision === 'approve' ? 'approved' : 'denied',
-      { by: responder?.clientId ?? 'unknown', reason },
-    );
+    const status = decision === 'approve' ? 'approved' : 'denied';
+    await this.requests.transition(tenant, row.id, ['pending'], status, {
+      by: responder?.clientId ?? 'unknown',
+      reason,
+    });
     await this.audit.record(decision === 'approve' ? 'approveChallenge' : 'denyChallenge', {
       actor: { id: row.user_name, immutableId: row.user_id, session: responder?.session },
       target: auditTarget(row.user_name, row.user_id),
@@ -168,6 +168,7 @@ export class CibaService {
         DSN: row.device_serial ?? undefined,
         ...(reason !== undefined ? { reason } : {}),
       },
+      changes: computeChanges({ status: row.status }, { status }),
     });
     if (row.delivery_mode !== 'poll') await this.notifier.schedule(row);
   }

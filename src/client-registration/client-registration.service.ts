@@ -13,7 +13,9 @@ import { UsersRepository } from '../users/users.repository';
 import { ClientProvisioningService } from '../clients/client-provisioning.service';
 import { ClientInformation, IssuedCredentials, toClientInformation } from './client-information';
 import { ClientMetadata, parseClientMetadata } from './client-metadata';
-import { ClientRow } from '../clients/client-row';
+import { ClientRow, clientChangeView, secretChangeView } from '../clients/client-row';
+import { computeChanges } from '../scim/scim-changes';
+import { changeView } from '../users/user.mapper';
 import { ClientsRepository } from '../clients/clients.repository';
 
 /** New credentials an RFC 7592 update asks for (`rotate_secret`, `rotate_registration_token`). */
@@ -130,13 +132,12 @@ export class ClientRegistrationService {
     });
     const target = targetOf(existing);
     const issued: IssuedCredentials = {};
+    let stored = row;
     if (rotate.registrationAccessToken) {
       issued.registrationAccessToken = generateSecret();
-      await this.clients.updateRegistrationTokenDigest(
-        tenant,
-        clientId,
-        digestSecret(issued.registrationAccessToken),
-      );
+      const digest = digestSecret(issued.registrationAccessToken);
+      await this.clients.updateRegistrationTokenDigest(tenant, clientId, digest);
+      stored = { ...row, registration_token_digest: digest };
     }
     await this.audit.record('updateAdapterConfiguration', {
       target,
@@ -147,13 +148,16 @@ export class ClientRegistrationService {
         changed: changedMembers(existing, row).join(' ') || 'none',
         ...(issued.registrationAccessToken ? { rotated: 'registration_access_token' } : {}),
       },
+      changes: computeChanges(clientChangeView(existing), clientChangeView(stored)),
     });
     if (rotate.clientSecret) {
       issued.clientSecret = generateSecret();
-      await this.clients.updateSecretDigest(tenant, clientId, digestSecret(issued.clientSecret));
+      const digest = digestSecret(issued.clientSecret);
+      await this.clients.updateSecretDigest(tenant, clientId, digest);
       await this.audit.record('updateUPAuthenticator', {
         target,
         parameters: { clientId, authenticatorType: 'CLIENT_SECRET', rotated: 'client_secret' },
+        changes: computeChanges(secretChangeView(existing.secret_digest), secretChangeView(digest)),
       });
     }
     return this.information(row, issued);
@@ -168,13 +172,19 @@ export class ClientRegistrationService {
     await this.audit.record('deleteUPAuthenticator', {
       target,
       parameters: { clientId, authenticatorType: 'CLIENT_SECRET' },
+      changes: computeChanges(secretChangeView(existing.secret_digest), null),
     });
-    await this.audit.record('deleteAdapterConfiguration', { target, parameters: { clientId } });
+    await this.audit.record('deleteAdapterConfiguration', {
+      target,
+      parameters: { clientId },
+      changes: computeChanges(clientChangeView(existing), null),
+    });
     if (existing.service_user_id) {
-      await this.users.delete(tenant, existing.service_user_id);
+      const user = await this.users.delete(tenant, existing.service_user_id);
       await this.audit.record('deleteUser', {
         target,
         parameters: { userType: 'ServiceAccount' },
+        ...(user ? { changes: computeChanges(changeView(user), null) } : {}),
       });
     }
   }

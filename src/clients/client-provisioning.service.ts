@@ -6,7 +6,9 @@ import { AuditService } from '../audit/audit.service';
 import { digestSecret, generateSecret } from '../common/secrets';
 import { USER_SCHEMA } from '../users/user.schema';
 import { UsersRepository } from '../users/users.repository';
-import { ClientRow } from './client-row';
+import { changeView } from '../users/user.mapper';
+import { computeChanges } from '../scim/scim-changes';
+import { ClientRow, clientChangeView, secretChangeView } from './client-row';
 import { ClientsRepository } from './clients.repository';
 
 export interface ClientSpec {
@@ -51,7 +53,11 @@ export class ClientProvisioningService {
       },
     });
     const target = auditTarget(user.user_name, user.id);
-    await this.audit.record('createUser', { target, parameters: { userType: 'ServiceAccount' } });
+    await this.audit.record('createUser', {
+      target,
+      parameters: { userType: 'ServiceAccount' },
+      changes: computeChanges(null, changeView(user)),
+    });
 
     const client = await this.clients.insert(tenant, {
       id: uuidv7(),
@@ -68,10 +74,12 @@ export class ClientProvisioningService {
     await this.audit.record('createAdapterConfiguration', {
       target,
       parameters: { clientId, grantTypes: spec.grantTypes.join(' '), scope: spec.scopes.join(' ') },
+      changes: computeChanges(null, clientChangeView(client)),
     });
     await this.audit.record('createUPAuthenticator', {
       target,
       parameters: { clientId, authenticatorType: 'CLIENT_SECRET' },
+      changes: computeChanges(null, secretChangeView(client.secret_digest)),
     });
     return { client, secret };
   }

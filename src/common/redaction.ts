@@ -1,6 +1,11 @@
 /** Keys whose values must never reach a log line or an audit record. */
 const SECRET_KEYS = /secret|password|token|authorization|assertion|credential|private/i;
 
+/** Whether a key names a secret: its value is never shown, only that it changed. */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEYS.test(key);
+}
+
 /** A yes/no flag (`passwordChanged: "true"`) says that something changed, never what to. */
 const FLAG = /^(true|false)$/;
 

@@ -1,5 +1,6 @@
 import { ClsStore } from 'nestjs-cls';
 import { RouteFamily } from './route-family';
+import { TraceContext } from './trace-context';
 
 /** Who acted: a client (its service-account user) or, for CIBA answers, a user. */
 export interface Actor {
@@ -34,6 +35,17 @@ export interface RequestContext {
   coi?: string;
   /** The caller's address: the socket's, or X-Forwarded-For's as TRUST_PROXY allows. */
   clientAddress?: string;
+  /** Who called: the address (per TRUST_PROXY) and user agent of the request. */
+  client?: RequestClient;
+  /** The W3C Trace Context the request came with, if a valid one. */
+  trace?: TraceContext;
+}
+
+export interface RequestClient {
+  ipAddress: string;
+  userAgent?: string;
+  /** Set on background work: the client is that of the request that started it. */
+  fromRequest?: true;
 }
 
 export interface AppClsStore extends ClsStore {

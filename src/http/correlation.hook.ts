@@ -3,6 +3,7 @@ import { IncomingMessage } from 'node:http';
 import { v7 as uuidv7 } from 'uuid';
 import { parseCorrelationHeader } from '../context/correlation-id';
 import { isTenantName, parseTenantPath } from '../context/route-family';
+import { parseTraceContext, traceResponse } from '../context/trace-context';
 import { ClsService } from 'nestjs-cls';
 import {
   AppClsStore,
@@ -52,8 +53,15 @@ export function registerCorrelationHook(
   fastify.addHook('onRequest', (request, reply, done) => {
     const ctx = contextFor(request.raw, maxLength);
     ctx.clientAddress = request.ip;
+    const { headers } = request.raw;
+    // request.ip follows TRUST_PROXY (the socket's address by default), as the log line does.
+    ctx.client = { ipAddress: request.ip };
+    const agent = headers['user-agent'];
+    if (agent) ctx.client.userAgent = agent.slice(0, USER_AGENT_MAX_LENGTH);
+    ctx.trace = parseTraceContext(headers.traceparent, headers.tracestate);
     if (ctx.correlationId !== undefined) void reply.header('X-Correlation-ID', ctx.correlationId);
     void reply.header('X-Request-ID', ctx.requestId);
+    if (ctx.trace) void reply.header('traceresponse', traceResponse(ctx.trace));
     // Nest's guards refuse a broken id on every Nest route; the OpenAPI routes are served by
     // Swagger's own Fastify plugin, which no guard sees, so they refuse it here.
     if (ctx.correlationError && DOCS_ROUTE.test(request.url)) {
@@ -68,5 +76,8 @@ export function registerCorrelationHook(
     });
   });
 }
+
+/** Longer user agents are cut for the audit record (browsers send about 150 characters). */
+const USER_AGENT_MAX_LENGTH = 512;
 
 const DOCS_ROUTE = /^\/docs(-json|\/|$|\?)/;

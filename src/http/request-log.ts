@@ -29,6 +29,7 @@ export function requestLogLine(
   const line: Record<string, unknown> = {
     requestId: ctx.requestId,
     correlationId: ctx.correlationId,
+    traceId: ctx.trace?.traceId,
     tenant: ctx.tenant,
     clientId: clientId === undefined ? undefined : printable(clientId),
     ip: request.ip,

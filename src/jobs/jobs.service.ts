@@ -161,7 +161,7 @@ export class JobsService implements OnModuleInit, BeforeApplicationShutdown {
       });
       for (const job of jobs) {
         try {
-          await this.context.run(job.data.ctx, () =>
+          await this.context.run(carried(job.data.ctx), () =>
             handler(job.data.payload, { id: job.id, retryCount: job.retryCount }),
           );
         } catch (error) {
@@ -219,4 +219,9 @@ export class JobsService implements OnModuleInit, BeforeApplicationShutdown {
     if (!found) throw new Error(`job ${job.id} of ${job.queue} is gone; its context with it`);
     return found.data.ctx;
   }
+}
+
+/** The context a job runs in: its request's, with the request's client marked as carried. */
+function carried(ctx: RequestContext): RequestContext {
+  return ctx.client ? { ...ctx, client: { ...ctx.client, fromRequest: true } } : ctx;
 }

@@ -25,7 +25,12 @@ export function loggerOptions(config: AppConfig, destination?: DestinationStream
     mixin: () => {
       const ctx = currentContext();
       return ctx
-        ? { requestId: ctx.requestId, correlationId: ctx.correlationId, coi: ctx.coi }
+        ? {
+            requestId: ctx.requestId,
+            correlationId: ctx.correlationId,
+            coi: ctx.coi,
+            traceId: ctx.trace?.traceId,
+          }
         : {};
     },
   };

@@ -54,6 +54,44 @@ export const AUDIT_RECORD_COMPONENT: SchemaObject = {
       },
     },
     targetUserId: identity,
+    changes: {
+      type: 'array',
+      description:
+        'What the change moved, computed from the stored state before and after it (success ' +
+        'records of changes only). Secrets show `valueOmitted: true` and no value; values ' +
+        'longer than 256 characters are cut and end with "…", with `truncated: true`.',
+      items: {
+        type: 'object',
+        required: ['attribute', 'op'],
+        properties: {
+          attribute: { type: 'string', example: 'emails[type eq "work"].value' },
+          op: { type: 'string', enum: ['add', 'replace', 'remove'] },
+          before: { description: 'The value before (any JSON type); absent for add' },
+          after: { description: 'The value after (any JSON type); absent for remove' },
+          valueOmitted: { type: 'boolean' },
+          truncated: { type: 'boolean' },
+        },
+      },
+    },
+    unchanged: {
+      type: 'boolean',
+      description: 'Present, and true, when the change changed nothing (`changes` is empty)',
+    },
+    client: {
+      type: 'object',
+      description:
+        'Who called: address (per TRUST_PROXY) and user agent; `fromRequest` on records of ' +
+        'background work, which carry the client of the request that started it',
+      properties: {
+        ipAddress: { type: 'string' },
+        userAgent: { type: 'string' },
+        fromRequest: { type: 'boolean' },
+      },
+    },
+    traceId: {
+      type: 'string',
+      description: 'The W3C trace id of the `traceparent` the call came with; absent when none',
+    },
     created: { type: 'string', format: 'date-time' },
     hash: {
       type: 'string',

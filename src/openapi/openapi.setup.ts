@@ -14,6 +14,12 @@ and bare unquoted values as in HID's documentation (\`correlationId eq f058ebd6-
 value runs to the next whitespace, \`)\` or \`]\`; \`true\`, \`false\`, \`null\` and JSON numbers keep
 their RFC meaning, anything else is a string.
 
+**What changed, from where, which trace**: records of changes carry \`changes\` (searchable as
+\`changes.attribute eq "active"\` or \`changes[attribute eq "active" and after eq "false"]\`),
+\`client\` (\`client.ipAddress eq "203.0.113.7"\`) and, when the call sent a valid W3C
+\`traceparent\`, \`traceId\` (\`traceId eq "4bf9..."\`); such calls are answered with a
+\`traceresponse\` header. An invalid \`traceparent\` is ignored.
+
 **Rate limiting** (when the operator sets \`RATE_LIMIT_MAX\`; off by default): every response
 carries \`X-RateLimit-Limit\`, \`X-RateLimit-Remaining\` and \`X-RateLimit-Reset\`; past the
 limit any operation answers \`429\` with \`Retry-After\`, the correlation headers and a body in
@@ -86,7 +92,29 @@ function addCorrelationHeaders(document: OpenAPIObject, maxLength: number): void
       description: 'Server-made request id (UUIDv7), stored on every audit record',
       schema: { type: 'string', format: 'uuid' },
     },
+    traceresponse: {
+      description:
+        'W3C Trace Context Level 2, when a valid traceparent was sent: 00-<trace-id>-<span-id>-<flags>',
+      schema: { type: 'string', pattern: '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$' },
+    },
   };
+  const trace = [
+    {
+      name: 'traceparent',
+      in: 'header' as const,
+      required: false,
+      description:
+        'W3C Trace Context: its trace id goes on every log line and audit record of the call (`traceId`); an invalid value is ignored',
+      schema: { type: 'string' },
+    },
+    {
+      name: 'tracestate',
+      in: 'header' as const,
+      required: false,
+      description: 'W3C Trace Context vendor state, kept with a valid traceparent',
+      schema: { type: 'string' },
+    },
+  ];
   for (const item of Object.values(document.paths)) {
     for (const method of HTTP_METHODS) {
       const operation = item[method];
@@ -94,6 +122,7 @@ function addCorrelationHeaders(document: OpenAPIObject, maxLength: number): void
       operation.parameters = [
         ...(operation.parameters ?? []),
         { name: 'X-Correlation-ID', in: 'header', required: false, ...correlation },
+        ...trace,
       ];
       for (const response of Object.values(operation.responses ?? {})) {
         const r = response as { headers?: Record<string, unknown> };

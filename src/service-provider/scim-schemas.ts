@@ -62,6 +62,39 @@ const AUDIT_RECORD: SchemaDefinition = {
       ro(),
     ),
     complex('targetUserId', [str('id', ro()), str('immutableId', ro())], ro()),
+    complex(
+      'changes',
+      [
+        str(
+          'attribute',
+          ro({ description: 'SCIM attribute path, e.g. emails[type eq "work"].value' }),
+        ),
+        str('op', ro({ canonicalValues: ['add', 'replace', 'remove'] })),
+        str('before', ro({ description: 'Value before (any JSON type); absent for add' })),
+        str('after', ro({ description: 'Value after (any JSON type); absent for remove' })),
+        attr('valueOmitted', 'boolean', ro({ description: 'A secret: changed, never shown' })),
+        attr('truncated', 'boolean', ro({ description: 'A value was cut to 256 characters' })),
+      ],
+      ro({
+        multiValued: true,
+        description: 'What the change moved, from the stored state before and after it',
+      }),
+    ),
+    attr('unchanged', 'boolean', ro({ description: 'Present (true) when nothing changed' })),
+    complex(
+      'client',
+      [
+        str('ipAddress', ro({ description: 'Caller address, per TRUST_PROXY' })),
+        str('userAgent', ro({ caseExact: false })),
+        attr(
+          'fromRequest',
+          'boolean',
+          ro({ description: 'Background work, carried from its request' }),
+        ),
+      ],
+      ro(),
+    ),
+    str('traceId', ro({ description: 'W3C trace id of the traceparent the call came with' })),
     attr('created', 'dateTime', ro()),
     str('hash', ro({ description: 'SHA-256 (hex) of the canonical content' })),
     complex(

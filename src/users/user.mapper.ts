@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { scimError } from '../common/api-error';
-import { UserRow } from './user-row';
+import { NewUser, UserRow } from './user-row';
 import { USER_ATTRIBUTES } from './user-attributes';
 import { UserDto } from './user.dto';
 import { USER_SCHEMA } from './user.schema';
@@ -123,7 +123,7 @@ const OWNED_ELSEWHERE = new Set(
     .map((name) => name.toLowerCase()),
 );
 
-function storedAttributes(row: UserRow): Record<string, unknown> {
+function storedAttributes(row: Pick<UserRow, 'resource'>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(row.resource).filter(([key]) => !OWNED_ELSEWHERE.has(key.toLowerCase())),
   );
@@ -160,4 +160,32 @@ export function writableView(row: UserRow): Record<string, unknown> {
     ...(row.active !== null ? { active: row.active } : {}),
     ...structuredClone(rest),
   };
+}
+
+/**
+ * A stored user as its audit `changes` compare it (computeChanges): the client-writable
+ * attributes, `groups`, and the password digest under `password`, which computeChanges
+ * shows as changed without a value. Read-only: it shares the row's objects.
+ */
+export function changeView(
+  row: Pick<UserRow, 'user_name' | 'external_id' | 'active' | 'resource' | 'password_hash'>,
+): Record<string, unknown> {
+  return {
+    userName: row.user_name,
+    ...(row.external_id !== null ? { externalId: row.external_id } : {}),
+    ...(row.active !== null ? { active: row.active } : {}),
+    ...storedAttributes(row),
+    ...(row.password_hash !== null ? { password: row.password_hash } : {}),
+  };
+}
+
+/** The change view of a user as inserted (imports insert without reading the row back). */
+export function changeViewOfNew(user: NewUser): Record<string, unknown> {
+  return changeView({
+    user_name: user.userName,
+    external_id: user.externalId ?? null,
+    active: user.active,
+    resource: user.resource,
+    password_hash: user.passwordHash ?? null,
+  });
 }

@@ -137,9 +137,14 @@ export class UsersRepository {
     }
   }
 
-  async delete(tenant: string, id: string): Promise<void> {
+  /** Deletes a user; the row as it was, for the record's `changes` (undefined if none). */
+  async delete(tenant: string, id: string): Promise<UserRow | undefined> {
     try {
-      await this.db.query('DELETE FROM users WHERE tenant_id = $1 AND id = $2', [tenant, id]);
+      const rows = await this.db.query<UserRow>(
+        `DELETE FROM users WHERE tenant_id = $1 AND id = $2 RETURNING ${COLUMNS}`,
+        [tenant, id],
+      );
+      return rows[0];
     } catch (error) {
       throw stillReferenced(error);
     }

@@ -12,7 +12,8 @@ import { SearchPage, SearchService, SearchSpec } from '../search/search.service'
 import { UserRow } from './user-row';
 import { UserDto } from './user.dto';
 import { USER_ATTRIBUTES } from './user-attributes';
-import { resourceOf, userVersion, writableView } from './user.mapper';
+import { changeView, resourceOf, userVersion, writableView } from './user.mapper';
+import { computeChanges } from '../scim/scim-changes';
 import { FAST_PATH_ATTRIBUTES, validateUserFast } from './user.fast-path';
 import { USER_FILTER_SCHEMA } from './users.filter-schema';
 import { UserSearchRow, USERS_TABLE, UsersRepository } from './users.repository';
@@ -65,7 +66,10 @@ export class UsersService {
       passwordHash: dto.password !== undefined ? await hashPassword(dto.password) : null,
       resource: resourceOf(dto),
     });
-    await this.audit.record('createUser', { target: auditTarget(row.user_name, row.id) });
+    await this.audit.record('createUser', {
+      target: auditTarget(row.user_name, row.id),
+      changes: computeChanges(null, changeView(row)),
+    });
     return row;
   }
 
@@ -106,7 +110,10 @@ export class UsersService {
       );
     }
     await this.users.delete(tenant, existing.id);
-    await this.audit.record('deleteUser', { target: auditTarget(existing.user_name, existing.id) });
+    await this.audit.record('deleteUser', {
+      target: auditTarget(existing.user_name, existing.id),
+      changes: computeChanges(changeView(existing), null),
+    });
   }
 
   /** A filtered, sorted page, by index or by cursor (the same search engine as AuditRecords). */
@@ -152,6 +159,7 @@ export class UsersService {
         ...(row.user_name !== existing.user_name ? { previousUserName: existing.user_name } : {}),
         ...(dto.password !== undefined ? { passwordChanged: 'true' } : {}),
       },
+      changes: computeChanges(changeView(existing), changeView(row)),
     });
     return row;
   }

@@ -1,54 +1,8 @@
-import { createHash } from 'node:crypto';
 import { ISO_MS, UUID_V7 } from '../utils/http';
 import { ADMIN_SECRET, createTestApp, TestApp, uniqueId } from '../utils/test-app';
+import { recomputeHash } from '../utils/audit-hash';
 
 type Json = Record<string, any>;
-
-/**
- * PostgreSQL's jsonb text form, which `audit_record_hash` hashes: keys ordered by length then
- * bytes, `", "` and `": "` separators. Rebuilt here so the hash can be checked from the API
- * representation alone, without the database.
- */
-function jsonbText(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (Array.isArray(value)) return `[${value.map(jsonbText).join(', ')}]`;
-  if (typeof value === 'object') {
-    const keys = Object.keys(value).sort((a, b) => {
-      const [x, y] = [Buffer.from(a), Buffer.from(b)];
-      return x.length - y.length || Buffer.compare(x, y);
-    });
-    return `{${keys.map((k) => `${JSON.stringify(k)}: ${jsonbText((value as Json)[k])}`).join(', ')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** The canonical content of a record as the API returns it (API.md §4 `hash`). */
-function recomputeHash(r: Json): string {
-  const canonical = {
-    id: r.id,
-    tenantId: r.tenantId,
-    correlationId: r.correlationId ?? null,
-    requestId: r.requestId,
-    coi: r.coi ?? null,
-    service: { id: r.service.id, host: r.service.host ?? null },
-    action: { actionName: r.action.actionName, actionParameters: r.action.actionParameters },
-    result: r.result,
-    message: r.message ?? null,
-    returnValue: r.return_value ?? null,
-    actingUserId: {
-      id: r.actingUserId?.id ?? null,
-      immutableId: r.actingUserId?.immutableId ?? null,
-      sessionId: r.actingUserId?.session?.id ?? null,
-      authenticationMethod: r.actingUserId?.session?.authenticationMethod ?? null,
-    },
-    targetUserId: {
-      id: r.targetUserId?.id ?? null,
-      immutableId: r.targetUserId?.immutableId ?? null,
-    },
-    created: r.created,
-  };
-  return createHash('sha256').update(jsonbText(canonical), 'utf8').digest('hex');
-}
 
 import { userBody } from '../factories/user';
 import { recordsOfRequest } from '../utils/records';
@@ -129,6 +83,11 @@ describe('audit trail (API.md §4, §5, §10)', () => {
           session: { id: jti, authenticationMethod: 'client_secret_basic' },
         },
         targetUserId: { id: user.userName, immutableId: user.id },
+        changes: expect.arrayContaining([
+          { attribute: 'userName', op: 'add', after: user.userName },
+          { attribute: 'active', op: 'add', after: true },
+        ]),
+        client: { ipAddress: '127.0.0.1', userAgent: expect.any(String) },
         created: expect.stringMatching(ISO_MS),
         hash: expect.stringMatching(/^[0-9a-f]{64}$/),
         meta: {

@@ -7,6 +7,7 @@ import { DropCibaRequestOrigin1763800000050 } from './1763800000050-DropCibaRequ
 import { AddImportFailureReason1764800000300 } from './1764800000300-AddImportFailureReason';
 import { AllowUnassignedUserActive1764800000550 } from './1764800000550-AllowUnassignedUserActive';
 import { SealAuditTrail1765000000100 } from './1765000000100-SealAuditTrail';
+import { AddAuditChangesClientTrace1765000000400 } from './1765000000400-AddAuditChangesClientTrace';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   AddImportFailureReason1764800000300,
   AllowUnassignedUserActive1764800000550,
   SealAuditTrail1765000000100,
+  AddAuditChangesClientTrace1765000000400,
 ];

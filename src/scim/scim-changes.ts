@@ -1,0 +1,155 @@
+import { isSecretKey } from '../common/redaction';
+
+/** One attribute that a change moved, in SCIM attribute-path form (RFC 7644 §3.10). */
+export interface AttributeChange {
+  /** `active`, `name.givenName`, `emails[type eq "work"].value`. */
+  attribute: string;
+  op: 'add' | 'replace' | 'remove';
+  before?: unknown;
+  after?: unknown;
+  /** A secret (password, client secret, token): it changed, its values are never shown. */
+  valueOmitted?: true;
+  /** `before` or `after` was longer than CHANGE_VALUE_MAX_LENGTH and was cut. */
+  truncated?: true;
+}
+
+/** Longest value a change shows, in characters (of the JSON text for a non-string). */
+export const CHANGE_VALUE_MAX_LENGTH = 256;
+/** Ends a value cut to CHANGE_VALUE_MAX_LENGTH. */
+export const TRUNCATION_MARKER = '…';
+
+export interface ChangeOptions {
+  /** Top-level attributes left out (server-owned: `meta`, `schemas`, `id` by default). */
+  ignore?: ReadonlySet<string>;
+  /** Whether an attribute's values are secret; by default names like password, secret, token. */
+  isSecret?: (name: string) => boolean;
+}
+
+type Json = Record<string, unknown>;
+
+const DEFAULT_IGNORE: ReadonlySet<string> = new Set(['meta', 'schemas', 'id']);
+
+/**
+ * What changed between two states of one SCIM resource (its JSON before and after; `null`
+ * for a resource that did not exist yet or no longer exists). A create lists every attribute
+ * set, a delete every attribute the resource had; an update that changed nothing gives `[]`.
+ *
+ * Complex attributes are walked to their sub-attributes (`name.givenName`). Elements of a
+ * multi-valued attribute are matched by `type` when every element has a distinct one, else
+ * by `value`, and named by a value filter (`emails[type eq "work"].value`); an array whose
+ * elements have neither (or primitive values) is compared as a whole.
+ */
+export function computeChanges(
+  before: Json | null | undefined,
+  after: Json | null | undefined,
+  options: ChangeOptions = {},
+): AttributeChange[] {
+  const ignore = options.ignore ?? DEFAULT_IGNORE;
+  const isSecret = options.isSecret ?? isSecretKey;
+  const out: AttributeChange[] = [];
+  // `skip`: the key that names an element is in its path already.
+  const walk = (b: Json, a: Json, prefix: string, top: boolean, skip?: string) => {
+    for (const key of unionKeys(b, a)) {
+      if ((top && ignore.has(key)) || key === skip) continue;
+      const path = prefix ? `${prefix}.${key}` : key;
+      const [x, y] = [b[key], a[key]];
+      if (isSecret(key)) {
+        if (!sameJson(x, y)) out.push({ attribute: path, op: opOf(x, y), valueOmitted: true });
+      } else if (isObject(x) || isObject(y)) {
+        if ((x === undefined || isObject(x)) && (y === undefined || isObject(y))) {
+          walk(x ?? {}, y ?? {}, path, false);
+        } else out.push(change(path, x, y));
+      } else if (Array.isArray(x) || Array.isArray(y)) {
+        multi(path, x, y);
+      } else if (!sameJson(x, y)) out.push(change(path, x, y));
+    }
+  };
+  const multi = (path: string, x: unknown, y: unknown) => {
+    const xs: unknown[] | undefined = Array.isArray(x)
+      ? x
+      : x === undefined || x === null
+        ? []
+        : undefined;
+    const ys: unknown[] | undefined = Array.isArray(y)
+      ? y
+      : y === undefined || y === null
+        ? []
+        : undefined;
+    const key = xs && ys ? elementKey([...xs, ...ys], xs, ys) : undefined;
+    if (!key || !xs || !ys) {
+      if (!sameJson(x, y)) out.push(change(path, x, y));
+      return;
+    }
+    const byKey = (items: unknown[]) => new Map(items.map((i) => [(i as Json)[key], i as Json]));
+    const [bx, by] = [byKey(xs), byKey(ys)];
+    for (const k of new Set([...bx.keys(), ...by.keys()])) {
+      walk(bx.get(k) ?? {}, by.get(k) ?? {}, `${path}[${key} eq ${JSON.stringify(k)}]`, false, key);
+    }
+  };
+  walk(before ?? {}, after ?? {}, '', true);
+  return out;
+}
+
+/** `type` or `value` when it names every element of each side once; else undefined. */
+function elementKey(all: unknown[], xs: unknown[], ys: unknown[]): string | undefined {
+  if (all.length === 0 || !all.every(isObject)) return undefined;
+  for (const key of ['type', 'value']) {
+    const unique = (items: unknown[]) => {
+      const values = items.map((i) => (i as Json)[key]);
+      return values.every((v) => typeof v === 'string') && new Set(values).size === values.length;
+    };
+    if (unique(xs) && unique(ys)) return key;
+  }
+  return undefined;
+}
+
+function change(attribute: string, before: unknown, after: unknown): AttributeChange {
+  const c: AttributeChange = { attribute, op: opOf(before, after) };
+  let truncated = false;
+  if (present(before)) {
+    const [v, cut] = shown(before);
+    c.before = v;
+    truncated ||= cut;
+  }
+  if (present(after)) {
+    const [v, cut] = shown(after);
+    c.after = v;
+    truncated ||= cut;
+  }
+  if (truncated) c.truncated = true;
+  return c;
+}
+
+/** A value as a change shows it: cut to CHANGE_VALUE_MAX_LENGTH characters, with a marker. */
+function shown(value: unknown): [unknown, boolean] {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  if (text.length <= CHANGE_VALUE_MAX_LENGTH) return [value, false];
+  return [text.slice(0, CHANGE_VALUE_MAX_LENGTH) + TRUNCATION_MARKER, true];
+}
+
+function opOf(before: unknown, after: unknown): AttributeChange['op'] {
+  if (!present(before)) return 'add';
+  if (!present(after)) return 'remove';
+  return 'replace';
+}
+
+const present = (v: unknown) => v !== undefined && v !== null;
+const isObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function unionKeys(a: Json, b: Json): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])];
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!present(a) || !present(b)) return !present(a) && !present(b);
+  if (typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bs = b as unknown[];
+    return a.length === bs.length && a.every((v, i) => sameJson(v, bs[i]));
+  }
+  const keys = unionKeys(a as Json, b as Json);
+  return keys.every((k) => sameJson((a as Json)[k], (b as Json)[k]));
+}
