@@ -462,4 +462,17 @@ export const AUDIT_ACTION_CATALOGUE: { [A in AuditAction]: AuditActionDescriptio
     },
     changes: false,
   },
+  verifyAuditRecords: {
+    when: 'GET /AuditRecords/.verify, when AUDIT_LOG_ACCESS=true',
+    parameters: {
+      from: 'Start of the checked range, as asked',
+      to: 'End of the checked range, as asked',
+      verified: '`true` when every checked record and seal verified',
+      checkedRecords: 'Records checked',
+      checkedSeals: 'Seals checked',
+      failedRecordId: 'The first record that failed, if any',
+      failedSealId: 'The first seal that failed, if any',
+    },
+    changes: false,
+  },
 };
