@@ -11,7 +11,7 @@ const ISO = (column: string) =>
 export const VERIFIED_RECORD_COLUMNS = `r.id, r.tenant_id, r.correlation_id, r.request_id, r.coi,
   r.service_id, r.service_host, r.action_name, r.action_parameters, r.result, r.message,
   r.return_value, r.acting_user_id, r.acting_user_immutable_id, r.acting_session_id,
-  r.acting_auth_method, r.target_user_id, r.target_user_immutable_id,
+  r.acting_auth_method, r.target_user_id, r.target_user_immutable_id, r.changes, r.client, r.trace_id,
   ${ISO('r.created')} AS created, r.hash, r.mac, r.mac_key_id, r.xact_id::text AS xact_id`;
 
 export const SEAL_COLUMNS = `s.id, s.tenant_id, s.seq::text AS seq, s.first_xact_id::text AS first_xact_id,
