@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { GrantDevicesWriteToAdmins1765000000500 as GrantDevicesWrite } from '../../src/database/migrations/1765000000500-GrantDevicesWriteToAdmins';
 import { createUser } from '../factories/user';
 import { recordsOfRequest } from '../utils/records';
 import { expectScimError, PATCH_OP } from '../utils/scim';
@@ -299,6 +300,30 @@ describe('SCIM Devices writes (API.md §7)', () => {
         payload: { serialNumber: dsn(), type: 'X' },
       });
       expect(ok.statusCode).toBe(201);
+    });
+
+    it('the migration gives devices:write to admin clients made before it, only to them', async () => {
+      const scopesOf = async (clientId: string): Promise<string[]> =>
+        (await t.db.query('SELECT scopes FROM clients WHERE client_id = $1', [clientId]))[0].scopes;
+      const admin = `${t.tenants[1]}-admin`;
+      await t.db.query(
+        `UPDATE clients SET scopes = array_remove(scopes, 'devices:write') WHERE client_id = $1`,
+        [admin],
+      );
+      const runner = t.db.createQueryRunner();
+      try {
+        await new GrantDevicesWrite().up(runner);
+        await new GrantDevicesWrite().up(runner);
+      } finally {
+        await runner.release();
+      }
+      const scopes = await scopesOf(admin);
+      expect(scopes.filter((x) => x === 'devices:write')).toHaveLength(1);
+      const registered = await t.db.query(
+        `SELECT count(*)::int AS n FROM clients
+         WHERE NOT (metadata ? 'bootstrap') AND 'devices:write' = ANY(scopes)`,
+      );
+      expect(registered[0].n).toBe(0);
     });
 
     it("another tenant's device is 404 there, and its token is refused here", async () => {
