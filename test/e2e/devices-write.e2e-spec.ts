@@ -282,6 +282,32 @@ describe('SCIM Devices writes (API.md §7)', () => {
     });
   });
 
+  it('the OpenAPI document declares the writes with their security and SCIM errors', async () => {
+    const doc = (await t.request({ method: 'GET', url: '/docs-json' })).json();
+    const expected: [string, string, string, string[]][] = [
+      ['/{tenant}/v2/Devices', 'post', 'createDevice', ['201', '400', '403', '409']],
+      ['/{tenant}/v2/Devices/{id}', 'put', 'replaceDevice', ['200', '404', '409', '412']],
+      ['/{tenant}/v2/Devices/{id}', 'patch', 'patchDevice', ['200', '404', '409', '412']],
+      ['/{tenant}/v2/Devices/{id}', 'delete', 'deleteDevice', ['204', '404', '412']],
+      ['/{tenant}/v2/Organizations', 'post', 'createOrganization', ['201', '409']],
+      ['/{tenant}/v2/Organizations/{id}', 'put', 'replaceOrganization', ['200', '412']],
+      ['/{tenant}/v2/Organizations/{id}', 'patch', 'patchOrganization', ['200', '412']],
+      ['/{tenant}/v2/Organizations/{id}', 'delete', 'deleteOrganization', ['204', '409']],
+    ];
+    for (const [path, method, operationId, statuses] of expected) {
+      const op = doc.paths[path][method];
+      expect(op.operationId).toBe(operationId);
+      expect(op.security).toEqual([{ bearer: [] }]);
+      expect(op.description).toContain('devices:write');
+      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(statuses));
+      for (const status of statuses.filter((x) => x >= '400')) {
+        expect(op.responses[status].content['application/scim+json'].schema.$ref).toBe(
+          '#/components/schemas/ScimError',
+        );
+      }
+    }
+  });
+
   describe('scopes', () => {
     it('writes need devices:write; devices:read is not enough', async () => {
       const device = await createDevice();
