@@ -43,6 +43,23 @@ describe('readImportedUser', () => {
     );
     expect(refusal(() => readImportedUser('u', limits))).toBe('400 invalidSyntax');
   });
+
+  it('takes a passwordHash (any case) beside the SCIM attributes, never with a password', () => {
+    const hash = '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy';
+    expect(readImportedUser({ userName: 'u', PasswordHash: hash }, limits)).toMatchObject({
+      userName: 'u',
+      passwordHash: hash,
+    });
+    expect(
+      refusal(() => readImportedUser({ userName: 'u', passwordHash: hash, password: 'p' }, limits)),
+    ).toBe('400 invalidValue');
+    expect(refusal(() => readImportedUser({ userName: 'u', passwordHash: 'plain' }, limits))).toBe(
+      '400 invalidValue',
+    );
+    expect(refusal(() => readImportedUser({ userName: 'u', passwordHash: 7 }, limits))).toBe(
+      '400 invalidValue',
+    );
+  });
 });
 
 describe('readDeviceInput', () => {
