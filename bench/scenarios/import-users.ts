@@ -11,7 +11,10 @@ const WITH_PASSWORDS = Number(process.env.BENCH_IMPORT_PASSWORD_USERS ?? 1_000);
 /** Rows per floor statement pair: the service's default batch (IMPORT_BATCH_SIZE). */
 const FLOOR_BATCH = 500;
 
-function user(prefix: string, i: number, password?: string) {
+/** Members added to each user: a clear password, or a hash made elsewhere. */
+export type UserExtra = { password: string } | { passwordHash: (i: number) => string };
+
+function user(prefix: string, i: number, extra?: UserExtra) {
   return {
     schemas: [USER_SCHEMA],
     userName: `${prefix}-${i}@example.com`,
@@ -19,7 +22,8 @@ function user(prefix: string, i: number, password?: string) {
     name: { givenName: `Given${i}`, familyName: `Family${i}` },
     emails: [{ value: `${prefix}-${i}@example.com`, type: 'work', primary: true }],
     active: true,
-    ...(password ? { password } : {}),
+    ...(extra && 'password' in extra ? { password: extra.password } : {}),
+    ...(extra && 'passwordHash' in extra ? { passwordHash: extra.passwordHash(i) } : {}),
   };
 }
 
@@ -32,7 +36,7 @@ async function memory(ctx: BenchContext): Promise<{ rss: number; heap: number }>
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
-interface ImportRun {
+export interface ImportRun {
   users: number;
   seconds: number;
   postMs: number[];
@@ -45,11 +49,11 @@ interface ImportRun {
  * End to end: from the first POST until every import's status document says `completed`,
  * posting `users` in requests of at most PER_REQUEST items, back to back.
  */
-async function importUsers(
+export async function importUsers(
   ctx: BenchContext,
   prefix: string,
   users: number,
-  password?: string,
+  extra?: UserExtra,
 ): Promise<ImportRun> {
   const token = await ctx.adminToken();
   const bodies: string[] = [];
@@ -57,7 +61,7 @@ async function importUsers(
     const size = Math.min(PER_REQUEST, users - from);
     bodies.push(
       JSON.stringify({
-        users: Array.from({ length: size }, (_, i) => user(prefix, from + i, password)),
+        users: Array.from({ length: size }, (_, i) => user(prefix, from + i, extra)),
       }),
     );
   }
@@ -235,7 +239,9 @@ export const scenario: Scenario = {
     const floor2 = await floor(ctx, `floor2-${run}`, TOTAL, 2);
     const floorSeconds = Math.min(floor1, floor2);
     const withPasswords = WITH_PASSWORDS
-      ? await importUsers(ctx, `pw-${run}`, WITH_PASSWORDS, 'correct horse battery staple')
+      ? await importUsers(ctx, `pw-${run}`, WITH_PASSWORDS, {
+          password: 'correct horse battery staple',
+        })
       : undefined;
     const serviceRate = big.users / big.seconds;
     const floorRate = TOTAL / floorSeconds;

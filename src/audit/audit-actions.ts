@@ -61,7 +61,11 @@ export interface AuditActionParameters {
   importDevices: ImportStep;
   importOrganizations: ImportStep;
   addDevice: ImportedItem;
+  updateDevice: ImportedItem & { method: string };
+  deleteDevice: ImportedItem;
   createOrganization: ImportedItem;
+  updateOrganization: ImportedItem & { method: string };
+  deleteOrganization: ImportedItem;
   createCibaRequest: {
     clientId: string;
     scope: string;
@@ -122,7 +126,11 @@ export const AUDIT_ACTIONS = [
   'importDevices',
   'importOrganizations',
   'addDevice',
+  'updateDevice',
+  'deleteDevice',
   'createOrganization',
+  'updateOrganization',
+  'deleteOrganization',
   'createCibaRequest',
   'indirectDeliverChallenge',
   'approveChallenge',

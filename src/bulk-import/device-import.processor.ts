@@ -2,15 +2,14 @@ import { auditTarget } from '../audit/audit-target';
 import { computeChanges } from '../scim/scim-changes';
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
-import { scimError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
-import { DEVICE_STATUSES, DeviceStatus, NewDevice } from '../devices/device-row';
+import { describeOwner, OwnerRef, readDeviceInput } from '../devices/device-input';
+import { NewDevice } from '../devices/device-row';
 import { DevicesRepository } from '../devices/devices.repository';
 import { isUuid } from '../common/uuid';
 import { UsersRepository } from '../users/users.repository';
 import {
-  asObject,
   BatchOutcomes,
   ImportItem,
   ImportProcessor,
@@ -19,56 +18,10 @@ import {
   ItemNames,
   ItemOutcome,
   keyOf,
-  Limits,
-  member,
-  optionalString,
   readItems,
-  requiredString,
   uniqueness,
   UNSTORABLE_ITEM,
 } from './import-item';
-
-/** An imported device before its owner is resolved. */
-export interface ImportedDevice {
-  serialNumber: string;
-  type: string;
-  status: DeviceStatus;
-  externalId?: string;
-  owner?: { value: string } | { userName: string };
-}
-
-/** Reads one device of a device import (API.md §7); the status defaults to ACTIVE. */
-export function readImportedDevice(value: unknown, limits: Limits): ImportedDevice {
-  const object = asObject(value, 'device');
-  const device: ImportedDevice = {
-    serialNumber: requiredString(object, 'serialNumber', limits.stringLength),
-    type: requiredString(object, 'type', limits.stringLength),
-    status: readStatus(member(object, 'status')),
-  };
-  const externalId = optionalString(object, 'externalId', limits.stringLength);
-  if (externalId !== undefined) device.externalId = externalId;
-  const owner = member(object, 'owner');
-  if (owner !== undefined && owner !== null) device.owner = readOwner(owner, limits);
-  return device;
-}
-
-function readStatus(value: unknown): DeviceStatus {
-  if (value === undefined || value === null) return 'ACTIVE';
-  const status = typeof value === 'string' ? value.toUpperCase() : undefined;
-  const known = DEVICE_STATUSES.find((s) => s === status);
-  if (!known)
-    throw scimError(400, 'invalidValue', `status must be one of ${DEVICE_STATUSES.join(', ')}`);
-  return known;
-}
-
-function readOwner(value: unknown, limits: Limits): { value: string } | { userName: string } {
-  const owner = asObject(value, 'device owner');
-  const id = optionalString(owner, 'value', limits.stringLength);
-  if (id !== undefined) return { value: id };
-  const userName = optionalString(owner, 'userName', limits.userNameLength);
-  if (userName !== undefined) return { userName };
-  throw scimError(400, 'invalidValue', 'owner must have a "value" (user id) or a "userName"');
-}
 
 /** Creates imported devices: owners resolved in one query, one multi-row insert per batch. */
 @Injectable()
@@ -81,7 +34,7 @@ export class DeviceImportProcessor implements ImportProcessor {
   ) {}
 
   async process(tenant: string, items: ImportItem[]): Promise<ItemOutcome[]> {
-    const read = readItems(items, (v) => readImportedDevice(v, this.config.limits));
+    const read = readItems(items, (v) => readDeviceInput(v, this.config.limits));
     const owners = await this.resolveOwners(
       tenant,
       read.flatMap((r) => (r.value?.owner ? [r.value.owner] : [])),
@@ -97,13 +50,9 @@ export class DeviceImportProcessor implements ImportProcessor {
       const names = named(device.serialNumber);
       const owner = device.owner ? owners.get(ownerKey(device.owner)) : undefined;
       if (device.owner && !owner) {
-        const ref =
-          'value' in device.owner
-            ? `id ${device.owner.value}`
-            : `userName ${device.owner.userName}`;
         batch.fail(
           item.index,
-          invalidValue(`owner (${ref.slice(0, 80)}) is not a user of this tenant`),
+          invalidValue(`owner (${describeOwner(device.owner)}) is not a user of this tenant`),
           names,
         );
         continue;
@@ -154,7 +103,7 @@ export class DeviceImportProcessor implements ImportProcessor {
   /** Owners by reference key (`id:<uuid>` or `name:<lower-case userName>`). */
   private async resolveOwners(
     tenant: string,
-    refs: ({ value: string } | { userName: string })[],
+    refs: OwnerRef[],
   ): Promise<Map<string, { id: string; user_name: string }>> {
     const ids = refs.flatMap((r) => ('value' in r && isUuid(r.value) ? [r.value] : []));
     const names = refs.flatMap((r) => ('userName' in r ? [r.userName] : []));
@@ -167,7 +116,7 @@ export class DeviceImportProcessor implements ImportProcessor {
   }
 }
 
-function ownerKey(owner: { value: string } | { userName: string }): string {
+function ownerKey(owner: OwnerRef): string {
   return 'value' in owner
     ? `id:${owner.value.toLowerCase()}`
     : `name:${owner.userName.toLowerCase()}`;

@@ -1,6 +1,7 @@
 import { AuditDetails } from '../audit/audit.service';
-import { ApiError, scimError } from '../common/api-error';
+import { ApiError } from '../common/api-error';
 import { storableText } from '../common/text-safety';
+import { asObject, member, optionalString, requiredString } from '../scim/scim-members';
 import { Database } from '../database/database';
 import { DatabaseError } from '../database/database-error';
 import { ImportOptions, REFUSED_ITEM_MEMBER } from './import-envelope';
@@ -115,46 +116,7 @@ export function invalidValue(detail: string): ItemError {
   return { status: 400, scimType: 'invalidValue', detail };
 }
 
-export function asObject(value: unknown, what: string): Record<string, unknown> {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw scimError(400, 'invalidSyntax', `Each ${what} must be a JSON object`);
-  }
-  return value as Record<string, unknown>;
-}
-
-/** A member by case-insensitive name (RFC 7643 §2.1). */
-export function member(object: Record<string, unknown>, name: string): unknown {
-  if (name in object) return object[name];
-  const lower = name.toLowerCase();
-  const key = Object.keys(object).find((k) => k.toLowerCase() === lower);
-  return key === undefined ? undefined : object[key];
-}
-
-export function optionalString(
-  object: Record<string, unknown>,
-  name: string,
-  maxLength: number,
-): string | undefined {
-  const value = member(object, name);
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw scimError(400, 'invalidValue', `${name} must be a non-empty string`);
-  }
-  if (value.length > maxLength) {
-    throw scimError(400, 'invalidValue', `${name} must be at most ${maxLength} characters`);
-  }
-  return value;
-}
-
-export function requiredString(
-  object: Record<string, unknown>,
-  name: string,
-  maxLength: number,
-): string {
-  const value = optionalString(object, name, maxLength);
-  if (value === undefined) throw scimError(400, 'invalidValue', `${name} is required`);
-  return value;
-}
+export { asObject, member, optionalString, requiredString };
 
 /** A string member read leniently, only to name a failed item in the status document. */
 export function keyOf(value: unknown, name: string): string | undefined {

@@ -1,7 +1,7 @@
 import { ApiError } from '../common/api-error';
-import { readImportedDevice } from './device-import.processor';
+import { readDeviceInput } from '../devices/device-input';
 import { batchEnd, COSTLY_ITEMS_PER_BATCH } from './import-batch.service';
-import { readImportedOrganization } from './organization-import.processor';
+import { readOrganizationInput } from '../organizations/organization-input';
 import { readImportedUser, UserImportProcessor } from './user-import.processor';
 
 const limits = { userNameLength: 256, stringLength: 1024 };
@@ -43,17 +43,34 @@ describe('readImportedUser', () => {
     );
     expect(refusal(() => readImportedUser('u', limits))).toBe('400 invalidSyntax');
   });
+
+  it('takes a passwordHash (any case) beside the SCIM attributes, never with a password', () => {
+    const hash = '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy';
+    expect(readImportedUser({ userName: 'u', PasswordHash: hash }, limits)).toMatchObject({
+      userName: 'u',
+      passwordHash: hash,
+    });
+    expect(
+      refusal(() => readImportedUser({ userName: 'u', passwordHash: hash, password: 'p' }, limits)),
+    ).toBe('400 invalidValue');
+    expect(refusal(() => readImportedUser({ userName: 'u', passwordHash: 'plain' }, limits))).toBe(
+      '400 invalidValue',
+    );
+    expect(refusal(() => readImportedUser({ userName: 'u', passwordHash: 7 }, limits))).toBe(
+      '400 invalidValue',
+    );
+  });
 });
 
-describe('readImportedDevice', () => {
+describe('readDeviceInput', () => {
   it('reads a device, its status case-insensitively (ACTIVE by default) and its owner', () => {
-    expect(readImportedDevice({ serialNumber: 'S', type: 'T' }, limits)).toEqual({
+    expect(readDeviceInput({ serialNumber: 'S', type: 'T' }, limits)).toEqual({
       serialNumber: 'S',
       type: 'T',
       status: 'ACTIVE',
     });
     expect(
-      readImportedDevice(
+      readDeviceInput(
         {
           SerialNumber: 'S',
           type: 'T',
@@ -71,7 +88,7 @@ describe('readImportedDevice', () => {
       owner: { userName: 'u' },
     });
     expect(
-      readImportedDevice(
+      readDeviceInput(
         { serialNumber: 'S', type: 'T', owner: { value: 'id', userName: 'u' } },
         limits,
       ).owner,
@@ -86,19 +103,17 @@ describe('readImportedDevice', () => {
     [{ serialNumber: 'S', type: 'T', owner: {} }],
     [{ serialNumber: 'x'.repeat(1025), type: 'T' }],
   ])('refuses %j', (device) => {
-    expect(refusal(() => readImportedDevice(device, limits))).toBe('400 invalidValue');
+    expect(refusal(() => readDeviceInput(device, limits))).toBe('400 invalidValue');
   });
 });
 
-describe('readImportedOrganization', () => {
+describe('readOrganizationInput', () => {
   it('reads name, externalId and a parent by id or externalId', () => {
-    expect(readImportedOrganization({ name: 'N' }, limits)).toEqual({ name: 'N' });
+    expect(readOrganizationInput({ name: 'N' }, limits)).toEqual({ name: 'N' });
     expect(
-      readImportedOrganization({ name: 'N', externalId: 'e', parent: { externalId: 'p' } }, limits),
+      readOrganizationInput({ name: 'N', externalId: 'e', parent: { externalId: 'p' } }, limits),
     ).toEqual({ name: 'N', externalId: 'e', parent: { externalId: 'p' } });
-    expect(
-      readImportedOrganization({ name: 'N', parent: { value: 'ABC' } }, limits).parent,
-    ).toEqual({
+    expect(readOrganizationInput({ name: 'N', parent: { value: 'ABC' } }, limits).parent).toEqual({
       value: 'abc',
     });
   });
@@ -106,7 +121,7 @@ describe('readImportedOrganization', () => {
   it.each([[{}], [{ name: 3 }], [{ name: 'N', parent: {} }], [{ name: 'N', parent: 'p' }]])(
     'refuses %j',
     (organization) => {
-      expect(refusal(() => readImportedOrganization(organization, limits))).toMatch(/^400 /);
+      expect(refusal(() => readOrganizationInput(organization, limits))).toMatch(/^400 /);
     },
   );
 });

@@ -1,13 +1,16 @@
 import { computeChanges } from '../scim/scim-changes';
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
-import { scimError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
+import {
+  describeParent,
+  ParentRef,
+  readOrganizationInput,
+} from '../organizations/organization-input';
 import { NewOrganization } from '../organizations/organization-row';
 import { OrganizationsRepository } from '../organizations/organizations.repository';
 import {
-  asObject,
   BatchOutcomes,
   ImportItem,
   ImportProcessor,
@@ -16,48 +19,10 @@ import {
   ItemNames,
   ItemOutcome,
   keyOf,
-  Limits,
-  member,
-  optionalString,
   readItems,
-  requiredString,
   uniqueness,
   UNSTORABLE_ITEM,
 } from './import-item';
-
-type ParentRef = { value: string } | { externalId: string };
-
-export interface ImportedOrganization {
-  name: string;
-  externalId?: string;
-  parent?: ParentRef;
-}
-
-/** Reads one organization of an organization import (API.md §7). */
-export function readImportedOrganization(value: unknown, limits: Limits): ImportedOrganization {
-  const object = asObject(value, 'organization');
-  const organization: ImportedOrganization = {
-    name: requiredString(object, 'name', limits.stringLength),
-  };
-  const externalId = optionalString(object, 'externalId', limits.stringLength);
-  if (externalId !== undefined) organization.externalId = externalId;
-  const parent = member(object, 'parent');
-  if (parent !== undefined && parent !== null) organization.parent = readParent(parent, limits);
-  return organization;
-}
-
-function readParent(value: unknown, limits: Limits): ParentRef {
-  const parent = asObject(value, 'parent');
-  const id = optionalString(parent, 'value', limits.stringLength);
-  if (id !== undefined) return { value: id.toLowerCase() };
-  const externalId = optionalString(parent, 'externalId', limits.stringLength);
-  if (externalId !== undefined) return { externalId };
-  throw scimError(
-    400,
-    'invalidValue',
-    'parent must have a "value" (organization id) or an "externalId"',
-  );
-}
 
 /**
  * Creates imported organizations in submission order, so a parent named by externalId may be
@@ -72,7 +37,7 @@ export class OrganizationImportProcessor implements ImportProcessor {
   ) {}
 
   async process(tenant: string, items: ImportItem[]): Promise<ItemOutcome[]> {
-    const read = readItems(items, (v) => readImportedOrganization(v, this.config.limits));
+    const read = readItems(items, (v) => readOrganizationInput(v, this.config.limits));
     const valid = read.flatMap((r) => (r.value ? [r.value] : []));
     const known = await this.organizations.findRefs(
       tenant,
@@ -103,7 +68,7 @@ export class OrganizationImportProcessor implements ImportProcessor {
       if (parent && parentId === undefined) {
         batch.fail(
           item.index,
-          invalidValue(`parent ${describe(parent)} is not an organization of this tenant`),
+          invalidValue(`parent ${describeParent(parent)} is not an organization of this tenant`),
           names,
         );
         continue;
@@ -150,13 +115,6 @@ function namesOf(value: unknown): ItemNames {
   if (externalId !== undefined) return { key: { name: 'externalId', value: externalId } };
   const name = keyOf(value, 'name');
   return name !== undefined ? { key: { name: 'name', value: name } } : {};
-}
-
-function describe(parent: ParentRef): string {
-  return ('value' in parent ? `id ${parent.value}` : `externalId ${parent.externalId}`).slice(
-    0,
-    80,
-  );
 }
 
 function taken(externalId: string) {

@@ -11,7 +11,7 @@ import { canonicaliseKeys, changeViewOfNew, resourceOf } from '../users/user.map
 import { computeChanges } from '../scim/scim-changes';
 import { USER_SCHEMA } from '../users/user.schema';
 import { UsersRepository } from '../users/users.repository';
-import { hashPassword } from '../common/secrets';
+import { hashPassword, isImportablePasswordHash } from '../common/secrets';
 import { ImportOptions } from './import-envelope';
 import {
   asObject,
@@ -35,8 +35,10 @@ import {
  * first email. Everything else is checked exactly as POST /Users checks it (on the fast path
  * where the item is plainly valid).
  */
-export function readImportedUser(value: unknown, limits: Limits): UserDto {
-  const plain = canonicaliseKeys(asObject(value, 'user'));
+export function readImportedUser(value: unknown, limits: Limits): ImportedUser {
+  const object = asObject(value, 'user');
+  const passwordHash = readPasswordHash(object);
+  const plain = canonicaliseKeys(withoutMember(object, 'passwordHash'));
   plain.schemas ??= [USER_SCHEMA];
   if (plain.userName === undefined || plain.userName === null) {
     const userName = derivedUserName(plain);
@@ -49,7 +51,39 @@ export function readImportedUser(value: unknown, limits: Limits): UserDto {
     }
     plain.userName = userName;
   }
-  return validateUserFast(plain, limits);
+  const dto: ImportedUser = validateUserFast(plain, limits);
+  if (passwordHash !== undefined) {
+    if (dto.password !== undefined) {
+      throw scimError(400, 'invalidValue', 'A user has a password or a passwordHash, not both');
+    }
+    dto.passwordHash = passwordHash;
+  }
+  return dto;
+}
+
+/** An imported user: a SCIM User, and possibly the hash of a password another system made. */
+export type ImportedUser = UserDto & { passwordHash?: string };
+
+/**
+ * `passwordHash` (import only, beside the SCIM attributes): a PHC-format hash (`$argon2id$`,
+ * `$scrypt$`) or a bcrypt one (`$2b$`, `$2a$`, `$2y$`), stored exactly as given.
+ */
+function readPasswordHash(object: Record<string, unknown>): string | undefined {
+  const value = member(object, 'passwordHash');
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || !isImportablePasswordHash(value)) {
+    throw scimError(
+      400,
+      'invalidValue',
+      'passwordHash must be a PHC-format argon2 or scrypt hash ($argon2id$…, $scrypt$…) or a bcrypt hash ($2b$…)',
+    );
+  }
+  return value;
+}
+
+function withoutMember(object: Record<string, unknown>, name: string): Record<string, unknown> {
+  const lower = name.toLowerCase();
+  return Object.fromEntries(Object.entries(object).filter(([k]) => k.toLowerCase() !== lower));
 }
 
 function derivedUserName(plain: Record<string, unknown>): string | undefined {
@@ -99,6 +133,7 @@ export class UserImportProcessor implements ImportProcessor {
         continue;
       }
       seen.add(dto.userName.toLowerCase());
+      const { passwordHash, ...scim } = dto;
       batch.accept(item.index, {
         password: dto.password,
         user: {
@@ -106,7 +141,9 @@ export class UserImportProcessor implements ImportProcessor {
           userName: dto.userName,
           externalId: dto.externalId,
           active: dto.active ?? true,
-          resource: { ...resourceOf(dto), ...groups },
+          // A hash made elsewhere is stored as given; a clear password is hashed below.
+          passwordHash: passwordHash ?? null,
+          resource: { ...resourceOf(scim), ...groups },
         },
       });
     }

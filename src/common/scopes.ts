@@ -6,6 +6,7 @@ export const MANAGEMENT_SCOPES = [
   'clients:write',
   'import:write',
   'devices:read',
+  'devices:write',
   'audit:read',
   'ciba:respond',
 ] as const;

@@ -69,3 +69,20 @@ export async function verifySecret(secret: string, digest: string): Promise<bool
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text).digest();
 }
+
+/**
+ * Password hashes an import may carry instead of a password, in PHC string format
+ * (argon2, scrypt) or bcrypt's modular crypt format: migrated users keep the hash their old
+ * system made, stored exactly as given, for the identity platform to verify (this service
+ * never checks user passwords).
+ */
+const PASSWORD_HASH_FORMATS: readonly RegExp[] = [
+  /^\$argon2(?:id|i|d)\$(?:v=\d+\$)?m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/,
+  /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/,
+  /^\$scrypt\$ln=\d+,r=\d+,p=\d+\$[A-Za-z0-9+/.]+\$[A-Za-z0-9+/.]+$/,
+];
+
+/** Whether a value is a password hash an import may store as given ($argon2…, $2b$…, $scrypt$…). */
+export function isImportablePasswordHash(value: string): boolean {
+  return value.length <= 512 && PASSWORD_HASH_FORMATS.some((format) => format.test(value));
+}

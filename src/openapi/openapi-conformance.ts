@@ -162,6 +162,16 @@ function addErrors(
     ...(method === 'post' || method === 'put' || method === 'patch'
       ? { '413': answer('Request body too large') }
       : {}),
+    ...(scim && isResourceWrite(path, method)
+      ? {
+          '409': answer(
+            'Conflict: a unique attribute is taken (scimType uniqueness), or the resource is still referenced',
+          ),
+          ...(method === 'post'
+            ? {}
+            : { '412': answer('If-Match does not name the current meta.version') }),
+        }
+      : {}),
     '429': answer('Rate limit reached (when configured)', RETRY_AFTER),
     '500': answer('Unexpected server error (no details are given)'),
     '503': answer('Database or audit trail unavailable; nothing was changed', RETRY_AFTER),
@@ -169,4 +179,11 @@ function addErrors(
   for (const [status, response] of Object.entries(errors)) {
     operation.responses[status] ??= response;
   }
+}
+
+/** A SCIM create (POST on a collection) or a change of one resource (PUT, PATCH, DELETE on `{id}`). */
+function isResourceWrite(path: string, method: (typeof HTTP_METHODS)[number]): boolean {
+  const last = path.split('/').pop() ?? '';
+  if (method === 'post') return /^[A-Z]\w*$/.test(last);
+  return method !== 'get' && last === '{id}';
 }

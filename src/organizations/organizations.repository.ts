@@ -3,6 +3,8 @@ import { SearchTable } from '../search/search.queries';
 import { isUuid } from '../common/uuid';
 import { NewOrganization, OrganizationRef, OrganizationRow } from './organization-row';
 import { Database } from '../database/database';
+import { scimError } from '../common/api-error';
+import { DatabaseError } from '../database/database-error';
 
 const COLUMNS = `g.id, g.tenant_id, g.name, g.external_id, g.parent_id,
   p.external_id AS parent_external_id, g.version, g.created, g.last_modified`;
@@ -25,6 +27,96 @@ export class OrganizationsRepository {
       [tenant, id],
     );
     return rows[0];
+  }
+
+  /** Locks the row for the rest of the transaction (read-modify-write of PUT and PATCH). */
+  async findForUpdate(tenant: string, id: string): Promise<OrganizationRow | undefined> {
+    if (!isUuid(id)) return undefined;
+    const locked = await this.db.query<{ id: string }>(
+      'SELECT id FROM organizations WHERE tenant_id = $1 AND id = $2 FOR UPDATE',
+      [tenant, id],
+    );
+    return locked.length === 0 ? undefined : this.findById(tenant, id);
+  }
+
+  /** Whether `candidate` is `id` itself or one of its descendants (a parent would loop). */
+  async isSelfOrDescendant(tenant: string, id: string, candidate: string): Promise<boolean> {
+    const rows = await this.db.query<{ found: boolean }>(
+      `WITH RECURSIVE tree(id) AS (
+         SELECT id FROM organizations WHERE tenant_id = $1 AND id = $2
+         UNION
+         SELECT o.id FROM organizations o JOIN tree t ON o.parent_id = t.id WHERE o.tenant_id = $1
+       )
+       SELECT EXISTS (SELECT 1 FROM tree WHERE id = $3) AS found`,
+      [tenant, id, candidate],
+    );
+    return rows[0]?.found === true;
+  }
+
+  /** Inserts one organization; an externalId taken in the tenant is 409 `uniqueness`. */
+  async insert(tenant: string, organization: NewOrganization): Promise<OrganizationRow> {
+    try {
+      await this.db.query(
+        `INSERT INTO organizations (id, tenant_id, name, external_id, parent_id)
+         VALUES ($1, $2, $3, $4, $5)`,
+        [
+          organization.id,
+          tenant,
+          organization.name,
+          organization.externalId,
+          organization.parentId,
+        ],
+      );
+    } catch (error) {
+      throw uniqueness(error, organization.externalId);
+    }
+    return this.read(tenant, organization.id);
+  }
+
+  /** Replaces every writable column of an organization and moves its version on. */
+  async update(tenant: string, organization: NewOrganization): Promise<OrganizationRow> {
+    try {
+      await this.db.query(
+        `UPDATE organizations SET name = $3, external_id = $4, parent_id = $5,
+           version = version + 1, last_modified = date_trunc('milliseconds', now())
+         WHERE tenant_id = $1 AND id = $2`,
+        [
+          tenant,
+          organization.id,
+          organization.name,
+          organization.externalId,
+          organization.parentId,
+        ],
+      );
+    } catch (error) {
+      throw uniqueness(error, organization.externalId);
+    }
+    return this.read(tenant, organization.id);
+  }
+
+  /** Deletes an organization; one that is still a parent is 409. */
+  async delete(tenant: string, id: string): Promise<void> {
+    try {
+      await this.db.query('DELETE FROM organizations WHERE tenant_id = $1 AND id = $2', [
+        tenant,
+        id,
+      ]);
+    } catch (error) {
+      if (error instanceof DatabaseError && error.isForeignKeyViolation()) {
+        throw scimError(
+          409,
+          undefined,
+          'The organization is the parent of other organizations; move or delete them first',
+        );
+      }
+      throw error;
+    }
+  }
+
+  private async read(tenant: string, id: string): Promise<OrganizationRow> {
+    const row = await this.findById(tenant, id);
+    if (!row) throw new Error(`Organization ${id} vanished inside its own transaction`);
+    return row;
   }
 
   /** The organizations of the tenant with one of these ids or externalIds. */
@@ -65,3 +157,17 @@ export class OrganizationsRepository {
 }
 
 export type OrganizationSearchRow = OrganizationRow & { sort_key: string | null };
+
+function uniqueness(error: unknown, externalId: string | null): unknown {
+  if (
+    error instanceof DatabaseError &&
+    error.isUniqueViolation('organizations_tenant_external_id')
+  ) {
+    return scimError(
+      409,
+      'uniqueness',
+      `externalId "${(externalId ?? '').slice(0, 64)}" is already used by an organization of this tenant`,
+    );
+  }
+  return error;
+}

@@ -116,42 +116,55 @@ const AUDIT_RECORD: SchemaDefinition = {
   ],
 };
 
-/** Devices are made by bulk import and read through SCIM (API.md §7); read-only here. */
+/** Devices: written through SCIM (`devices:write`) or bulk import (API.md §7). */
 const DEVICE: SchemaDefinition = {
   id: DEVICE_SCHEMA,
   name: 'Device',
   description: 'A device of a user, to which CIBA delivers its challenge',
   attributes: [
-    str('serialNumber', ro({ required: true, uniqueness: 'server', description: 'The DSN' })),
-    str('type', ro({ caseExact: false })),
-    str('status', ro({ canonicalValues: ['ACTIVE', 'SUSPENDED', 'REVOKED'] })),
+    str('serialNumber', {
+      required: true,
+      caseExact: true,
+      uniqueness: 'server',
+      description: 'The DSN, unique in the tenant',
+    }),
+    str('type', { required: true }),
+    str('status', {
+      canonicalValues: ['ACTIVE', 'SUSPENDED', 'REVOKED'],
+      description: 'ACTIVE when not given; cannot be removed',
+    }),
     complex(
       'owner',
       [
-        str('value', ro({ description: 'The owning user id' })),
-        str('userName', ro({ caseExact: false })),
+        str('value', { caseExact: true, description: 'The owning user id' }),
+        str('userName', {
+          description: 'The owning userName; may name the owner instead of value',
+        }),
         attr('$ref', 'reference', ro({ referenceTypes: ['User'] })),
       ],
-      ro(),
+      { description: 'Set or replaced as a whole' },
     ),
   ],
 };
 
-/** Organizations are made by bulk import and read through SCIM (API.md §7). */
+/** Organizations: written through SCIM (`devices:write`) or bulk import (API.md §7). */
 const ORGANIZATION: SchemaDefinition = {
   id: ORGANIZATION_SCHEMA,
   name: 'Organization',
   description: 'An organization; organizations form a tree through parent',
   attributes: [
-    str('name', ro({ required: true, caseExact: false })),
+    str('name', { required: true }),
     complex(
       'parent',
       [
-        str('value', ro({ description: 'The parent organization id' })),
-        str('externalId', ro()),
+        str('value', { caseExact: true, description: 'The parent organization id' }),
+        str('externalId', {
+          caseExact: true,
+          description: "The parent's externalId; may name the parent instead of value",
+        }),
         attr('$ref', 'reference', ro({ referenceTypes: ['Organization'] })),
       ],
-      ro(),
+      { description: 'Set or replaced as a whole; never the organization or a descendant' },
     ),
   ],
 };
@@ -208,14 +221,14 @@ export const RESOURCE_TYPES: ResourceTypeDefinition[] = [
     id: 'Device',
     name: 'Device',
     endpoint: '/Devices',
-    description: 'Devices of users (created by bulk import)',
+    description: 'Devices of users',
     schema: DEVICE_SCHEMA,
   },
   {
     id: 'Organization',
     name: 'Organization',
     endpoint: '/Organizations',
-    description: 'Organizations (created by bulk import)',
+    description: 'Organizations, a tree by parent',
     schema: ORGANIZATION_SCHEMA,
   },
 ];

@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { scimError } from '../common/api-error';
 import { hashPassword } from '../common/secrets';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { checkIfMatch } from '../scim/scim-etag';
 import { applyPatch } from '../scim/scim-patch';
 import { SearchRequest } from '../scim/scim-search-request';
 import { SearchPage, SearchService, SearchSpec } from '../search/search.service';
@@ -124,13 +125,7 @@ export class UsersService {
   private async lockForChange(tenant: string, id: string, ifMatch?: string): Promise<UserRow> {
     const row = await this.users.findForUpdate(tenant, id);
     if (!row) throw notFound(id);
-    if (ifMatch !== undefined && !etagMatches(ifMatch, userVersion(row))) {
-      throw scimError(
-        412,
-        undefined,
-        'The resource has changed: If-Match does not match meta.version',
-      );
-    }
+    checkIfMatch(ifMatch, userVersion(row));
     return row;
   }
 
@@ -163,13 +158,6 @@ export class UsersService {
     });
     return row;
   }
-}
-
-function etagMatches(header: string, version: string): boolean {
-  return header
-    .split(',')
-    .map((t) => t.trim())
-    .some((t) => t === '*' || t === version || `W/${t}` === version);
 }
 
 function groupsOf(row: UserRow): Record<string, unknown> {

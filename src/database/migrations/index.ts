@@ -8,6 +8,7 @@ import { AddImportFailureReason1764800000300 } from './1764800000300-AddImportFa
 import { AllowUnassignedUserActive1764800000550 } from './1764800000550-AllowUnassignedUserActive';
 import { SealAuditTrail1765000000100 } from './1765000000100-SealAuditTrail';
 import { AddAuditChangesClientTrace1765000000400 } from './1765000000400-AddAuditChangesClientTrace';
+import { GrantDevicesWriteToAdmins1765000000500 } from './1765000000500-GrantDevicesWriteToAdmins';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   AllowUnassignedUserActive1764800000550,
   SealAuditTrail1765000000100,
   AddAuditChangesClientTrace1765000000400,
+  GrantDevicesWriteToAdmins1765000000500,
 ];
