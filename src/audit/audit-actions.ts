@@ -358,7 +358,7 @@ export const AUDIT_ACTION_CATALOGUE: { [A in AuditAction]: AuditActionDescriptio
     changes: false,
   },
   addDevice: {
-    when: 'A device import item',
+    when: 'POST /Devices, or a device import item',
     parameters: {
       index: 'Failed item: its 0-based index',
       entityType: '`Device`',
@@ -367,8 +367,29 @@ export const AUDIT_ACTION_CATALOGUE: { [A in AuditAction]: AuditActionDescriptio
     },
     changes: 'every attribute set',
   },
+  updateDevice: {
+    when: 'PUT or PATCH /Devices/{id}',
+    parameters: {
+      index: null,
+      entityType: '`Device`',
+      entityId: 'The device’s id',
+      DSN: 'The device serial number',
+      method: '`PUT` or `PATCH`',
+    },
+    changes: 'the attributes that moved, before and after',
+  },
+  deleteDevice: {
+    when: 'DELETE /Devices/{id}',
+    parameters: {
+      index: null,
+      entityType: '`Device`',
+      entityId: 'The device’s id',
+      DSN: 'The device serial number',
+    },
+    changes: 'every attribute the device had',
+  },
   createOrganization: {
-    when: 'An organization import item',
+    when: 'POST /Organizations, or an organization import item',
     parameters: {
       index: 'Failed item: its 0-based index',
       entityType: '`Organization`',
@@ -376,6 +397,27 @@ export const AUDIT_ACTION_CATALOGUE: { [A in AuditAction]: AuditActionDescriptio
       DSN: null,
     },
     changes: 'every attribute set',
+  },
+  updateOrganization: {
+    when: 'PUT or PATCH /Organizations/{id}',
+    parameters: {
+      index: null,
+      entityType: '`Organization`',
+      entityId: 'The organization’s id',
+      DSN: null,
+      method: '`PUT` or `PATCH`',
+    },
+    changes: 'the attributes that moved, before and after',
+  },
+  deleteOrganization: {
+    when: 'DELETE /Organizations/{id}',
+    parameters: {
+      index: null,
+      entityType: '`Organization`',
+      entityId: 'The organization’s id',
+      DSN: null,
+    },
+    changes: 'every attribute the organization had',
   },
   createCibaRequest: {
     when: 'POST /authn/bcauthorize accepted',

@@ -9,6 +9,7 @@ import { isUuid } from '../common/uuid';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { checkIfMatch } from '../scim/scim-etag';
 import { member } from '../scim/scim-members';
+import { computeChanges } from '../scim/scim-changes';
 import { applyPatch } from '../scim/scim-patch';
 import { SearchRequest } from '../scim/scim-search-request';
 import { SearchPage, SearchService, SearchSpec } from '../search/search.service';
@@ -129,6 +130,11 @@ export class DevicesService {
         DSN: row.serial_number,
         ...extra,
       } as AuditActionParameters[A],
+      // From the stored rows before and after, never from the request body.
+      changes: computeChanges(
+        before ? writableView(before) : null,
+        after ? writableView(after) : null,
+      ),
       ...(owner?.owner_id && owner.owner_user_name !== null
         ? { target: auditTarget(owner.owner_user_name, owner.owner_id) }
         : {}),

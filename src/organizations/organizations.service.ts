@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { scimError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { checkIfMatch } from '../scim/scim-etag';
+import { computeChanges } from '../scim/scim-changes';
 import { applyPatch } from '../scim/scim-patch';
 import { SearchRequest } from '../scim/scim-search-request';
 import { SearchPage, SearchService, SearchSpec } from '../search/search.service';
@@ -141,6 +142,11 @@ export class OrganizationsService {
         entityId: row.id,
         ...extra,
       } as AuditActionParameters[A],
+      // From the stored rows before and after, never from the request body.
+      changes: computeChanges(
+        before ? writableView(before) : null,
+        after ? writableView(after) : null,
+      ),
     });
   }
 
