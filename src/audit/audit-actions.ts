@@ -34,6 +34,16 @@ interface TrailRead {
   recordId?: string;
 }
 
+/** What an export asked for: always recorded, whatever AUDIT_LOG_ACCESS says. */
+interface TrailExport {
+  filter?: string;
+  format: 'ndjson' | 'csv';
+  /** The record id it resumed after. */
+  after?: string;
+  /** The database time the export stops at. */
+  until: string;
+}
+
 interface ClientAuthenticator {
   clientId: string;
   authenticatorType?: 'CLIENT_SECRET';
@@ -93,6 +103,8 @@ export interface AuditActionParameters {
   };
   searchAuditRecords: TrailRead;
   readAuditRecord: TrailRead;
+  exportAuditRecords: TrailExport;
+  tailAuditRecords: { filter?: string; after?: string };
 }
 
 export type AuditAction = keyof AuditActionParameters;
@@ -122,6 +134,8 @@ export const AUDIT_ACTIONS = [
   'notifyCibaClient',
   'searchAuditRecords',
   'readAuditRecord',
+  'exportAuditRecords',
+  'tailAuditRecords',
 ] as const satisfies readonly AuditAction[];
 
 /** Compile-time check that the list above names every action of the catalogue. */
@@ -184,6 +198,9 @@ export const AUDIT_PARAMETER_KEYS = [
   'totalResults',
   'itemsPerPage',
   'recordId',
+  'format',
+  'after',
+  'until',
 ] as const satisfies readonly AuditParameterKey[];
 
 /** Compile-time check that the list above names every parameter key of the catalogue. */
@@ -200,4 +217,5 @@ export type AuditResult = 'RESPONSE_SUCCESS' | 'RESPONSE_FAILURE';
 export const AUDIT_ACCESS_ACTIONS: ReadonlySet<AuditAction> = new Set<AuditAction>([
   'searchAuditRecords',
   'readAuditRecord',
+  'tailAuditRecords',
 ]);

@@ -49,6 +49,10 @@ export interface AppConfig {
   };
   searchStatementTimeoutMs: number;
   searchQueueTimeoutMs: number;
+  /** EXPORT_BATCH_SIZE: records per keyset batch of an export. */
+  exportBatchSize: number;
+  /** TAIL_POLL_INTERVAL_MS: how often live tails look for new records. */
+  tailPollIntervalMs: number;
   rateLimit: { max: number; windowSeconds: number };
   serviceId: string;
   ciba: { pollIntervalSeconds: number; deliveryConcurrency: number };
@@ -92,6 +96,8 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     },
     searchStatementTimeoutMs: env.SEARCH_STATEMENT_TIMEOUT_MS,
     searchQueueTimeoutMs: env.SEARCH_QUEUE_TIMEOUT_MS,
+    exportBatchSize: env.EXPORT_BATCH_SIZE,
+    tailPollIntervalMs: env.TAIL_POLL_INTERVAL_MS,
     rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
     serviceId: env.SERVICE_ID,
     ciba: {
