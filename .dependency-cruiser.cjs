@@ -27,7 +27,9 @@ const LAYERS = [
     'health',
     'openapi',
   ],
-  ['http'], // the request pipeline: hooks, parsers, rate limit, guards, exception filter
+  // the request pipeline (hooks, parsers, rate limit, guards, exception filter); the CLI,
+  // a client of the HTTP API that imports nothing of the service
+  ['http', 'cli'],
 ];
 
 /** Imports allowed between folders of the top feature layer, in this direction only. */
@@ -112,7 +114,7 @@ module.exports = {
       from: {
         orphan: true,
         path: '^src/',
-        pathNot: ['^src/main\\.ts$', '\\.spec\\.ts$', '\\.d\\.ts$'],
+        pathNot: ['^src/main\\.ts$', '^src/cli/mgmt-audit\\.ts$', '\\.spec\\.ts$', '\\.d\\.ts$'],
       },
       to: {},
     },

@@ -23,6 +23,7 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./package.json
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+COPY --chown=node:node console ./console
 USER node
 EXPOSE 3000
 # SIGTERM stops the job runner, then HTTP, then the pools, within SHUTDOWN_TIMEOUT_MS

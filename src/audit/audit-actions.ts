@@ -34,6 +34,16 @@ interface TrailRead {
   recordId?: string;
 }
 
+/** What an export asked for: always recorded, whatever AUDIT_LOG_ACCESS says. */
+interface TrailExport {
+  filter?: string;
+  format: 'ndjson' | 'csv';
+  /** The record id it resumed after. */
+  after?: string;
+  /** The database time the export stops at. */
+  until: string;
+}
+
 interface ClientAuthenticator {
   clientId: string;
   authenticatorType?: 'CLIENT_SECRET';
@@ -106,6 +116,8 @@ export interface AuditActionParameters {
     failedRecordId?: string;
     failedSealId?: string;
   };
+  exportAuditRecords: TrailExport;
+  tailAuditRecords: { filter?: string; after?: string };
 }
 
 export type AuditAction = keyof AuditActionParameters;
@@ -140,6 +152,8 @@ export const AUDIT_ACTIONS = [
   'searchAuditRecords',
   'readAuditRecord',
   'verifyAuditRecords',
+  'exportAuditRecords',
+  'tailAuditRecords',
 ] as const satisfies readonly AuditAction[];
 
 /** Compile-time check that the list above names every action of the catalogue. */
@@ -209,6 +223,9 @@ export const AUDIT_PARAMETER_KEYS = [
   'checkedSeals',
   'failedRecordId',
   'failedSealId',
+  'format',
+  'after',
+  'until',
 ] as const satisfies readonly AuditParameterKey[];
 
 /** Compile-time check that the list above names every parameter key of the catalogue. */
@@ -226,6 +243,7 @@ export const AUDIT_ACCESS_ACTIONS: ReadonlySet<AuditAction> = new Set<AuditActio
   'searchAuditRecords',
   'readAuditRecord',
   'verifyAuditRecords',
+  'tailAuditRecords',
 ]);
 
 type ParameterKey<A extends AuditAction> = keyof AuditActionParameters[A] & string;
@@ -522,6 +540,24 @@ export const AUDIT_ACTION_CATALOGUE: { [A in AuditAction]: AuditActionDescriptio
       checkedSeals: 'Seals checked',
       failedRecordId: 'The first record that failed, if any',
       failedSealId: 'The first seal that failed, if any',
+    },
+    changes: false,
+  },
+  exportAuditRecords: {
+    when: 'GET /AuditRecords/.export, when the export starts',
+    parameters: {
+      filter: 'The SCIM filter of the export, if any',
+      format: '`ndjson` or `csv`',
+      after: 'The record id it resumed after, if resumed',
+      until: 'The database time the export stops at',
+    },
+    changes: false,
+  },
+  tailAuditRecords: {
+    when: 'GET /AuditRecords/.tail opened, when AUDIT_LOG_ACCESS=true',
+    parameters: {
+      filter: 'The SCIM filter of the tail, if any',
+      after: 'The Last-Event-ID it resumed after, if resumed',
     },
     changes: false,
   },

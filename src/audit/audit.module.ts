@@ -3,6 +3,10 @@ import { SearchModule } from '../search/search.module';
 import { AuditRecordsController } from './audit-records.controller';
 import { AuditRecordsRepository } from './audit-records.repository';
 import { AuditSearchService } from './audit-search.service';
+import { AuditExportService } from './audit-export.service';
+import { AuditStreamController } from './audit-stream.controller';
+import { AuditStreamRepository } from './audit-stream.repository';
+import { AuditTailService } from './audit-tail.service';
 import { AuditService } from './audit.service';
 import { AuditIntegrityService } from './audit-integrity.service';
 import { AuditKeysService } from './audit-keys.service';
@@ -12,7 +16,7 @@ import { FailureBacklog } from './failure-backlog';
 
 @Module({
   imports: [SearchModule],
-  controllers: [AuditRecordsController],
+  controllers: [AuditStreamController, AuditRecordsController],
   providers: [
     AuditService,
     AuditRecordsRepository,
@@ -22,6 +26,9 @@ import { FailureBacklog } from './failure-backlog';
     AuditSealerService,
     AuditIntegrityService,
     FailureBacklog,
+    AuditStreamRepository,
+    AuditExportService,
+    AuditTailService,
   ],
   exports: [
     AuditService,

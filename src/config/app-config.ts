@@ -63,6 +63,10 @@ export interface AppConfig {
     idleTimeoutMs: number;
     maxConnections: number;
   };
+  /** EXPORT_BATCH_SIZE: records per keyset batch of an export. */
+  exportBatchSize: number;
+  /** TAIL_POLL_INTERVAL_MS: how often live tails look for new records. */
+  tailPollIntervalMs: number;
   serviceId: string;
   ciba: { pollIntervalSeconds: number; deliveryConcurrency: number };
   /** The trail's keys as configured; audit/ reads the files and generates missing ones. */
@@ -135,6 +139,8 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       idleTimeoutMs: env.HTTP_IDLE_TIMEOUT_MS,
       maxConnections: env.HTTP_MAX_CONNECTIONS,
     },
+    exportBatchSize: env.EXPORT_BATCH_SIZE,
+    tailPollIntervalMs: env.TAIL_POLL_INTERVAL_MS,
     serviceId: env.SERVICE_ID,
     ciba: {
       pollIntervalSeconds: env.CIBA_POLL_INTERVAL_SECONDS,

@@ -259,6 +259,20 @@ export class EnvironmentVariables {
   @Max(600_000)
   SEARCH_QUEUE_TIMEOUT_MS = 10_000;
 
+  /** Records an export reads per statement (keyset batch on the search connections). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(50_000)
+  EXPORT_BATCH_SIZE = 5000;
+
+  /** How often the live tail looks for new records (one statement per filter per tenant). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(10_000)
+  TAIL_POLL_INTERVAL_MS = 500;
+
   /** Requests per client address per window; 0 turns rate limiting off. */
   @Transform(toInt)
   @IsInt()

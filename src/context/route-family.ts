@@ -2,7 +2,14 @@
 export type RouteFamily = 'scim' | 'oauth' | 'other';
 
 export const TENANT_NAME = /^[a-z0-9][a-z0-9-]{1,62}$/;
-export const RESERVED_TENANTS = new Set(['health', 'docs', 'docs-json', 'metrics', 'admin']);
+export const RESERVED_TENANTS = new Set([
+  'health',
+  'docs',
+  'docs-json',
+  'metrics',
+  'admin',
+  'console',
+]);
 
 export function isTenantName(name: string | undefined): name is string {
   return !!name && TENANT_NAME.test(name) && !RESERVED_TENANTS.has(name);

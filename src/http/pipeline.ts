@@ -17,6 +17,7 @@ import {
   registerRefusedBodyDrain,
 } from './client-errors';
 import { dropClsPassThroughEnhancers } from './cls-pass-through';
+import { registerConsole } from './console';
 import { registerCorrelationHook } from './correlation.hook';
 import { registerRateLimit } from './rate-limit';
 import { registerReplyHooks } from './reply.hooks';
@@ -91,6 +92,7 @@ export async function createHttpApp(
   registerRefusedBodyDrain(fastify);
   registerReplyHooks(fastify, app.get(MetricsService), config);
   setupOpenApi(app, config);
+  await registerConsole(app);
   // No Nest shutdown hooks: main.ts stops on signals in its own order (lifecycle.ts).
   return app;
 }
