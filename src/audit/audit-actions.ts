@@ -34,6 +34,16 @@ interface TrailRead {
   recordId?: string;
 }
 
+/** A log stream (an HTTP sink of the trail); `endpoint` is its URL without query or credentials. */
+interface LogStreamChange {
+  streamId: string;
+  endpoint?: string;
+  filter?: string;
+  changed?: string;
+  reason?: string;
+  failures?: number;
+}
+
 interface ClientAuthenticator {
   clientId: string;
   authenticatorType?: 'CLIENT_SECRET';
@@ -93,6 +103,11 @@ export interface AuditActionParameters {
   };
   searchAuditRecords: TrailRead;
   readAuditRecord: TrailRead;
+  createLogStream: LogStreamChange;
+  updateLogStream: LogStreamChange;
+  pauseLogStream: LogStreamChange;
+  resumeLogStream: LogStreamChange;
+  deleteLogStream: LogStreamChange;
 }
 
 export type AuditAction = keyof AuditActionParameters;
@@ -122,6 +137,11 @@ export const AUDIT_ACTIONS = [
   'notifyCibaClient',
   'searchAuditRecords',
   'readAuditRecord',
+  'createLogStream',
+  'updateLogStream',
+  'pauseLogStream',
+  'resumeLogStream',
+  'deleteLogStream',
 ] as const satisfies readonly AuditAction[];
 
 /** Compile-time check that the list above names every action of the catalogue. */
@@ -184,6 +204,8 @@ export const AUDIT_PARAMETER_KEYS = [
   'totalResults',
   'itemsPerPage',
   'recordId',
+  'streamId',
+  'failures',
 ] as const satisfies readonly AuditParameterKey[];
 
 /** Compile-time check that the list above names every parameter key of the catalogue. */

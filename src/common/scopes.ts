@@ -7,6 +7,7 @@ export const MANAGEMENT_SCOPES = [
   'import:write',
   'devices:read',
   'audit:read',
+  'streams:write',
   'ciba:respond',
 ] as const;
 

@@ -52,6 +52,14 @@ export interface AppConfig {
   rateLimit: { max: number; windowSeconds: number };
   serviceId: string;
   ciba: { pollIntervalSeconds: number; deliveryConcurrency: number };
+  logStreams: {
+    pollIntervalMs: number;
+    timeoutMs: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    pauseAfterFailures: number;
+  };
+  metricsSampleIntervalMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -98,6 +106,14 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       pollIntervalSeconds: env.CIBA_POLL_INTERVAL_SECONDS,
       deliveryConcurrency: env.CIBA_DELIVERY_CONCURRENCY,
     },
+    logStreams: {
+      pollIntervalMs: env.LOG_STREAM_POLL_INTERVAL_MS,
+      timeoutMs: env.LOG_STREAM_TIMEOUT_MS,
+      retryBaseMs: env.LOG_STREAM_RETRY_BASE_MS,
+      retryMaxMs: env.LOG_STREAM_RETRY_MAX_MS,
+      pauseAfterFailures: env.LOG_STREAM_PAUSE_AFTER_FAILURES,
+    },
+    metricsSampleIntervalMs: env.METRICS_SAMPLE_INTERVAL_MS,
   };
 }
 
