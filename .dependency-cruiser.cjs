@@ -23,6 +23,7 @@ const LAYERS = [
     'events',
     'bulk-import',
     'ciba',
+    'log-streams',
     'service-provider',
     'health',
     'openapi',
