@@ -18,6 +18,8 @@ import { LeasedStream } from './log-stream-row';
 import { SIGNATURE_HEADER, signDelivery } from './log-stream-signature';
 import { LogStreamsRepository, StreamRecord } from './log-streams.repository';
 
+/** Who pauses a failing stream, on its `pauseLogStream` record. */
+const DELIVERER = { id: 'system:log-streams' };
 /** Streams one poll looks at; the rest wait for the next poll. */
 const STREAMS_PER_POLL = 50;
 /** Batches one stream may send in a row before the others get their turn. */
@@ -151,26 +153,28 @@ export class LogStreamDelivererService
       { streamId: stream.id, tenant: stream.tenant_id, endpoint: endpointOf(stream.url), error },
       'log stream delivery failed',
     );
-    await this.context.run({ requestId: uuidv7(), tenant: stream.tenant_id }, () =>
-      this.txHost.withTransaction(async () => {
-        const after = await this.streams.failed(
-          stream,
-          this.owner,
-          error,
-          retryMs,
-          pauseAfterFailures,
-        );
-        if (after?.status !== 'paused') return;
-        await this.audit.record('pauseLogStream', {
-          parameters: {
-            streamId: stream.id,
-            endpoint: endpointOf(stream.url),
-            reason: 'failures',
-            failures: after.failures,
-          },
-          message: error,
-        });
-      }),
+    await this.context.run(
+      { requestId: uuidv7(), tenant: stream.tenant_id, actor: DELIVERER },
+      () =>
+        this.txHost.withTransaction(async () => {
+          const after = await this.streams.failed(
+            stream,
+            this.owner,
+            error,
+            retryMs,
+            pauseAfterFailures,
+          );
+          if (after?.status !== 'paused') return;
+          await this.audit.record('pauseLogStream', {
+            parameters: {
+              streamId: stream.id,
+              endpoint: endpointOf(stream.url),
+              reason: 'failures',
+              failures: after.failures,
+            },
+            message: error,
+          });
+        }),
     );
   }
 }

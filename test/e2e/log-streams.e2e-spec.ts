@@ -223,6 +223,7 @@ describe('log streams', () => {
       const [pause] = await recordsOf('pauseLogStream', stream.id);
       expect(pause.action_parameters).toMatchObject({ reason: 'failures', failures: '4' });
       expect(pause.message).toBe('The receiver answered HTTP 500');
+      expect(pause.acting_user_id).toBe('system:log-streams');
 
       const second = await createUser(s.t);
       down = false;
