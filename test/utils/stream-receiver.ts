@@ -19,6 +19,8 @@ export class StreamReceiver {
   readonly deliveries: Delivery[] = [];
   /** Status to answer, per path; undefined is 200. */
   answer: (path: string) => number | undefined = () => undefined;
+  /** Awaited before a delivery is answered (a slow receiver, or a crash in the meantime). */
+  beforeAnswer: (delivery: Delivery) => Promise<void> = async () => undefined;
   private constructor(private readonly server: Server) {}
 
   static async start(): Promise<StreamReceiver> {
@@ -31,11 +33,17 @@ export class StreamReceiver {
         const body = Buffer.concat(chunks).toString('utf8');
         const path = req.url ?? '/';
         const status = receiver.answer(path) ?? 200;
-        if (status === 200) {
-          const parsed = JSON.parse(body) as { records: any[] };
-          receiver.deliveries.push({ path, headers: req.headers, body, records: parsed.records });
-        }
-        res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
+        const delivery: Delivery = {
+          path,
+          headers: req.headers,
+          body,
+          records: status === 200 ? (JSON.parse(body) as { records: any[] }).records : [],
+        };
+        // A 2xx means the batch is stored: kept before the answer, as a receiver should.
+        if (status === 200) receiver.deliveries.push(delivery);
+        void receiver.beforeAnswer(delivery).then(() => {
+          if (!res.destroyed) res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
+        });
       });
     });
     server.listen(0, '127.0.0.1');
