@@ -17,6 +17,7 @@ import { NewAuditRecord, AuditRecordsRepository } from './audit-records.reposito
 import { AuditTarget } from './audit-target';
 import { GroupCommit } from './group-commit';
 import { redactParameters } from '../common/redaction';
+import { MetricsRegistry } from '../metrics/metrics-registry';
 
 export interface AuditDetails<A extends AuditAction = AuditAction> {
   /**
@@ -59,6 +60,7 @@ export class AuditService {
     private readonly context: RequestContextService,
     private readonly records: AuditRecordsRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: MetricsRegistry,
   ) {
     this.reads = new GroupCommit((rows) => this.records.insertReads(rows));
   }
@@ -74,8 +76,10 @@ export class AuditService {
     try {
       await (AUDIT_ACCESS_ACTIONS.has(action) ? this.reads.add(row) : this.records.insert(row));
     } catch (error) {
+      this.metrics.auditWriteFailures.inc({ action });
       throw new AuditUnavailableError(error);
     }
+    this.metrics.auditRecordsWritten.inc({ action, result: row.result });
   }
 
   /**
@@ -97,7 +101,11 @@ export class AuditService {
     try {
       await this.records.insertMany(rows);
     } catch (error) {
+      for (const row of rows) this.metrics.auditWriteFailures.inc({ action: row.action_name });
       throw new AuditUnavailableError(error);
+    }
+    for (const row of rows) {
+      this.metrics.auditRecordsWritten.inc({ action: row.action_name, result: row.result });
     }
   }
 
@@ -112,7 +120,13 @@ export class AuditService {
     ctx?: RequestContext,
   ): Promise<void> {
     const row = this.row(ctx ?? this.context.require(), action, 'RESPONSE_FAILURE', details);
-    await this.txHost.withTransaction(Propagation.NotSupported, () => this.records.insert(row));
+    try {
+      await this.txHost.withTransaction(Propagation.NotSupported, () => this.records.insert(row));
+    } catch (error) {
+      this.metrics.auditWriteFailures.inc({ action });
+      throw error;
+    }
+    this.metrics.auditRecordsWritten.inc({ action, result: 'RESPONSE_FAILURE' });
   }
 
   logFailure(error: unknown): void {

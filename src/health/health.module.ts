@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { JobsModule } from '../jobs/jobs.module';
+import { MetricsModule } from '../metrics/metrics.module';
 import { HealthController } from './health.controller';
 import { MetricsService } from './metrics.service';
+import { OperationsMetricsService } from './operations-metrics.service';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false })],
+  imports: [TerminusModule.forRoot({ logger: false }), MetricsModule, JobsModule],
   controllers: [HealthController],
-  providers: [MetricsService],
+  providers: [MetricsService, OperationsMetricsService],
   exports: [MetricsService],
 })
 export class HealthModule {}

@@ -14,6 +14,7 @@ import { AuditService } from '../audit/audit.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { RequestContextService } from '../context/request-context.service';
 import { endpointOf } from './log-stream-input';
+import { LogStreamMetricsService } from './log-stream-metrics.service';
 import { LeasedStream } from './log-stream-row';
 import { SIGNATURE_HEADER, signDelivery } from './log-stream-signature';
 import { LogStreamsRepository, StreamRecord } from './log-streams.repository';
@@ -52,6 +53,7 @@ export class LogStreamDelivererService
     private readonly audit: AuditService,
     private readonly context: RequestContextService,
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly metrics: LogStreamMetricsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     // Longer than a whole turn can take: reads, the receiver's answer, the bookkeeping.
@@ -104,6 +106,7 @@ export class LogStreamDelivererService
       const error = await this.post(stream, records);
       // Cut short by a stop: the lease runs out and the batch goes out again, nothing failed.
       if (this.stopping) return;
+      this.metrics.deliveries.inc({ result: error === undefined ? 'delivered' : 'failed' });
       if (error !== undefined) {
         await this.failed(stream, error);
         return;

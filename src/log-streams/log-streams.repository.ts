@@ -238,8 +238,8 @@ export class LogStreamsRepository {
     return rows[0];
   }
 
-  /** Backlogs of every active stream, for the lag gauges. */
-  async activeStreams(): Promise<LogStreamRow[]> {
+  /** Every stream of every tenant, for the lag gauges. */
+  async allStreams(): Promise<LogStreamRow[]> {
     return this.db.query<LogStreamRow>(
       `SELECT ${LOG_STREAM_COLUMNS} FROM log_streams ORDER BY tenant_id, created LIMIT 1000`,
     );
