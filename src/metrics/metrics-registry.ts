@@ -41,6 +41,8 @@ export class MetricsRegistry implements OnModuleInit, OnModuleDestroy {
   readonly registry = new Registry();
   private readonly sampled = new Map<string, SampledGauge>();
   private timer?: NodeJS.Timeout;
+  private first?: NodeJS.Timeout;
+  private stopped = false;
   private sampling?: Promise<void>;
 
   /** Records inserted, by action and result (counted when the insert succeeds). */
@@ -76,15 +78,20 @@ export class MetricsRegistry implements OnModuleInit, OnModuleDestroy {
     this.timer = setInterval(() => void this.sampleNow(), this.config.metricsSampleIntervalMs);
     this.timer.unref();
     // A first sample soon after start, when every sampler is registered.
-    setTimeout(() => void this.sampleNow(), 100).unref();
+    this.first = setTimeout(() => void this.sampleNow(), 100);
+    this.first.unref();
   }
 
+  /** Before the pools close: no sample may start against a closing database. */
   onModuleDestroy(): void {
+    this.stopped = true;
     clearInterval(this.timer);
+    clearTimeout(this.first);
   }
 
   /** Refreshes every sampled gauge; one run at a time. */
   sampleNow(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     this.sampling ??= this.sampleAll().finally(() => (this.sampling = undefined));
     return this.sampling;
   }
