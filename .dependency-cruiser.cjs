@@ -8,7 +8,7 @@
 const LAYERS = [
   ['common'], // error types, access decorators, scopes, secret digests, pure helpers
   ['config'], // the validated environment
-  ['scim', 'context', 'logging'], // SCIM protocol, request context, log set-up
+  ['scim', 'context', 'logging', 'metrics'], // SCIM protocol, request context, log set-up, metrics registry
   ['database'], // data source, migrations, the one database handle
   ['search', 'jobs'], // search engine and durable jobs over the database
   ['audit'], // the audit trail: recording and reading it
@@ -23,6 +23,7 @@ const LAYERS = [
     'events',
     'bulk-import',
     'ciba',
+    'log-streams',
     'service-provider',
     'health',
     'openapi',

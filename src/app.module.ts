@@ -16,6 +16,7 @@ import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
 import { PIPELINE_PROVIDERS } from './http/pipeline';
 import { JobsModule } from './jobs/jobs.module';
+import { LogStreamsModule } from './log-streams/log-streams.module';
 import { loggerOptions } from './logging/logger.options';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { SearchModule } from './search/search.module';
@@ -44,6 +45,7 @@ export class AppModule {
         OrganizationsModule,
         BulkImportModule,
         CibaModule,
+        LogStreamsModule,
         ServiceProviderModule,
         HealthModule,
       ],

@@ -44,6 +44,16 @@ interface TrailExport {
   until: string;
 }
 
+/** A log stream (an HTTP sink of the trail); `endpoint` is its URL without query or credentials. */
+interface LogStreamChange {
+  streamId: string;
+  endpoint?: string;
+  filter?: string;
+  changed?: string;
+  reason?: string;
+  failures?: number;
+}
+
 interface ClientAuthenticator {
   clientId: string;
   authenticatorType?: 'CLIENT_SECRET';
@@ -118,6 +128,11 @@ export interface AuditActionParameters {
   };
   exportAuditRecords: TrailExport;
   tailAuditRecords: { filter?: string; after?: string };
+  createLogStream: LogStreamChange;
+  updateLogStream: LogStreamChange;
+  pauseLogStream: LogStreamChange;
+  resumeLogStream: LogStreamChange;
+  deleteLogStream: LogStreamChange;
 }
 
 export type AuditAction = keyof AuditActionParameters;
@@ -154,6 +169,11 @@ export const AUDIT_ACTIONS = [
   'verifyAuditRecords',
   'exportAuditRecords',
   'tailAuditRecords',
+  'createLogStream',
+  'updateLogStream',
+  'pauseLogStream',
+  'resumeLogStream',
+  'deleteLogStream',
 ] as const satisfies readonly AuditAction[];
 
 /** Compile-time check that the list above names every action of the catalogue. */
@@ -226,6 +246,8 @@ export const AUDIT_PARAMETER_KEYS = [
   'format',
   'after',
   'until',
+  'streamId',
+  'failures',
 ] as const satisfies readonly AuditParameterKey[];
 
 /** Compile-time check that the list above names every parameter key of the catalogue. */
@@ -558,6 +580,66 @@ export const AUDIT_ACTION_CATALOGUE: { [A in AuditAction]: AuditActionDescriptio
     parameters: {
       filter: 'The SCIM filter of the tail, if any',
       after: 'The Last-Event-ID it resumed after, if resumed',
+    },
+    changes: false,
+  },
+  createLogStream: {
+    when: 'POST /LogStreams',
+    parameters: {
+      streamId: 'The stream’s id',
+      endpoint: 'Its URL without query or credentials',
+      filter: 'Its SCIM filter, if any',
+      changed: 'The members a change set, space-separated',
+      reason: 'Why it was paused or resumed: `requested` or `failures`',
+      failures: 'Consecutive failed deliveries when paused automatically',
+    },
+    changes: false,
+  },
+  updateLogStream: {
+    when: 'PUT or PATCH /LogStreams/{id}',
+    parameters: {
+      streamId: 'The stream’s id',
+      endpoint: 'Its URL without query or credentials',
+      filter: 'Its SCIM filter, if any',
+      changed: 'The members a change set, space-separated',
+      reason: 'Why it was paused or resumed: `requested` or `failures`',
+      failures: 'Consecutive failed deliveries when paused automatically',
+    },
+    changes: false,
+  },
+  pauseLogStream: {
+    when: 'A stream paused by PATCH, or automatically after sustained delivery failures',
+    parameters: {
+      streamId: 'The stream’s id',
+      endpoint: 'Its URL without query or credentials',
+      filter: 'Its SCIM filter, if any',
+      changed: 'The members a change set, space-separated',
+      reason: 'Why it was paused or resumed: `requested` or `failures`',
+      failures: 'Consecutive failed deliveries when paused automatically',
+    },
+    changes: false,
+  },
+  resumeLogStream: {
+    when: 'A paused stream resumed by PATCH',
+    parameters: {
+      streamId: 'The stream’s id',
+      endpoint: 'Its URL without query or credentials',
+      filter: 'Its SCIM filter, if any',
+      changed: 'The members a change set, space-separated',
+      reason: 'Why it was paused or resumed: `requested` or `failures`',
+      failures: 'Consecutive failed deliveries when paused automatically',
+    },
+    changes: false,
+  },
+  deleteLogStream: {
+    when: 'DELETE /LogStreams/{id}',
+    parameters: {
+      streamId: 'The stream’s id',
+      endpoint: 'Its URL without query or credentials',
+      filter: 'Its SCIM filter, if any',
+      changed: 'The members a change set, space-separated',
+      reason: 'Why it was paused or resumed: `requested` or `failures`',
+      failures: 'Consecutive failed deliveries when paused automatically',
     },
     changes: false,
   },

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MetricsModule } from '../metrics/metrics.module';
 import { SearchModule } from '../search/search.module';
 import { AuditRecordsController } from './audit-records.controller';
 import { AuditRecordsRepository } from './audit-records.repository';
@@ -15,7 +16,7 @@ import { AuditSealsRepository } from './audit-seals.repository';
 import { FailureBacklog } from './failure-backlog';
 
 @Module({
-  imports: [SearchModule],
+  imports: [SearchModule, MetricsModule],
   controllers: [AuditStreamController, AuditRecordsController],
   providers: [
     AuditService,

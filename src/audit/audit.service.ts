@@ -20,6 +20,7 @@ import { FailureBacklog } from './failure-backlog';
 import { GroupCommit } from './group-commit';
 import { redactParameters } from '../common/redaction';
 import { AttributeChange } from '../scim/scim-changes';
+import { MetricsRegistry } from '../metrics/metrics-registry';
 
 export interface AuditDetails<A extends AuditAction = AuditAction> {
   /**
@@ -68,6 +69,7 @@ export class AuditService {
     private readonly records: AuditRecordsRepository,
     private readonly backlog: FailureBacklog,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: MetricsRegistry,
   ) {
     this.reads = new GroupCommit((rows) => this.records.insertReads(rows));
   }
@@ -83,8 +85,10 @@ export class AuditService {
     try {
       await (AUDIT_ACCESS_ACTIONS.has(action) ? this.reads.add(row) : this.records.insert(row));
     } catch (error) {
+      this.metrics.auditWriteFailures.inc({ action });
       throw new AuditUnavailableError(error);
     }
+    this.metrics.auditRecordsWritten.inc({ action, result: row.result });
   }
 
   /**
@@ -106,7 +110,11 @@ export class AuditService {
     try {
       await this.records.insertMany(rows);
     } catch (error) {
+      for (const row of rows) this.metrics.auditWriteFailures.inc({ action: row.action_name });
       throw new AuditUnavailableError(error);
+    }
+    for (const row of rows) {
+      this.metrics.auditRecordsWritten.inc({ action: row.action_name, result: row.result });
     }
   }
 
@@ -131,9 +139,12 @@ export class AuditService {
     try {
       await this.txHost.withTransaction(Propagation.NotSupported, () => this.records.insert(row));
     } catch (error) {
+      this.metrics.auditWriteFailures.inc({ action });
       if (!DatabaseError.from(error).isUnavailable()) throw error;
       this.backlog.add(row);
+      return;
     }
+    this.metrics.auditRecordsWritten.inc({ action, result: 'RESPONSE_FAILURE' });
   }
 
   logFailure(error: unknown): void {

@@ -8,6 +8,7 @@ export const MANAGEMENT_SCOPES = [
   'devices:read',
   'devices:write',
   'audit:read',
+  'streams:write',
   'ciba:respond',
 ] as const;
 

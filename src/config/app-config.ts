@@ -77,6 +77,14 @@ export interface AppConfig {
     sealingKeyFile?: string;
     sealIntervalSeconds: number;
   };
+  logStreams: {
+    pollIntervalMs: number;
+    timeoutMs: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    pauseAfterFailures: number;
+  };
+  metricsSampleIntervalMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -153,6 +161,14 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       sealingKeyFile: env.AUDIT_SEALING_KEY_FILE,
       sealIntervalSeconds: env.AUDIT_SEAL_INTERVAL_SECONDS,
     },
+    logStreams: {
+      pollIntervalMs: env.LOG_STREAM_POLL_INTERVAL_MS,
+      timeoutMs: env.LOG_STREAM_TIMEOUT_MS,
+      retryBaseMs: env.LOG_STREAM_RETRY_BASE_MS,
+      retryMaxMs: env.LOG_STREAM_RETRY_MAX_MS,
+      pauseAfterFailures: env.LOG_STREAM_PAUSE_AFTER_FAILURES,
+    },
+    metricsSampleIntervalMs: env.METRICS_SAMPLE_INTERVAL_MS,
   };
 }
 

@@ -406,6 +406,47 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(10)
   AUDIT_SEAL_INTERVAL_SECONDS = 5;
+  /** Log streams: how often an instance looks for streams with records to deliver. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  LOG_STREAM_POLL_INTERVAL_MS = 1000;
+
+  /** Log streams: longest a receiver may take to answer one delivery. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  LOG_STREAM_TIMEOUT_MS = 10_000;
+
+  /** Log streams: first retry delay after a failed delivery; doubles per failure. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(600_000)
+  LOG_STREAM_RETRY_BASE_MS = 1000;
+
+  /** Log streams: longest delay between two retries. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  LOG_STREAM_RETRY_MAX_MS = 300_000;
+
+  /** Log streams: consecutive failed deliveries after which a stream is paused. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  LOG_STREAM_PAUSE_AFTER_FAILURES = 20;
+
+  /** How often the sampled metrics (queue depth, stream lag, sealing lag) are refreshed. */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  METRICS_SAMPLE_INTERVAL_MS = 15_000;
 
   /** `service.id` stamped on every audit record (HID calls it the channel). */
   @Matches(/^[A-Za-z0-9_.-]{1,64}$/)

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
+import { PoolStats, poolStats } from './pool-stats';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DatabaseError } from './database-error';
 import { DATABASE_URL } from './database-url.module';
@@ -59,6 +60,11 @@ export class SearchDatabase implements SqlClient, OnApplicationShutdown {
     });
     // An idle connection that breaks (a database restart) is replaced on the next query.
     this.pool.on('error', (error) => this.logger.warn(`idle search connection lost: ${error}`));
+  }
+
+  /** How saturated the search connections are (the pool-saturation gauges). */
+  poolStats(): PoolStats {
+    return poolStats(this.pool);
   }
 
   /**

@@ -1,21 +1,28 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Histogram, Registry } from 'prom-client';
 import { FailureBacklog } from '../audit/failure-backlog';
+import { MetricsRegistry } from '../metrics/metrics-registry';
 
-/** One registry per application instance (tests start several in one process). */
+/** The request metrics the reply hooks write, and the rendering of the whole registry. */
 @Injectable()
 export class MetricsService {
-  readonly registry = new Registry();
-  private readonly requests = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request duration by method, route and status',
-    labelNames: ['method', 'route', 'status'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
+  private readonly requests: Histogram;
 
-  constructor(private readonly backlog: FailureBacklog) {
-    collectDefaultMetrics({ register: this.registry });
+  constructor(
+    private readonly metrics: MetricsRegistry,
+    private readonly backlog: FailureBacklog,
+  ) {
+    this.requests = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by method, route and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [metrics.registry],
+    });
+  }
+
+  get registry() {
+    return this.metrics.registry;
   }
 
   observe(method: string, route: string, status: number, seconds: number): void {
@@ -23,6 +30,6 @@ export class MetricsService {
   }
 
   render(): Promise<string> {
-    return Registry.merge([this.registry, this.backlog.registry]).metrics();
+    return Registry.merge([this.metrics.registry, this.backlog.registry]).metrics();
   }
 }

@@ -43,6 +43,13 @@ export interface EnqueueOptions {
   continues?: { queue: string; id: string };
 }
 
+export interface QueueStats {
+  queue: string;
+  waiting: number;
+  active: number;
+  oldestSeconds: number;
+}
+
 export type JobHandler<T> = (payload: T, job: { id: string; retryCount: number }) => Promise<void>;
 
 /**
@@ -209,6 +216,22 @@ export class JobsService implements OnModuleInit, BeforeApplicationShutdown {
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
       ...(options.id ? { id: options.id } : {}),
     });
+  }
+
+  /**
+   * Each queue's backlog: jobs waiting (created or retrying, due or not), running, and the
+   * age of the oldest job that is due but not yet taken. Read from pg-boss's table, whose
+   * index on (name, start_after) covers the waiting jobs.
+   */
+  async queueStats(): Promise<QueueStats[]> {
+    return this.db.query<QueueStats>(
+      `SELECT name AS queue,
+         count(*) FILTER (WHERE state < 'active')::int AS waiting,
+         count(*) FILTER (WHERE state = 'active')::int AS active,
+         COALESCE(EXTRACT(EPOCH FROM now() - min(created_on)
+           FILTER (WHERE state < 'active' AND start_after <= now())), 0)::float8 AS "oldestSeconds"
+       FROM pgboss.job WHERE state <= 'active' GROUP BY name`,
+    );
   }
 
   /** The request context an enqueued job carries (archived jobs included). */

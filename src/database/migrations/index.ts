@@ -9,6 +9,7 @@ import { AllowUnassignedUserActive1764800000550 } from './1764800000550-AllowUna
 import { SealAuditTrail1765000000100 } from './1765000000100-SealAuditTrail';
 import { AddAuditChangesClientTrace1765000000400 } from './1765000000400-AddAuditChangesClientTrace';
 import { GrantDevicesWriteToAdmins1765000000500 } from './1765000000500-GrantDevicesWriteToAdmins';
+import { CreateLogStreams1765000000700 } from './1765000000700-CreateLogStreams';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   SealAuditTrail1765000000100,
   AddAuditChangesClientTrace1765000000400,
   GrantDevicesWriteToAdmins1765000000500,
+  CreateLogStreams1765000000700,
 ];
