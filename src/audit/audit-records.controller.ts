@@ -24,7 +24,8 @@ type Json = Record<string, unknown>;
 
 const RECORD = { $ref: '#/components/schemas/AuditRecord' };
 const LIST = {
-  description: 'SCIM ListResponse; nextCursor instead of startIndex when paging by cursor',
+  description:
+    'SCIM ListResponse; nextCursor instead of startIndex when paging by cursor, and no totalResults on cursor pages when SEARCH_CURSOR_TOTAL=omit',
   schema: {
     type: 'object',
     properties: {

@@ -49,6 +49,7 @@ export interface AppConfig {
   };
   searchStatementTimeoutMs: number;
   searchQueueTimeoutMs: number;
+  searchCursorTotal: 'exact' | 'omit';
   rateLimit: { max: number; windowSeconds: number };
   serviceId: string;
   ciba: { pollIntervalSeconds: number; deliveryConcurrency: number };
@@ -92,6 +93,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     },
     searchStatementTimeoutMs: env.SEARCH_STATEMENT_TIMEOUT_MS,
     searchQueueTimeoutMs: env.SEARCH_QUEUE_TIMEOUT_MS,
+    searchCursorTotal: env.SEARCH_CURSOR_TOTAL,
     rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
     serviceId: env.SERVICE_ID,
     ciba: {

@@ -197,6 +197,14 @@ export class EnvironmentVariables {
   @Max(600_000)
   SEARCH_STATEMENT_TIMEOUT_MS = 5000;
 
+  /**
+   * Whether a cursor page (RFC 9865) counts every match for totalResults (`exact`) or leaves
+   * totalResults out (`omit`), which spares a broad search's first page the count. Index
+   * paging (startIndex) and `count=0` always count.
+   */
+  @IsIn(['exact', 'omit'])
+  SEARCH_CURSOR_TOTAL: 'exact' | 'omit' = 'exact';
+
   /** Longest a search waits for one of the SEARCH_POOL_SIZE connections; 503 beyond. */
   @Transform(toInt)
   @IsInt()
