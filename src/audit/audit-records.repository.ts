@@ -61,7 +61,7 @@ export class AuditRecordsRepository {
    * prepared: one plan per connection instead of one per batch, whatever the batch size.
    */
   async insertReads(rows: NewAuditRecord[]): Promise<void> {
-    await this.db.query(INSERT_RECORDS, [JSON.stringify(rows)], { prepare: true });
+    await this.db.query(INSERT_RECORDS, [JSON.stringify(rows)], { prepare: true, writes: true });
   }
 
   async findById(tenant: string, id: string): Promise<AuditRecordJsonRow | undefined> {

@@ -50,6 +50,8 @@ export interface AppConfig {
   searchStatementTimeoutMs: number;
   searchQueueTimeoutMs: number;
   searchCursorTotal: 'exact' | 'omit';
+  /** The replica searches read, when there is one. */
+  searchReplica?: { url: string; maxLagMs: number };
   rateLimit: { max: number; windowSeconds: number };
   serviceId: string;
   ciba: { pollIntervalSeconds: number; deliveryConcurrency: number };
@@ -94,6 +96,14 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     searchStatementTimeoutMs: env.SEARCH_STATEMENT_TIMEOUT_MS,
     searchQueueTimeoutMs: env.SEARCH_QUEUE_TIMEOUT_MS,
     searchCursorTotal: env.SEARCH_CURSOR_TOTAL,
+    ...(env.SEARCH_DATABASE_URL
+      ? {
+          searchReplica: {
+            url: withPassword(env.SEARCH_DATABASE_URL, env.DATABASE_PASSWORD)!,
+            maxLagMs: env.SEARCH_REPLICA_MAX_LAG_MS,
+          },
+        }
+      : {}),
     rateLimit: { max: env.RATE_LIMIT_MAX, windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS },
     serviceId: env.SERVICE_ID,
     ciba: {

@@ -68,6 +68,25 @@ export class EnvironmentVariables {
   DATABASE_URL?: string;
 
   /**
+   * A streaming replica of DATABASE_URL's database that searches and reads of the trail run
+   * on (the records of those reads are still written to DATABASE_URL). Unset: searches read
+   * DATABASE_URL. DATABASE_PASSWORD applies to it too.
+   */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'SEARCH_DATABASE_URL must be a postgres:// URL' })
+  SEARCH_DATABASE_URL?: string;
+
+  /**
+   * Searches go to DATABASE_URL instead of the replica while the replica's replay lag is above
+   * this many milliseconds (checked every second), so a search never trails a write by more.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  SEARCH_REPLICA_MAX_LAG_MS = 1000;
+
+  /**
    * The password of DATABASE_URL's role, given apart so it needs no URL encoding (any
    * character works); it replaces a password written in DATABASE_URL.
    */

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Pool } from 'pg';
+import { Pool, PoolConfig } from 'pg';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DatabaseError } from './database-error';
 import { DATABASE_URL } from './database-url.module';
@@ -10,6 +10,18 @@ import { QueryOptions, SqlClient } from './sql-client';
 const PREPARED_SHAPES = 256;
 /** A connection is replaced after this many statements, dropping what it has prepared. */
 const STATEMENTS_PER_CONNECTION = 10_000;
+/** How often the replica's replay lag is read. */
+const LAG_CHECK_MS = 1000;
+/**
+ * The replica's replay lag in ms: 0 when it has replayed all it received (an idle primary
+ * sends nothing, so the last replayed transaction's age says nothing then), null on a
+ * server that is not a replica.
+ */
+const REPLICA_LAG_SQL = `SELECT CASE
+    WHEN NOT pg_is_in_recovery() THEN NULL
+    WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+    ELSE (EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000)::int
+  END AS lag_ms`;
 
 /**
  * The connections searches and reads of the audit trail run on: a pool of their own
@@ -25,6 +37,12 @@ const STATEMENTS_PER_CONNECTION = 10_000;
  * once per connection instead of on every search, which measured as most of a correlation-id
  * search's database time. One-off shapes are not prepared, and connections are recycled, so
  * arbitrary filters cannot grow a session's prepared statements without bound.
+ *
+ * With `SEARCH_DATABASE_URL`, reads run on that streaming replica and only the statements
+ * marked `writes` (the records of reads) on DATABASE_URL. The replica's replay lag is read
+ * every second; while it is above SEARCH_REPLICA_MAX_LAG_MS, or unknown (the replica does not
+ * answer), reads go to DATABASE_URL, so a search trails a write by at most that bound plus
+ * one check interval (docs/scaling.md).
  */
 @Injectable()
 export class SearchDatabase implements SqlClient, OnApplicationShutdown {
@@ -33,10 +51,15 @@ export class SearchDatabase implements SqlClient, OnApplicationShutdown {
   /** Recently seen statement texts and their names, oldest first (a Map keeps insertion order). */
   private readonly seen = new Map<string, string>();
   private statements = 0;
+  /** The replica's pool, when SEARCH_DATABASE_URL names one. */
+  private readonly replica?: Pool;
+  /** Whether the last lag check found the replica within its bound. */
+  private replicaFresh = false;
+  private replicaState?: string;
+  private lagTimer?: NodeJS.Timeout;
 
   constructor(@Inject(DATABASE_URL) url: string, @Inject(APP_CONFIG) config: AppConfig) {
-    this.pool = new Pool({
-      connectionString: url,
+    const options: PoolConfig = {
       max: config.searchPoolSize,
       statement_timeout: Math.trunc(config.searchStatementTimeoutMs),
       // A bounded wait for a connection: past it the search is answered 503 with Retry-After
@@ -45,9 +68,35 @@ export class SearchDatabase implements SqlClient, OnApplicationShutdown {
       options: '-c synchronous_commit=off',
       maxUses: STATEMENTS_PER_CONNECTION,
       application_name: 'management-api search',
-    });
+    };
+    this.pool = new Pool({ ...options, connectionString: url });
     // An idle connection that breaks (a database restart) is replaced on the next query.
     this.pool.on('error', (error) => this.logger.warn(`idle search connection lost: ${error}`));
+    const replica = config.searchReplica;
+    if (replica) {
+      this.replica = new Pool({
+        ...options,
+        connectionString: replica.url,
+        application_name: 'management-api search replica',
+      });
+      this.replica.on('error', (error) =>
+        this.logger.warn(`idle replica search connection lost: ${error}`),
+      );
+      const check = () => void this.checkLag(replica.maxLagMs);
+      check();
+      this.lagTimer = setInterval(check, LAG_CHECK_MS);
+      this.lagTimer.unref();
+    }
+  }
+
+  /** The last lag check's verdict: `fresh`, or why searches read DATABASE_URL. */
+  get replicaStatus(): string | undefined {
+    return this.replicaState;
+  }
+
+  /** Where searches run now: `replica` or `primary` (metrics, tests). */
+  get readsFrom(): 'replica' | 'primary' {
+    return this.replica && this.replicaFresh ? 'replica' : 'primary';
   }
 
   /**
@@ -63,14 +112,15 @@ export class SearchDatabase implements SqlClient, OnApplicationShutdown {
   }
 
   async execute(text: string, params: readonly unknown[] = []): Promise<number> {
-    return (await this.run(text, params, {})).rowCount ?? 0;
+    return (await this.run(text, params, { writes: true })).rowCount ?? 0;
   }
 
   private async run(text: string, params: readonly unknown[], options: QueryOptions) {
     const name = options.prepare ? this.preparedName(text) : undefined;
+    const pool = !options.writes && this.readsFrom === 'replica' ? this.replica! : this.pool;
     try {
       return await timed(() =>
-        this.pool.query({
+        pool.query({
           text,
           values: params as unknown[],
           ...(name ? { name } : {}),
@@ -82,7 +132,29 @@ export class SearchDatabase implements SqlClient, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.pool.end();
+    clearInterval(this.lagTimer);
+    await Promise.all([this.pool.end(), this.replica?.end()]);
+  }
+
+  private async checkLag(maxLagMs: number): Promise<void> {
+    let state: string;
+    try {
+      const { rows } = await this.replica!.query<{ lag_ms: number | null }>(REPLICA_LAG_SQL);
+      const lag = rows[0]?.lag_ms ?? null;
+      state =
+        lag === null
+          ? 'SEARCH_DATABASE_URL is not a replica'
+          : lag <= maxLagMs
+            ? 'fresh'
+            : `replica lag above SEARCH_REPLICA_MAX_LAG_MS (${maxLagMs} ms)`;
+    } catch (error) {
+      state = `replica unreachable (${String(error)})`;
+    }
+    this.replicaFresh = state === 'fresh';
+    if (state === this.replicaState) return;
+    this.replicaState = state;
+    if (this.replicaFresh) this.logger.log('searches read the replica');
+    else this.logger.warn(`${state}: searches read DATABASE_URL`);
   }
 
   private preparedName(text: string): string | undefined {

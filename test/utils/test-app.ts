@@ -10,7 +10,8 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config/app-config';
 import { createApp } from '../../src/main';
 import { recordsOfRequest } from './records';
-import { TEST_DB_ENV } from './test-database';
+import { SearchDatabase } from '../../src/database/search-database';
+import { TEST_DB_ENV, testReplicaUrl } from './test-database';
 
 export const ADMIN_SECRET = 'e2e-admin-secret-0123456789';
 
@@ -165,6 +166,7 @@ export async function createTestApp(
     BOOTSTRAP_ADMIN_SECRET: ADMIN_SECRET,
     LOG_LEVEL: 'info',
     DB_POOL_SIZE: '5',
+    ...(testReplicaUrl() ? { SEARCH_DATABASE_URL: testReplicaUrl()! } : {}),
     ...env,
   });
   const logs: string[] = [];
@@ -180,10 +182,26 @@ export async function createTestApp(
   // Nest buffers Logger lines (bufferLogs) until listen(), which tests never call.
   app.flushLogs();
   await app.getHttpAdapter().getInstance().ready();
+  if (testReplicaUrl() && env.SEARCH_DATABASE_URL === undefined) {
+    await replicaInUse(app.get(SearchDatabase)).catch(async (error: unknown) => {
+      await app.close();
+      throw error;
+    });
+  }
   activate(app);
   const testApp = new TestApp(app, tenants[0], tenants, logs);
   live.push(testApp);
   return testApp;
+}
+
+/** Waits for the first lag check, so a run against a replica searches the replica. */
+async function replicaInUse(search: SearchDatabase): Promise<void> {
+  for (let i = 0; i < 100 && search.readsFrom !== 'replica'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  if (search.readsFrom !== 'replica') {
+    throw new Error(`the test replica is not in use: ${search.replicaStatus}`);
+  }
 }
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
