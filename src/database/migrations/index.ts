@@ -6,6 +6,7 @@ import { CreateCibaRequests1763800000040 } from './1763800000040-CreateCibaReque
 import { DropCibaRequestOrigin1763800000050 } from './1763800000050-DropCibaRequestOrigin';
 import { AddImportFailureReason1764800000300 } from './1764800000300-AddImportFailureReason';
 import { AllowUnassignedUserActive1764800000550 } from './1764800000550-AllowUnassignedUserActive';
+import { LeadKeysWithTenant1765000000800 } from './1765000000800-LeadKeysWithTenant';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   DropCibaRequestOrigin1763800000050,
   AddImportFailureReason1764800000300,
   AllowUnassignedUserActive1764800000550,
+  LeadKeysWithTenant1765000000800,
 ];
