@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { runMigrations } from '../../src/database/migration-runner';
 import { migrations } from '../../src/database/migrations';
 import { LeadKeysWithTenant1765000000800 } from '../../src/database/migrations/1765000000800-LeadKeysWithTenant';
 import { TEST_DB_ENV } from '../utils/test-database';
@@ -106,5 +107,45 @@ describe('migration 1765000000800-LeadKeysWithTenant on existing data', () => {
       { tenant_id: 'ta', owner_id: null },
     ]);
     expect(await q(`SELECT id FROM ciba_requests WHERE tenant_id = 'ta'`)).toEqual([]);
+  });
+});
+
+/**
+ * Instances starting together on an empty database: each runs the migrations at start-up
+ * (runMigrations, under an advisory lock), and each migration is applied once.
+ */
+describe('migrations started by three instances at once', () => {
+  const schema = `fresh_${randomBytes(4).toString('hex')}`;
+  const sources: DataSource[] = [];
+
+  afterAll(async () => {
+    await sources[0]?.query(`DROP SCHEMA ${schema} CASCADE`);
+    await Promise.all(sources.map((s) => s.destroy()));
+  });
+
+  it('applies every migration once', async () => {
+    const admin = await new DataSource({
+      type: 'postgres',
+      url: process.env[TEST_DB_ENV],
+    }).initialize();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.destroy();
+    for (let i = 0; i < 3; i++) {
+      sources.push(
+        await new DataSource({
+          type: 'postgres',
+          url: process.env[TEST_DB_ENV],
+          schema,
+          extra: { options: `-c search_path=${schema}` },
+          migrations,
+        }).initialize(),
+      );
+    }
+    await Promise.all(sources.map((s) => runMigrations(s)));
+    const applied: { name: string; n: number }[] = await sources[0].query(
+      `SELECT name, count(*)::int AS n FROM ${schema}.migrations GROUP BY name`,
+    );
+    expect(applied).toHaveLength(migrations.length);
+    expect(applied.every((m) => m.n === 1)).toBe(true);
   });
 });
