@@ -50,7 +50,8 @@ const VERIFY_REPORT = {
 
 const RECORD = { $ref: '#/components/schemas/AuditRecord' };
 const LIST = {
-  description: 'SCIM ListResponse; nextCursor instead of startIndex when paging by cursor',
+  description:
+    'SCIM ListResponse; nextCursor instead of startIndex when paging by cursor, and no totalResults on cursor pages when SEARCH_CURSOR_TOTAL=omit',
   schema: {
     type: 'object',
     properties: {

@@ -87,6 +87,7 @@ export class AuditRecordsRepository {
     await this.db.acrossTenants('read records of several tenants, committed together', () =>
       this.db.query(INSERT_RECORDS, [JSON.stringify(rows.map((r) => this.stamp(r)))], {
         prepare: true,
+        writes: true,
       }),
     );
   }

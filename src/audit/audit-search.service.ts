@@ -64,7 +64,7 @@ export class AuditSearchService {
     return this.search.run(async () => {
       const page = await this.search.page<SearchableAuditRow>(tenant, this.events, request);
       const tainted =
-        page.total > 0 &&
+        page.total !== 0 &&
         (await this.integrity.anyTainted(tenant, {
           filter: page.filter?.sql,
           params: page.filter?.params ?? [],

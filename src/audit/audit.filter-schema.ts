@@ -27,7 +27,7 @@ export const AUDIT_FILTER_SCHEMA: FilterSchema = {
   attributes: {
     id: exact('r.id::text'),
     correlationid: exact('r.correlation_id'),
-    // Matches the expression index audit_records_request_id.
+    // Matches the expression index audit_records_tenant_request_id.
     requestid: exact('r.request_id::text'),
     coi: exact('r.coi'),
     'action.actionname': exact('r.action_name'),

@@ -7,8 +7,8 @@ const SELECT = `
          r.expires_at <= now() AS is_expired,
          extract(epoch FROM now() - r.last_polled_at)::float8 AS since_last_poll
   FROM ciba_requests r
-  JOIN users u ON u.id = r.user_id
-  LEFT JOIN devices d ON d.id = r.device_id`;
+  JOIN users u ON u.tenant_id = r.tenant_id AND u.id = r.user_id
+  LEFT JOIN devices d ON d.tenant_id = r.tenant_id AND d.id = r.device_id`;
 
 /**
  * `ciba_requests` through the CLS transaction. State changes are conditional on the state

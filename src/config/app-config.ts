@@ -67,6 +67,9 @@ export interface AppConfig {
   exportBatchSize: number;
   /** TAIL_POLL_INTERVAL_MS: how often live tails look for new records. */
   tailPollIntervalMs: number;
+  searchCursorTotal: 'exact' | 'omit';
+  /** The replica searches read, when there is one. */
+  searchReplica?: { url: string; maxLagMs: number };
   serviceId: string;
   ciba: { pollIntervalSeconds: number; deliveryConcurrency: number };
   /** The trail's keys as configured; audit/ reads the files and generates missing ones. */
@@ -149,6 +152,15 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
     },
     exportBatchSize: env.EXPORT_BATCH_SIZE,
     tailPollIntervalMs: env.TAIL_POLL_INTERVAL_MS,
+    searchCursorTotal: env.SEARCH_CURSOR_TOTAL,
+    ...(env.SEARCH_DATABASE_URL
+      ? {
+          searchReplica: {
+            url: withPassword(env.SEARCH_DATABASE_URL, env.DATABASE_PASSWORD)!,
+            maxLagMs: env.SEARCH_REPLICA_MAX_LAG_MS,
+          },
+        }
+      : {}),
     serviceId: env.SERVICE_ID,
     ciba: {
       pollIntervalSeconds: env.CIBA_POLL_INTERVAL_SECONDS,

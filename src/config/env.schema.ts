@@ -68,6 +68,25 @@ export class EnvironmentVariables {
   DATABASE_URL?: string;
 
   /**
+   * A streaming replica of DATABASE_URL's database that searches and reads of the trail run
+   * on (the records of those reads are still written to DATABASE_URL). Unset: searches read
+   * DATABASE_URL. DATABASE_PASSWORD applies to it too.
+   */
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'SEARCH_DATABASE_URL must be a postgres:// URL' })
+  SEARCH_DATABASE_URL?: string;
+
+  /**
+   * Searches go to DATABASE_URL instead of the replica while the replica's replay lag is above
+   * this many milliseconds (checked every second), so a search never trails a write by more.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  SEARCH_REPLICA_MAX_LAG_MS = 1000;
+
+  /**
    * The password of DATABASE_URL's role, given apart so it needs no URL encoding (any
    * character works); it replaces a password written in DATABASE_URL.
    */
@@ -251,6 +270,14 @@ export class EnvironmentVariables {
   @Min(100)
   @Max(600_000)
   SEARCH_STATEMENT_TIMEOUT_MS = 5000;
+
+  /**
+   * Whether a cursor page (RFC 9865) counts every match for totalResults (`exact`) or leaves
+   * totalResults out (`omit`), which spares a broad search's first page the count. Index
+   * paging (startIndex) and `count=0` always count.
+   */
+  @IsIn(['exact', 'omit'])
+  SEARCH_CURSOR_TOTAL: 'exact' | 'omit' = 'exact';
 
   /** Longest a search waits for one of the SEARCH_POOL_SIZE connections; 503 beyond. */
   @Transform(toInt)

@@ -2,6 +2,11 @@
 export interface QueryOptions {
   /** Keep the statement prepared on its connection when its text is seen again. */
   prepare?: boolean;
+  /**
+   * The statement writes (the records of reads): on the search connections it then runs on
+   * DATABASE_URL even when searches read a replica (SEARCH_DATABASE_URL).
+   */
+  writes?: boolean;
 }
 
 /**

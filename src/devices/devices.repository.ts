@@ -8,7 +8,7 @@ import { DatabaseError } from '../database/database-error';
 
 const COLUMNS = `d.id, d.tenant_id, d.serial_number, d.type, d.status, d.owner_id,
   o.user_name AS owner_user_name, d.external_id, d.version, d.created, d.last_modified`;
-const FROM = 'devices d LEFT JOIN users o ON o.id = d.owner_id';
+const FROM = 'devices d LEFT JOIN users o ON o.tenant_id = d.tenant_id AND o.id = d.owner_id';
 export const DEVICES_TABLE: SearchTable = {
   from: FROM,
   tenantColumn: 'd.tenant_id',

@@ -8,7 +8,8 @@ import { DatabaseError } from '../database/database-error';
 
 const COLUMNS = `g.id, g.tenant_id, g.name, g.external_id, g.parent_id,
   p.external_id AS parent_external_id, g.version, g.created, g.last_modified`;
-const FROM = 'organizations g LEFT JOIN organizations p ON p.id = g.parent_id';
+const FROM =
+  'organizations g LEFT JOIN organizations p ON p.tenant_id = g.tenant_id AND p.id = g.parent_id';
 export const ORGANIZATIONS_TABLE: SearchTable = {
   from: FROM,
   tenantColumn: 'g.tenant_id',

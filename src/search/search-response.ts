@@ -5,7 +5,8 @@ import { SearchPage } from './search.service';
 
 /**
  * The ListResponse of a search: index paging reports startIndex (RFC 7644 §3.4.2.4), cursor
- * paging reports nextCursor instead, present while more results follow (RFC 9865).
+ * paging reports nextCursor instead, present while more results follow (RFC 9865), and
+ * totalResults only when it was counted (SEARCH_CURSOR_TOTAL).
  */
 export function searchListResponse<T>(
   resourcesKey: 'Resources' | 'resources',
@@ -13,8 +14,9 @@ export function searchListResponse<T>(
   resources: T[],
 ): Record<string, unknown> {
   const extra = page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {};
-  const body = listResponse(resourcesKey, page.total, page.startIndex, resources, extra);
+  const body = listResponse(resourcesKey, page.total ?? 0, page.startIndex, resources, extra);
   if (page.byCursor) delete body.startIndex;
+  if (page.total === undefined) delete body.totalResults;
   return body;
 }
 

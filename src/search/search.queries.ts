@@ -16,6 +16,8 @@ export interface SearchQuery {
   params: unknown[];
   offset: number;
   limit: number;
+  /** False leaves the count out: the statement reads the page only (a cheap cursor page). */
+  count?: boolean;
 }
 
 /** The table a search reads; every fragment is fixed SQL from the resource's module. */
@@ -54,17 +56,24 @@ export function searchStatement(
   const rows = table.pageColumns
     ? `SELECT ${table.pageColumns}, page.sort_key FROM (${page}) AS page`
     : page;
+  if (q.count === false) {
+    return {
+      sql: `SELECT NULL::int AS search_total, p.* FROM (${rows}) AS p`,
+      params: [tenant, ...q.params, q.offset, q.limit],
+    };
+  }
   const sql = `SELECT t.search_total, p.* FROM
       (SELECT count(*)::int AS search_total FROM ${table.from} WHERE ${where(filter)}) AS t
     LEFT JOIN LATERAL (${rows}) AS p ON true`;
   return { sql, params: [tenant, ...q.params, q.offset, q.limit] };
 }
 
-/** Splits the statement's rows into the page and the total. */
+/** Splits the statement's rows into the page and the total (undefined when not counted). */
 export function searchResult<Row extends { id: string | null }>(
-  rows: (Row & { search_total: number })[],
-): { rows: Row[]; total: number } {
-  const total = rows[0]?.search_total ?? 0;
+  rows: (Row & { search_total: number | null })[],
+  counted = true,
+): { rows: Row[]; total: number | undefined } {
+  const total = counted ? (rows[0]?.search_total ?? 0) : undefined;
   const page = rows
     .filter((r) => r.id !== null)
     .map(({ search_total: _total, ...row }) => row as unknown as Row);

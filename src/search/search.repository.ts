@@ -13,15 +13,16 @@ import {
 export class SearchRepository {
   constructor(private readonly db: SearchDatabase) {}
 
-  /** A page and the total, in one prepared statement. */
+  /** A page and the total (unless `q.count` is false), in one prepared statement. */
   async page<Row extends { id: string | null }>(
     table: SearchTable,
     tenant: string,
     q: SearchQuery,
-  ): Promise<{ rows: Row[]; total: number }> {
+  ): Promise<{ rows: Row[]; total: number | undefined }> {
     const { sql, params } = searchStatement(table, tenant, q);
     return searchResult(
-      await this.db.query<Row & { search_total: number }>(sql, params, { prepare: true }),
+      await this.db.query<Row & { search_total: number | null }>(sql, params, { prepare: true }),
+      q.count !== false,
     );
   }
 

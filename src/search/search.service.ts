@@ -36,7 +36,8 @@ export interface SearchRow {
 }
 
 export interface SearchPage<Row> {
-  total: number;
+  /** Every match counted; undefined on a cursor page when SEARCH_CURSOR_TOTAL is `omit`. */
+  total: number | undefined;
   rows: Row[];
   startIndex: number;
   /** True when the client paged by cursor: the response then carries nextCursor, not startIndex. */
@@ -48,9 +49,9 @@ export interface SearchPage<Row> {
 
 /**
  * Runs SCIM searches: filter → SQL, sort, index or cursor (keyset) paging, and an exact
- * totalResults from the same statement, on the search connections (SearchRepository), where a
- * statement stops after SEARCH_STATEMENT_TIMEOUT_MS; a timeout answers 400 tooMany rather
- * than 5xx.
+ * totalResults from the same statement (left out of cursor pages with SEARCH_CURSOR_TOTAL=omit),
+ * on the search connections (SearchRepository), where a statement stops after
+ * SEARCH_STATEMENT_TIMEOUT_MS; a timeout answers 400 tooMany rather than 5xx.
  */
 @Injectable()
 export class SearchService {
@@ -115,6 +116,10 @@ export class SearchService {
       ? keysetAfter(order, openCursor(await this.key(), binding, request.cursor, now()), params)
       : undefined;
     const limit = request.count;
+    // RFC 9865 leaves totalResults optional on cursor pages; counting every match is what
+    // makes a broad search's first page slow, so SEARCH_CURSOR_TOTAL=omit skips it there.
+    // Index paging and count=0 (a request for the total alone) always count.
+    const count = !(byCursor && limit > 0 && this.config.searchCursorTotal === 'omit');
     const result = await this.searches.page<Row>(spec.table, tenant, {
       filter,
       after,
@@ -124,6 +129,7 @@ export class SearchService {
       offset: byCursor ? 0 : request.startIndex - 1,
       // One more row than asked tells whether a next page exists.
       limit: byCursor && limit > 0 ? limit + 1 : limit,
+      count,
     });
     let rows = result.rows;
     let nextCursor: string | undefined;

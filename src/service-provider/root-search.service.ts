@@ -56,7 +56,10 @@ export class RootSearchService {
         scope: 'users:read',
         search: async (t, r) => {
           const page = await users.list(t, r);
-          return { total: page.total, resources: page.rows.map((u) => toUserResource(u, base)) };
+          return {
+            total: page.total ?? 0,
+            resources: page.rows.map((u) => toUserResource(u, base)),
+          };
         },
       },
       {
@@ -64,7 +67,7 @@ export class RootSearchService {
         search: async (t, r) => {
           const page = await audit.searchRecords(t, r);
           return {
-            total: page.total,
+            total: page.total ?? 0,
             resources: page.rows.map((row) => JSON.parse(row.resource) as Json),
           };
         },
@@ -73,7 +76,10 @@ export class RootSearchService {
         scope: 'devices:read',
         search: async (t, r) => {
           const page = await devices.list(t, r);
-          return { total: page.total, resources: page.rows.map((d) => toDeviceResource(d, base)) };
+          return {
+            total: page.total ?? 0,
+            resources: page.rows.map((d) => toDeviceResource(d, base)),
+          };
         },
       },
       {
@@ -81,7 +87,7 @@ export class RootSearchService {
         search: async (t, r) => {
           const page = await organizations.list(t, r);
           const resources = page.rows.map((g) => toOrganizationResource(g, base));
-          return { total: page.total, resources };
+          return { total: page.total ?? 0, resources };
         },
       },
     ];

@@ -11,6 +11,8 @@ import { loadConfig } from '../../src/config/app-config';
 import { createApp } from '../../src/main';
 import { recordsOfRequest } from './records';
 import { TEST_DB_SUPERUSER_ENV, testDatabaseEnv } from './test-database';
+import { SearchDatabase } from '../../src/database/search-database';
+import { testReplicaUrl } from './test-database';
 
 export const ADMIN_SECRET = 'e2e-admin-secret-0123456789';
 
@@ -189,6 +191,7 @@ export async function createTestApp(
     // Every test app is called from 127.0.0.1, and many specs fail authentication on purpose:
     // the throttle is off unless a spec turns it on (auth-abuse.e2e-spec.ts).
     AUTH_FAILURE_MAX: '0',
+    ...(testReplicaUrl() ? { SEARCH_DATABASE_URL: testReplicaUrl()! } : {}),
     ...env,
   });
   const logs: string[] = [];
@@ -204,6 +207,12 @@ export async function createTestApp(
   // Nest buffers Logger lines (bufferLogs) until listen(), which tests never call.
   app.flushLogs();
   await app.getHttpAdapter().getInstance().ready();
+  if (testReplicaUrl() && env.SEARCH_DATABASE_URL === undefined) {
+    await replicaInUse(app.get(SearchDatabase)).catch(async (error: unknown) => {
+      await app.close();
+      throw error;
+    });
+  }
   activate(app);
   const inspector = await new DataSource({
     type: 'postgres',
@@ -213,6 +222,16 @@ export async function createTestApp(
   const testApp = new TestApp(app, tenants[0], tenants, logs, inspector);
   live.push(testApp);
   return testApp;
+}
+
+/** Waits for the first lag check, so a run against a replica searches the replica. */
+async function replicaInUse(search: SearchDatabase): Promise<void> {
+  for (let i = 0; i < 100 && search.readsFrom !== 'replica'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  if (search.readsFrom !== 'replica') {
+    throw new Error(`the test replica is not in use: ${search.replicaStatus}`);
+  }
 }
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';

@@ -14,6 +14,25 @@ export const TEST_DB_OWNER_ENV = 'MGMT_E2E_OWNER_DATABASE_URL';
 /** and a superuser's on the same database: tests that read across tenants or tamper with the trail. */
 export const TEST_DB_SUPERUSER_ENV = 'MGMT_E2E_SUPERUSER_DATABASE_URL';
 
+/**
+ * A streaming replica of the TEST_DATABASE_URL server (scripts/replica-check.sh starts the
+ * pair): when set, every test app sends its searches there (SEARCH_DATABASE_URL).
+ */
+export const TEST_REPLICA_ENV = 'TEST_REPLICA_URL';
+
+/** The run's database on the replica server, when there is one. */
+export function testReplicaUrl(): string | undefined {
+  const server = process.env[TEST_REPLICA_ENV];
+  const primary = process.env[TEST_DB_ENV];
+  if (!server || !primary) return undefined;
+  // The same database and role as on the primary: the replica is a copy of its server.
+  const url = new URL(primary);
+  const replica = new URL(server);
+  url.hostname = replica.hostname;
+  url.port = replica.port;
+  return url.toString();
+}
+
 export interface TestDatabase {
   /** The service role: owns nothing, holds only the service's grants. */
   url: string;

@@ -10,6 +10,7 @@ import { SealAuditTrail1765000000100 } from './1765000000100-SealAuditTrail';
 import { AddAuditChangesClientTrace1765000000400 } from './1765000000400-AddAuditChangesClientTrace';
 import { GrantDevicesWriteToAdmins1765000000500 } from './1765000000500-GrantDevicesWriteToAdmins';
 import { CreateLogStreams1765000000700 } from './1765000000700-CreateLogStreams';
+import { LeadKeysWithTenant1765000000800 } from './1765000000800-LeadKeysWithTenant';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   AddAuditChangesClientTrace1765000000400,
   GrantDevicesWriteToAdmins1765000000500,
   CreateLogStreams1765000000700,
+  LeadKeysWithTenant1765000000800,
 ];
