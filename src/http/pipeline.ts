@@ -57,6 +57,9 @@ export async function createHttpApp(
     connectionTimeout: config.http.idleTimeoutMs,
     keepAliveTimeout: config.http.keepAliveTimeoutMs,
     requestTimeout: config.http.requestTimeoutMs,
+    // Node checks those deadlines every 30 s by default, which would let a slow client hold
+    // its socket up to 30 s past them.
+    http: { connectionsCheckingInterval: 1000 },
     clientErrorHandler: clientErrorHandler(config.correlationIdMaxLength),
     frameworkErrors: frameworkErrorHandler(config.correlationIdMaxLength),
   });
