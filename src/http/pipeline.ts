@@ -10,6 +10,7 @@ import { MetricsService } from '../health/metrics.service';
 import { AppLogger } from '../logging/app-logger';
 import { setupOpenApi } from '../openapi/openapi.setup';
 import { AllExceptionsFilter } from './all-exceptions.filter';
+import { FailureCoalescer } from './failure-coalescer';
 import { registerBodyParsers } from './body-parsers';
 import {
   clientErrorHandler,
@@ -106,4 +107,5 @@ export const PIPELINE_PROVIDERS: Provider[] = [
   { provide: APP_GUARD, useClass: RequestGuard },
   { provide: APP_GUARD, useExisting: BearerGuard },
   { provide: APP_FILTER, useClass: AllExceptionsFilter },
+  FailureCoalescer,
 ];
