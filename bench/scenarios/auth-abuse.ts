@@ -68,7 +68,7 @@ export const scenario: Scenario = {
       notes: [
         `/health/live p50 ${liveQuiet.p50} ms quiet, ${liveBusy.p50} ms under attack (target < 20 ms)`,
         `POST /Users p50 ${writeQuiet.p50} ms quiet, ${writeBusy.p50} ms under attack (target < 100 ms)`,
-        `bad token requests answered: ${attack.requests} (${attack.rps.toFixed(0)}/s), all non-2xx (401, then 429 once AUTH_FAILURE_MAX is reached), each recorded`,
+        `bad token requests answered: ${attack.requests} (${attack.rps.toFixed(0)}/s), all non-2xx (401, then 429 once AUTH_FAILURE_MAX is reached; the 429s' records coalesced)`,
       ],
     };
   },
