@@ -37,6 +37,7 @@ export class RequestLimitsService {
         throw tooMany(
           `Too many failed client authentications for this client or from this address; retry in ${seen.retryAfterSeconds} s`,
           seen.retryAfterSeconds,
+          `auth\u0000${tenant}\u0000${clientId}\u0000${address ?? ''}`,
         );
       }
     }
@@ -77,8 +78,9 @@ function failureKeys(tenant: string, clientId: string, address: string | undefin
   return keys;
 }
 
-function tooMany(detail: string, retryAfterSeconds: number): ApiError {
+function tooMany(detail: string, retryAfterSeconds: number, coalesceKey?: string): ApiError {
   return new ApiError(429, 'too_many_requests', detail, {
     headers: { 'Retry-After': String(retryAfterSeconds) },
+    ...(coalesceKey ? { coalesceKey } : {}),
   });
 }

@@ -13,6 +13,11 @@ export class ApiError extends Error {
       headers?: Record<string, string>;
       /** Protocol states (CIBA authorization_pending) are answered but never recorded. */
       skipAudit?: boolean;
+      /**
+       * Failures with the same key within a short window are recorded once more at its end,
+       * as one record with their count, instead of one record each (a throttled flood).
+       */
+      coalesceKey?: string;
     } = {},
   ) {
     super(detail);

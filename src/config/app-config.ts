@@ -55,7 +55,7 @@ export interface AppConfig {
   searchStatementTimeoutMs: number;
   searchQueueTimeoutMs: number;
   rateLimit: { max: number; windowSeconds: number; clientMax: number; tenantMax: number };
-  authFailures: { max: number; windowSeconds: number };
+  authFailures: { max: number; windowSeconds: number; coalesceSeconds: number };
   http: {
     headersTimeoutMs: number;
     requestTimeoutMs: number;
@@ -142,7 +142,11 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       clientMax: env.RATE_LIMIT_CLIENT_MAX,
       tenantMax: env.RATE_LIMIT_TENANT_MAX,
     },
-    authFailures: { max: env.AUTH_FAILURE_MAX, windowSeconds: env.AUTH_FAILURE_WINDOW_SECONDS },
+    authFailures: {
+      max: env.AUTH_FAILURE_MAX,
+      windowSeconds: env.AUTH_FAILURE_WINDOW_SECONDS,
+      coalesceSeconds: env.AUTH_FAILURE_COALESCE_SECONDS,
+    },
     http: {
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,

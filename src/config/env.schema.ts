@@ -343,6 +343,17 @@ export class EnvironmentVariables {
   @Max(3600)
   AUTH_FAILURE_WINDOW_SECONDS = 60;
 
+  /**
+   * Throttled (429) authentication attempts repeating the same client id from the same
+   * address within this many seconds: the first is recorded, the rest as one record with
+   * their count at the window's end.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  AUTH_FAILURE_COALESCE_SECONDS = 10;
+
   /** Longest the request line and headers may take to arrive (Node's headersTimeout). */
   @Transform(toInt)
   @IsInt()

@@ -24,6 +24,7 @@ import { SqlState } from '../database/sqlstate';
 import { ApiError, AuditUnavailableError, statusCode } from '../common/api-error';
 import { AUDIT_ROUTE_CONFIG_KEY } from '../audit/audit-action.decorator';
 import { contextFor } from './correlation.hook';
+import { FailureCoalescer } from './failure-coalescer';
 import { noteFailure } from './request-log';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -37,6 +38,7 @@ interface Normalised {
   skipAudit: boolean;
   /** The failure came from a database that cannot answer now: its record waits (backlog). */
   databaseDown?: boolean;
+  coalesceKey?: string;
 }
 
 /**
@@ -52,6 +54,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     private readonly audit: AuditService,
     private readonly tenants: TenantsService,
     private readonly tokens: AccessTokenService,
+    private readonly coalescer: FailureCoalescer,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -80,6 +83,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         detail: exception.detail,
         headers: exception.options.headers ?? {},
         skipAudit: exception.options.skipAudit ?? false,
+        coalesceKey: exception.options.coalesceKey,
       };
     }
     if (exception instanceof ScimFilterError) {
@@ -166,12 +170,18 @@ export class AllExceptionsFilter implements ExceptionFilter {
       if (!(await this.tenants.exists(tenant))) return;
       const claimedClientId =
         ctx.actor || ctx.claimedClientId ? ctx.claimedClientId : this.claimedClient(request);
-      await this.audit.recordFailure(
-        action,
-        { status: error.status, error: error.scimType ?? error.code, message: error.detail },
-        { ...ctx, tenant, claimedClientId },
-        { databaseDown: error.databaseDown },
-      );
+      const details = {
+        status: error.status,
+        error: error.scimType ?? error.code,
+        message: error.detail,
+      };
+      const failed = { ...ctx, tenant, claimedClientId };
+      if (error.coalesceKey && this.coalescer.absorb(error.coalesceKey, action, details, failed)) {
+        return;
+      }
+      await this.audit.recordFailure(action, details, failed, {
+        databaseDown: error.databaseDown,
+      });
     } catch (e) {
       this.audit.logFailure(e);
     }

@@ -13,6 +13,8 @@ describe('isDatabaseUnavailable', () => {
     ['a connect timeout (hung server)', wrapped(new Error('timeout expired'))],
     ['a read timeout (hung server)', wrapped(new Error('Query read timeout'))],
     ['admin shutdown (57P01)', wrapped(withCode('terminating connection', '57P01'))],
+    ['starting up (57P03)', wrapped(withCode('the database system is starting up', '57P03'))],
+    ['a connection failure (08006)', wrapped(withCode('connection failure', '08006'))],
     ['too many connections (53300)', wrapped(withCode('too many clients', '53300'))],
     ['a serialization failure (40001)', wrapped(withCode('could not serialize', '40001'))],
     ['a released query runner', new QueryRunnerProviderAlreadyReleasedError()],

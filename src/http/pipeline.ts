@@ -10,6 +10,7 @@ import { MetricsService } from '../health/metrics.service';
 import { AppLogger } from '../logging/app-logger';
 import { setupOpenApi } from '../openapi/openapi.setup';
 import { AllExceptionsFilter } from './all-exceptions.filter';
+import { FailureCoalescer } from './failure-coalescer';
 import { registerBodyParsers } from './body-parsers';
 import {
   clientErrorHandler,
@@ -58,6 +59,9 @@ export async function createHttpApp(
     connectionTimeout: config.http.idleTimeoutMs,
     keepAliveTimeout: config.http.keepAliveTimeoutMs,
     requestTimeout: config.http.requestTimeoutMs,
+    // Node checks those deadlines every 30 s by default, which would let a slow client hold
+    // its socket up to 30 s past them.
+    http: { connectionsCheckingInterval: 1000 },
     clientErrorHandler: clientErrorHandler(config.correlationIdMaxLength),
     frameworkErrors: frameworkErrorHandler(config.correlationIdMaxLength),
   });
@@ -105,4 +109,5 @@ export const PIPELINE_PROVIDERS: Provider[] = [
   { provide: APP_GUARD, useClass: RequestGuard },
   { provide: APP_GUARD, useExisting: BearerGuard },
   { provide: APP_FILTER, useClass: AllExceptionsFilter },
+  FailureCoalescer,
 ];

@@ -42,6 +42,15 @@ describe('computeChanges', () => {
     ]);
   });
 
+  it('names elements by value when they have no distinct type', () => {
+    expect(computeChanges({}, { groups: [{ value: 'UG_ROOT' }] })).toEqual([
+      { attribute: 'groups[value eq "UG_ROOT"].value', op: 'add', after: 'UG_ROOT' },
+    ]);
+    expect(
+      computeChanges({ groups: [{ value: 'a', display: 'A' }] }, { groups: [{ value: 'a' }] }),
+    ).toEqual([{ attribute: 'groups[value eq "a"].display', op: 'remove', before: 'A' }]);
+  });
+
   it('lists every attribute set on create and every attribute held on delete', () => {
     const created = computeChanges(null, { userName: 'x', name: { givenName: 'X' } });
     expect(created).toEqual([

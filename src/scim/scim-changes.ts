@@ -47,7 +47,8 @@ export function computeChanges(
   const ignore = options.ignore ?? DEFAULT_IGNORE;
   const isSecret = options.isSecret ?? isSecretKey;
   const out: AttributeChange[] = [];
-  // `skip`: the key that names an element is in its path already.
+  // `skip`: a `type` that names an element is in its path already; a `value` that names one
+  // is kept, so an element with nothing else (a group) still shows as added or removed.
   const walk = (b: Json, a: Json, prefix: string, top: boolean, skip?: string) => {
     for (const key of unionKeys(b, a)) {
       if ((top && ignore.has(key)) || key === skip) continue;
@@ -83,7 +84,13 @@ export function computeChanges(
     const byKey = (items: unknown[]) => new Map(items.map((i) => [(i as Json)[key], i as Json]));
     const [bx, by] = [byKey(xs), byKey(ys)];
     for (const k of new Set([...bx.keys(), ...by.keys()])) {
-      walk(bx.get(k) ?? {}, by.get(k) ?? {}, `${path}[${key} eq ${JSON.stringify(k)}]`, false, key);
+      walk(
+        bx.get(k) ?? {},
+        by.get(k) ?? {},
+        `${path}[${key} eq ${JSON.stringify(k)}]`,
+        false,
+        key === 'type' ? key : undefined,
+      );
     }
   };
   walk(before ?? {}, after ?? {}, '', true);

@@ -2,7 +2,7 @@ import { ClientKit } from '../factories/client';
 import { createUserWithDevice } from '../factories/devices';
 import { userBody } from '../factories/user';
 import { recomputeHash } from '../utils/audit-hash';
-import { answer, recordOf, startFlow } from '../utils/ciba';
+import { answer, bcauthorize, poll, recordOf, sleep, startFlow } from '../utils/ciba';
 import { logLines } from '../utils/http';
 import { IMPORT_TEST_ENV, postImport, waitForImport } from '../utils/imports';
 import { recordsOfCoi, recordsOfRequest } from '../utils/records';
@@ -287,6 +287,38 @@ describe('audit records: changes, client and trace', () => {
           ]);
         }
       });
+    });
+  });
+
+  describe('CIBA expiry and redemption', () => {
+    it('the expiry job and the poll that redeems record the status they moved', async () => {
+      const u = await createUserWithDevice(t, `cx-${uniqueId('u')}`.toLowerCase());
+      const res = await bcauthorize(t, {
+        scope: 'openid',
+        login_hint: u.userName,
+        requested_expiry: '1',
+      });
+      expect(res.statusCode).toBe(200);
+      const id = res.json().auth_req_id;
+      const created = await recordOf(t, id, 'createCibaRequest');
+      expect(created.changes).toEqual([{ attribute: 'status', op: 'add', after: 'pending' }]);
+      const expired = await recordOf(t, id, 'expireCibaRequest');
+      expect(expired.changes).toEqual([
+        { attribute: 'status', op: 'replace', before: 'pending', after: 'expired' },
+      ]);
+      expect(expired.client).toMatchObject({ ipAddress: '127.0.0.1', fromRequest: true });
+
+      const approved = await startFlow(t, u.userName);
+      expect((await answer(t, approved, 'approve')).statusCode).toBe(204);
+      await sleep(1100);
+      const redeemed = await poll(t, approved);
+      expect(redeemed.statusCode).toBe(200);
+      const [token] = (await recordsOfRequest(t, redeemed)).filter(
+        (r) => r.action_name === 'primaryAuthenticateUP',
+      );
+      expect(token.changes).toEqual([
+        { attribute: 'status', op: 'replace', before: 'approved', after: 'redeemed' },
+      ]);
     });
   });
 

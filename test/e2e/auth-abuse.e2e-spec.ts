@@ -15,7 +15,11 @@ describe('failed client authentications (AUTH_FAILURE_MAX)', () => {
   const run = uniqueId('abuse');
 
   beforeAll(async () => {
-    t = await createTestApp({ AUTH_FAILURE_MAX: '3', AUTH_FAILURE_WINDOW_SECONDS: '60' });
+    t = await createTestApp({
+      AUTH_FAILURE_MAX: '3',
+      AUTH_FAILURE_WINDOW_SECONDS: '60',
+      AUTH_FAILURE_COALESCE_SECONDS: '1',
+    });
   });
   afterAll(() => t.close());
 
@@ -57,6 +61,27 @@ describe('failed client authentications (AUTH_FAILURE_MAX)', () => {
     });
     // Another client from a fresh address is not affected.
     expect((await attempt(`${t.tenant}-admin`, ADMIN_SECRET, '10.1.1.1')).statusCode).toBe(200);
+  });
+
+  it('records a flood of identical throttled attempts as one record with its count', async () => {
+    const flood = `${run}-flood`;
+    for (let i = 1; i <= 3; i++) await attempt(flood, WRONG_SECRET, '10.5.0.1');
+    const ids = Array.from({ length: 6 }, (_, i) => `${run}-flood-${i}`);
+    for (const id of ids) {
+      expect((await attempt(flood, WRONG_SECRET, '10.5.0.1', {}, id)).statusCode).toBe(429);
+    }
+    // The first refusal is recorded at once; the five after it wait for the window's end.
+    expect(await t.recordsFor(ids[0])).toHaveLength(1);
+    expect(await t.recordsFor(ids[1])).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const id of ids.slice(1, 5)) expect(await t.recordsFor(id)).toHaveLength(0);
+    const [last] = await t.recordsFor(ids[5]);
+    expect(last).toMatchObject({
+      result: 'RESPONSE_FAILURE',
+      acting_user_id: flood,
+      return_value: { status: '429', error: 'too_many_requests' },
+    });
+    expect(last.message).toMatch(/^coalesced: this record stands for 5 identical failures/);
   });
 
   it('throttles one address, whatever client ids it claims, the right secret included', async () => {

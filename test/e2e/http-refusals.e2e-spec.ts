@@ -97,3 +97,41 @@ describe('answers the server itself gives', () => {
     }
   }, 120_000);
 });
+
+/** Slow and idle clients are dropped (HTTP_*_TIMEOUT_MS), answered like Node's other refusals. */
+describe('slow clients', () => {
+  const s = useTestApp({ env: { HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_MAX_CONNECTIONS: '3' } });
+  let port: number;
+  beforeAll(async () => (port = await listen(s.t.app)));
+
+  it('answers 408 to headers that never finish, with X-Request-ID, within seconds', async () => {
+    const started = Date.now();
+    const { text } = await exchange(port, (socket) =>
+      socket.write(
+        `GET /${s.t.tenant}/v2/Users HTTP/1.1\r\nHost: x\r\nX-Correlation-ID: slow-1\r\n`,
+      ),
+    );
+    const r = response(text);
+    expect(r.status).toBe(408);
+    expect(r.headers['x-request-id']).toMatch(UUID_V7);
+    // Node hands the handler no bytes of a timed-out request, so there is no id to echo.
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('caps open connections (HTTP_MAX_CONNECTIONS)', async () => {
+    const sockets = Array.from({ length: 3 }, () => connect(port, '127.0.0.1'));
+    await Promise.all(sockets.map((c) => new Promise((r) => c.once('connect', r))));
+    const { text } = await exchange(
+      port,
+      (socket) => socket.end('GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n'),
+      3000,
+    );
+    expect(text).toBe('');
+    for (const c of sockets) c.destroy();
+    await new Promise((r) => setTimeout(r, 200));
+    const again = await exchange(port, (socket) =>
+      socket.end('GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+    );
+    expect(again.text.slice(0, 12)).toBe('HTTP/1.1 200');
+  });
+});
