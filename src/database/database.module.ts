@@ -26,6 +26,7 @@ import { TenantScopes } from './tenant-scope';
       useFactory: (config: AppConfig, url: string, ownerUrl: string) => ({
         type: 'postgres' as const,
         url,
+        // Not TypeORM's: read back by dataSourceFactory, which gets nothing injected.
         ownerUrl,
         config,
         migrations,
@@ -48,6 +49,8 @@ import { TenantScopes } from './tenant-scope';
         const dataSource = await new DataSource(rest).initialize();
         try {
           const role = await serviceRoleOf(dataSource);
+          // A superuser is refused before anything is changed; ownership of the trail can
+          // only be judged once the migrations have made it.
           if (role.superuser && config.nodeEnv === 'production') checkServiceRole(role, config);
           await prepareSchema(ownerUrl, role.name);
           checkServiceRole(await serviceRoleOf(dataSource), config);

@@ -238,16 +238,19 @@ describe('start-up (docs/api.md §10, docs/operations.md)', () => {
       await stopCleanly(second.service, 'SIGINT');
     }, 420_000);
 
-    /** Audit records in the embedded database, read with the service's own credentials. */
+    /**
+     * Audit records in the embedded database, of every tenant, so read as its superuser:
+     * row-level security binds the owner and the service role alike.
+     */
     async function countRecords(pgPort: number): Promise<number> {
-      const { appPassword } = JSON.parse(readFileSync(`${dataDir}.credentials.json`, 'utf8')) as {
-        appPassword: string;
+      const { superPassword } = JSON.parse(readFileSync(`${dataDir}.credentials.json`, 'utf8')) as {
+        superPassword: string;
       };
       const client = new Client({
         host: '127.0.0.1',
         port: pgPort,
-        user: 'app',
-        password: appPassword,
+        user: 'postgres',
+        password: superPassword,
         database: 'mgmt',
       });
       await client.connect();
