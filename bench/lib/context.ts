@@ -43,6 +43,11 @@ export class BenchContext {
     this.servers.set(serviceUrl, servicePid);
   }
 
+  /** The process serving a URL (for a scenario that samples its memory). */
+  pidOf(url: string): number | undefined {
+    return this.servers.get(url);
+  }
+
   async adminToken(scope?: string): Promise<string> {
     const key = scope ?? '';
     const cached = this.tokens.get(key);
