@@ -43,6 +43,11 @@ export class BenchContext {
     this.servers.set(serviceUrl, servicePid);
   }
 
+  /** CPU seconds used so far by the service process (and PostgreSQL, and this process). */
+  cpu(): CpuSample {
+    return sampleCpu(this.servers.get(this.serviceUrl));
+  }
+
   async adminToken(scope?: string): Promise<string> {
     const key = scope ?? '';
     const cached = this.tokens.get(key);
