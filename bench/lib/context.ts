@@ -48,6 +48,11 @@ export class BenchContext {
     return this.servers.get(url);
   }
 
+  /** CPU seconds used so far by the service process (and PostgreSQL, and this process). */
+  cpu(): CpuSample {
+    return sampleCpu(this.servers.get(this.serviceUrl));
+  }
+
   async adminToken(scope?: string): Promise<string> {
     const key = scope ?? '';
     const cached = this.tokens.get(key);

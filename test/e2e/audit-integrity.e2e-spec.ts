@@ -311,7 +311,7 @@ describe('audit trail integrity (API.md §11)', () => {
       expect(JSON.parse(tampered.stdout).firstFailure).toMatchObject({ sealId: seals[1].id });
       const cannot = await runCli(['--tenant', tenant]);
       expect(cannot.code).toBe(2);
-    }, 60_000);
+    }, 150_000);
 
     it('Events/.search reports tainted records through the same verifier', async () => {
       const tenant = s.t.tenants[8];

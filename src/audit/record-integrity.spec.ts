@@ -1,0 +1,55 @@
+import {
+  canonicalRecord,
+  canonicalRecordText,
+  HashedRecordFields,
+  jsonbText,
+  parseRecordKeys,
+  macMatches,
+  recordMac,
+} from './record-integrity';
+
+const base: HashedRecordFields = {
+  id: '0193b6c4-0000-7000-8000-000000000001',
+  tenant_id: 'acme',
+  correlation_id: 'c-1',
+  request_id: '0193b6c4-0000-7000-8000-000000000002',
+  coi: null,
+  service_id: 'CH_DIRECT',
+  service_host: 'host',
+  action_name: 'createUser',
+  action_parameters: { Action: 'createUser', COI: 'X', é: 'ü', longerKey: 'v' },
+  result: 'RESPONSE_FAILURE',
+  message: 'quote " backslash \\ newline \n tab \t \u0001 ✓',
+  return_value: { status: '400', error: 'invalid_request' },
+  acting_user_id: 'client',
+  acting_user_immutable_id: null,
+  acting_session_id: 'jti',
+  acting_auth_method: 'client_secret_basic',
+  target_user_id: null,
+  target_user_immutable_id: 'u',
+  created: '2026-12-03T10:00:00.123Z',
+};
+
+describe('record hash and MAC', () => {
+  it('writes the canonical text in jsonb key order, as the generic form sorts it', () => {
+    expect(canonicalRecordText(base)).toBe(jsonbText(canonicalRecord(base)));
+    const nulls = { ...base, return_value: null, message: null, coi: 'C', action_parameters: {} };
+    expect(canonicalRecordText(nulls)).toBe(jsonbText(canonicalRecord(nulls)));
+  });
+
+  it('binds the MAC to the tenant, the id and the hash', () => {
+    const [key] = parseRecordKeys(`k1:${Buffer.alloc(32, 1).toString('base64')}`)!;
+    const mac = recordMac(key, 'acme', 'id-1', 'h');
+    expect(macMatches(key, 'acme', 'id-1', 'h', mac)).toBe(true);
+    expect(macMatches(key, 'other', 'id-1', 'h', mac)).toBe(false);
+    expect(macMatches(key, 'acme', 'id-2', 'h', mac)).toBe(false);
+    expect(macMatches(key, 'acme', 'id-1', 'h2', mac)).toBe(false);
+  });
+
+  it('reads key lists, first current, and refuses short or malformed ones', () => {
+    const keys = parseRecordKeys(`k2:${'A'.repeat(44)},k1:${'B'.repeat(44)}`);
+    expect(keys?.map((k) => k.id)).toEqual(['k2', 'k1']);
+    expect(parseRecordKeys('k1:c2hvcnQ=')).toBeUndefined();
+    expect(parseRecordKeys('nokey')).toBeUndefined();
+  });
+});
