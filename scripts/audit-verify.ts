@@ -14,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Pool } from 'pg';
+import { TENANT_SETTING } from '../src/database/tenant-scope';
 import { sealingKeysFromJwks } from '../src/audit/audit-seal';
 import { sqlTrailSource } from '../src/audit/audit-trail-source';
 import { VerifyReport, verifyTrail } from '../src/audit/audit-verifier';
@@ -98,6 +99,11 @@ async function offline(
   const recordKeys = keysText !== undefined ? parseRecordKeys(keysText) : undefined;
   if (keysText !== undefined && !recordKeys) throw new CannotCheck('the record keys are malformed');
   const pool = new Pool({ connectionString: o['database-url'], max: 1 });
+  // Row-level security shows a role without BYPASSRLS only the rows of the session's tenant
+  // (docs/audit-integrity.md); the client queues this before the first page is read.
+  pool.on('connect', (client) => {
+    void client.query(`SELECT set_config('${TENANT_SETTING}', $1, false)`, [tenant]);
+  });
   try {
     const source = sqlTrailSource(
       async <T>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as T[],

@@ -8,7 +8,7 @@ import { leafHash, verifyInclusion } from '../../src/audit/merkle';
 import { createUser } from '../factories/user';
 import { IMPORT_TEST_ENV, postImport, waitForImport } from '../utils/imports';
 import { useTestApp } from '../utils/suite';
-import { TEST_DB_ENV } from '../utils/test-database';
+import { TEST_DB_ENV, TEST_DB_SUPERUSER_ENV } from '../utils/test-database';
 
 const RECORD_KEYS = `k2:${randomBytes(32).toString('base64')},k1:${randomBytes(32).toString('base64')}`;
 const SEALING_KEY = generateKeyPairSync('ed25519')
@@ -64,13 +64,9 @@ describe('audit trail integrity (API.md §11)', () => {
     }
   }
 
-  /** The test database, as the server's superuser (the service runs as the database owner). */
+  /** The test database, as the server's superuser (the service's role cannot tamper). */
   function superuserUrl(): string {
-    const app = new URL(process.env[TEST_DB_ENV]!);
-    if (!process.env.TEST_DATABASE_URL) return app.toString();
-    const url = new URL(process.env.TEST_DATABASE_URL);
-    url.pathname = app.pathname;
-    return url.toString();
+    return process.env[TEST_DB_SUPERUSER_ENV]!;
   }
 
   /** Runs statements as the superuser with every trigger off, committed. */

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { userBody } from '../factories/user';
 import { ServiceInstance } from '../utils/service-instance';
 import { uniqueTenant } from '../utils/test-app';
-import { TEST_DB_ENV } from '../utils/test-database';
+import { TEST_DB_ENV, TEST_DB_OWNER_ENV, TEST_DB_SUPERUSER_ENV } from '../utils/test-database';
 
 const RATE_LIMIT = 40;
 
@@ -19,20 +19,25 @@ describe('three instances on one database', () => {
   let instances: ServiceInstance[];
 
   beforeAll(async () => {
-    db = new Client({ connectionString: process.env[TEST_DB_ENV] });
+    // Reads what the test checks as a superuser (row-level security does not filter it).
+    db = new Client({ connectionString: process.env[TEST_DB_SUPERUSER_ENV] });
     await db.connect();
     // One after the other: three compiling at once outlast the start timeout on a busy
     // machine. Three starting at once on an empty database: schema-tenancy-migration.e2e-spec.ts.
     instances = [];
     for (let i = 0; i < 3; i++) {
       instances.push(
-        await ServiceInstance.start(process.env[TEST_DB_ENV]!, tenant, {
-          // One service behind one address: the issuer and audience of every token.
-          PUBLIC_BASE_URL: 'http://management.test',
-          RATE_LIMIT_MAX: String(RATE_LIMIT),
-          IMPORT_CONCURRENCY: '1',
-          IMPORT_BATCH_SIZE: '10',
-        }),
+        await ServiceInstance.start(
+          { url: process.env[TEST_DB_ENV]!, ownerUrl: process.env[TEST_DB_OWNER_ENV]! },
+          tenant,
+          {
+            // One service behind one address: the issuer and audience of every token.
+            PUBLIC_BASE_URL: 'http://management.test',
+            RATE_LIMIT_MAX: String(RATE_LIMIT),
+            IMPORT_CONCURRENCY: '1',
+            IMPORT_BATCH_SIZE: '10',
+          },
+        ),
       );
     }
   });
