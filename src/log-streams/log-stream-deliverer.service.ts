@@ -13,6 +13,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { AuditService } from '../audit/audit.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { RequestContextService } from '../context/request-context.service';
+import { TenantScopes } from '../database/tenant-scope';
 import { endpointOf } from './log-stream-input';
 import { LogStreamMetricsService } from './log-stream-metrics.service';
 import { LeasedStream } from './log-stream-row';
@@ -54,6 +55,7 @@ export class LogStreamDelivererService
     private readonly context: RequestContextService,
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly metrics: LogStreamMetricsService,
+    private readonly scopes: TenantScopes,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     // Longer than a whole turn can take: reads, the receiver's answer, the bookkeeping.
@@ -74,7 +76,11 @@ export class LogStreamDelivererService
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        await this.context.run({ requestId: uuidv7() }, () => this.poll());
+        // Streams of every tenant are found and leased by id; each stream's records are read
+        // with its tenant named in the statement. The one cross-tenant door of the deliverer.
+        await this.context.run({ requestId: uuidv7() }, () =>
+          this.scopes.acrossTenants('deliver the log streams of every tenant', () => this.poll()),
+        );
       } catch (error) {
         this.logger.warn({ err: error }, 'log stream poll failed');
       }
