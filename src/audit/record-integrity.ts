@@ -52,11 +52,12 @@ export function jsonbText(value: unknown): string {
   return JSON.stringify(value);
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
+/** Printable ASCII only; anything else takes the byte comparison. */
+const NOT_PLAIN = /[^\x20-\x7e]/;
 
 function byJsonbKeyOrder(a: string, b: string): number {
   // ASCII keys (all of the catalogue's): a character is a byte, so no encoding is needed.
-  if (ASCII.test(a) && ASCII.test(b)) {
+  if (!NOT_PLAIN.test(a) && !NOT_PLAIN.test(b)) {
     return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
   }
   const [x, y] = [Buffer.from(a), Buffer.from(b)];
