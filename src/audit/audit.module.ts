@@ -13,6 +13,8 @@ import { AuditIntegrityService } from './audit-integrity.service';
 import { AuditKeysService } from './audit-keys.service';
 import { AuditSealerService } from './audit-sealer.service';
 import { AuditSealsRepository } from './audit-seals.repository';
+import { EXPORT_MANIFEST_SIGNER } from './audit-export';
+import { SealingKeyManifestSigner } from './export-manifest-signer';
 import { FailureBacklog } from './failure-backlog';
 
 @Module({
@@ -30,6 +32,7 @@ import { FailureBacklog } from './failure-backlog';
     AuditStreamRepository,
     AuditExportService,
     AuditTailService,
+    { provide: EXPORT_MANIFEST_SIGNER, useClass: SealingKeyManifestSigner },
   ],
   exports: [
     AuditService,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { compactVerify, createLocalJWKSet } from 'jose';
 import { ClientRequest, get } from 'node:http';
 import { bulkRecords, recordAs } from '../utils/audit-seed';
 import { listen } from '../utils/http';
@@ -34,6 +35,18 @@ describe('AuditRecords .export and .tail', () => {
       sha256: createHash('sha256').update(body).digest('hex'),
     });
     expect(manifest.seals).toBeUndefined();
+
+    // Signed with the sealing key: checkable offline against the published JWKS.
+    const { signature, ...signed } = manifest;
+    const jwks = (
+      await s.t.request({ method: 'GET', url: `/${s.t.tenant}/v2/AuditRecords/.sealing-keys` })
+    ).json();
+    const verified = await compactVerify(signature, createLocalJWKSet(jwks));
+    expect(verified.protectedHeader).toMatchObject({
+      alg: 'EdDSA',
+      typ: 'audit-export-manifest+jws',
+    });
+    expect(JSON.parse(Buffer.from(verified.payload).toString('utf8'))).toEqual(signed);
 
     const searched: unknown[] = [];
     let cursor = '';
