@@ -129,6 +129,7 @@ function wellFormed<T>(value: T): T {
     return (LONE_SURROGATE.test(value) ? Buffer.from(value, 'utf8').toString('utf8') : value) as T;
   }
   if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(wellFormed) as T;
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => [wellFormed(k), wellFormed(v)]),
   ) as T;

@@ -35,6 +35,16 @@ describe('record hash and MAC', () => {
     expect(canonicalRecordText(base)).toBe(jsonbText(canonicalRecord(base)));
     const nulls = { ...base, return_value: null, message: null, coi: 'C', action_parameters: {} };
     expect(canonicalRecordText(nulls)).toBe(jsonbText(canonicalRecord(nulls)));
+    const full = {
+      ...base,
+      changes: [{ attribute: 'active', op: 'replace', before: true, after: false }],
+      client: { ipAddress: '127.0.0.1', userAgent: 'ua', fromRequest: true },
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+    };
+    expect(canonicalRecordText(full)).toBe(jsonbText(canonicalRecord(full)));
+    expect(canonicalRecordText({ ...full, changes: [] })).toBe(
+      jsonbText(canonicalRecord({ ...full, changes: [] })),
+    );
   });
 
   it('binds the MAC to the tenant, the id and the hash', () => {

@@ -106,11 +106,15 @@ const j = (value: string | null): string => (value === null ? 'null' : JSON.stri
  * equal.
  */
 export function canonicalRecordText(r: HashedRecordFields): string {
+  // changes, client and traceId are keys only when set (records before them hash as they did).
+  const client = r.client == null ? '' : `"client": ${jsonbText(r.client)}, `;
+  const changes = r.changes == null ? '' : `"changes": ${jsonbText(r.changes)}, `;
+  const trace = r.trace_id == null ? '' : `"traceId": ${j(r.trace_id)}, `;
   return (
     `{"id": ${j(r.id)}, "coi": ${j(r.coi)}, ` +
     `"action": {"actionName": ${j(r.action_name)}, "actionParameters": ${jsonbText(r.action_parameters)}}, ` +
-    `"result": ${j(r.result)}, "created": ${j(r.created)}, "message": ${j(r.message)}, ` +
-    `"service": {"id": ${j(r.service_id)}, "host": ${j(r.service_host)}}, ` +
+    `${client}"result": ${j(r.result)}, ${changes}"created": ${j(r.created)}, "message": ${j(r.message)}, ` +
+    `"service": {"id": ${j(r.service_id)}, "host": ${j(r.service_host)}}, ${trace}` +
     `"tenantId": ${j(r.tenant_id)}, "requestId": ${j(r.request_id)}, ` +
     `"returnValue": ${jsonbText(r.return_value)}, ` +
     `"actingUserId": {"id": ${j(r.acting_user_id)}, "sessionId": ${j(r.acting_session_id)}, ` +
