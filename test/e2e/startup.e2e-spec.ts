@@ -61,10 +61,12 @@ describe('start-up (docs/api.md §10, docs/operations.md)', () => {
       expect(text).not.toMatch(/\n\s+at /);
     });
 
-    it('names a missing production admin secret and base URL together with the others', async () => {
+    it('names a missing production admin secret, base URL and audit keys together with the others', async () => {
       const service = new ServiceProcess({ NODE_ENV: 'production', PORT: '-1' });
       expect((await service.exited).code).toBe(1);
-      expect(service.text).toMatch(/3 variable/);
+      expect(service.text).toMatch(/5 variable/);
+      expect(service.text).toContain('- AUDIT_RECORD_KEYS:');
+      expect(service.text).toContain('- AUDIT_SEALING_KEY:');
       expect(service.text).toContain('- PORT:');
       expect(service.text).toContain('- BOOTSTRAP_ADMIN_SECRET: required when NODE_ENV=production');
       expect(service.text).toContain('- PUBLIC_BASE_URL: required when NODE_ENV=production');
