@@ -11,6 +11,7 @@ import { AddAuditChangesClientTrace1765000000400 } from './1765000000400-AddAudi
 import { GrantDevicesWriteToAdmins1765000000500 } from './1765000000500-GrantDevicesWriteToAdmins';
 import { CreateLogStreams1765000000700 } from './1765000000700-CreateLogStreams';
 import { LeadKeysWithTenant1765000000800 } from './1765000000800-LeadKeysWithTenant';
+import { AddAuditSealingLag1765000000900 } from './1765000000900-AddAuditSealingLag';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   GrantDevicesWriteToAdmins1765000000500,
   CreateLogStreams1765000000700,
   LeadKeysWithTenant1765000000800,
+  AddAuditSealingLag1765000000900,
 ];
