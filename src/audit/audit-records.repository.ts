@@ -20,7 +20,10 @@ import { AuditKeysService } from './audit-keys.service';
 import { recordHash, recordMac } from './record-integrity';
 
 /** The stored columns of one record as its writer builds them. */
-export type NewAuditRecord = Omit<AuditRecordRow, 'created' | 'hash'>;
+export type NewAuditRecord = Omit<AuditRecordRow, 'created' | 'hash'> & {
+  /** Given when the record must carry the changed row's time (AuditDetails.at). */
+  created?: string;
+};
 
 /** A record ready to insert: stamped with its time, hash and MAC by the service. */
 type StampedAuditRecord = NewAuditRecord & {
@@ -75,7 +78,10 @@ export class AuditRecordsRepository {
 
   /** Many records in one statement, those already stored (by id) left out. */
   async insertAbsent(rows: NewAuditRecord[]): Promise<void> {
-    await this.tx.query(INSERT_ABSENT_RECORDS, [JSON.stringify(rows.map((r) => this.stamp(r)))]);
+    // The backlog holds the failures of several requests, so of several tenants.
+    await this.db.acrossTenants('write backlogged failure records of several tenants', () =>
+      this.tx.query(INSERT_ABSENT_RECORDS, [JSON.stringify(rows.map((r) => this.stamp(r)))]),
+    );
   }
 
   /**
@@ -101,7 +107,7 @@ export class AuditRecordsRepository {
    */
   private stamp(row: NewAuditRecord): StampedAuditRecord {
     const stored = wellFormed(row);
-    const created = new Date().toISOString();
+    const created = stored.created ?? new Date().toISOString();
     const hash = recordHash({ ...stored, created });
     const key = this.keys.currentRecordKey();
     return {

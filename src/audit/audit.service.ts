@@ -38,6 +38,12 @@ export interface AuditDetails<A extends AuditAction = AuditAction> {
    * `[]` says it changed nothing. Only on success records of changes.
    */
   changes?: AttributeChange[];
+  /**
+   * When the change happened, as the changed row stores it (its `meta.created` or
+   * `meta.lastModified`), so the record's `created` equals it to the millisecond; the
+   * writing instance's clock otherwise.
+   */
+  at?: Date;
 }
 
 export interface FailureDetails<A extends AuditAction = AuditAction> extends AuditDetails<A> {
@@ -193,6 +199,7 @@ export class AuditService {
       changes: details.changes ?? null,
       client: ctx.client ?? null,
       trace_id: ctx.trace?.traceId ?? null,
+      ...(details.at ? { created: details.at.toISOString() } : {}),
     };
   }
 }

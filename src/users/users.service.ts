@@ -70,6 +70,7 @@ export class UsersService {
     await this.audit.record('createUser', {
       target: auditTarget(row.user_name, row.id),
       changes: computeChanges(null, changeView(row)),
+      at: row.created,
     });
     return row;
   }
@@ -155,6 +156,7 @@ export class UsersService {
         ...(dto.password !== undefined ? { passwordChanged: 'true' } : {}),
       },
       changes: computeChanges(changeView(existing), changeView(row)),
+      at: row.last_modified,
     });
     return row;
   }

@@ -297,7 +297,13 @@ describe('a search that waits longer than SEARCH_QUEUE_TIMEOUT_MS for a connecti
     });
     expect(res.headers['x-correlation-id']).toBe(mine);
     await busy;
-    const [record] = await t.recordsFor(mine);
+    // A refusal for want of a connection is recorded through the failure backlog, which
+    // writes it as soon as the database answers (docs/reliability.md): wait for it.
+    let [record] = await t.recordsFor(mine);
+    for (let i = 0; !record && i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      [record] = await t.recordsFor(mine);
+    }
     expect(record).toMatchObject({ action_name: 'searchAuditRecords', result: 'RESPONSE_FAILURE' });
     // Once the connection is free, searches are answered again.
     const again = await searcher(t, token)({ filter: `correlationId eq "${mine}"` });
