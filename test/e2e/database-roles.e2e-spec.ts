@@ -1,3 +1,4 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { APPEND_ONLY_TABLES } from '../../src/database/service-role';
 import { userBody } from '../factories/user';
@@ -172,6 +173,11 @@ describe('start-up with a role that could rewrite the trail', () => {
     HOST: '127.0.0.1',
     PORT: '0',
     MIGRATION_DATABASE_URL: process.env[TEST_DB_OWNER_ENV]!,
+    // Production needs the trail's keys; given, so the role check is what refuses the start.
+    AUDIT_RECORD_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    AUDIT_SEALING_KEY: generateKeyPairSync('ed25519')
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString(),
   };
 
   // The owner's case takes the same path (src/database/service-role.spec.ts).
