@@ -26,9 +26,11 @@ export const INSERT_RECORDS = `
 
 /**
  * Many records, skipping any whose id is already stored: a backlogged failure record whose
- * first insert timed out may still have reached the server and been committed.
+ * first insert timed out may still have reached the server and been committed. Looked up
+ * by the key, (tenant_id, id).
  */
 export const INSERT_ABSENT_RECORDS = `${INSERT_RECORDS}
-  WHERE NOT EXISTS (SELECT 1 FROM audit_records a WHERE a.id = x.id)`;
+  WHERE NOT EXISTS (
+    SELECT 1 FROM audit_records a WHERE a.tenant_id = x.tenant_id AND a.id = x.id)`;
 
 export { WRITTEN as WRITTEN_AUDIT_COLUMNS };

@@ -38,7 +38,7 @@ export function keysetBatchSql(
     params.push(value);
     return `$${params.length + 1}`;
   };
-  const terms = ['r.tenant_id = $1'];
+  const terms: string[] = [];
   if (filter.sql) terms.push(`(${filter.sql})`);
   if (q.after) {
     terms.push(
@@ -48,7 +48,8 @@ export function keysetBatchSql(
     terms.push(`r.created >= ${bind(q.from)}::timestamptz`);
   }
   if (q.until) terms.push(`r.created <= ${bind(q.until)}::timestamptz`);
+  const more = terms.map((term) => ` AND ${term}`).join('');
   const sql = `SELECT r.id, r.created, ${json} AS resource FROM audit_records r
-    WHERE ${terms.join(' AND ')} ORDER BY r.created, r.id LIMIT ${bind(q.limit)}`;
+    WHERE r.tenant_id = $1${more} ORDER BY r.created, r.id LIMIT ${bind(q.limit)}`;
   return { sql, params };
 }

@@ -18,7 +18,7 @@ import { endpointOf } from './log-stream-input';
 import { LogStreamMetricsService } from './log-stream-metrics.service';
 import { LeasedStream } from './log-stream-row';
 import { SIGNATURE_HEADER, signDelivery } from './log-stream-signature';
-import { LogStreamsRepository, StreamRecord } from './log-streams.repository';
+import { DueStream, LogStreamsRepository, StreamRecord } from './log-streams.repository';
 
 /** Who pauses a failing stream, on its `pauseLogStream` record. */
 const DELIVERER = { id: 'system:log-streams' };
@@ -76,8 +76,9 @@ export class LogStreamDelivererService
   private async run(): Promise<void> {
     while (!this.stopping) {
       try {
-        // Streams of every tenant are found and leased by id; each stream's records are read
-        // with its tenant named in the statement. The one cross-tenant door of the deliverer.
+        // Streams of every tenant are found due together; every statement after that names
+        // the stream's tenant (its key is (tenant_id, id)). The one cross-tenant door of the
+        // deliverer.
         await this.context.run({ requestId: uuidv7() }, () =>
           this.scopes.acrossTenants('deliver the log streams of every tenant', () => this.poll()),
         );
@@ -92,16 +93,16 @@ export class LogStreamDelivererService
 
   private async poll(): Promise<void> {
     const due = await this.streams.due(STREAMS_PER_POLL);
-    for (const { id } of due) {
+    for (const stream of due) {
       if (this.stopping) return;
-      await this.turn(id);
+      await this.turn(stream);
     }
   }
 
   /** Up to BATCHES_PER_TURN batches of one stream, each under a fresh lease. */
-  private async turn(id: string): Promise<void> {
+  private async turn(due: DueStream): Promise<void> {
     for (let batch = 0; batch < BATCHES_PER_TURN && !this.stopping; batch++) {
-      const stream = await this.streams.lease(id, this.owner, this.leaseSeconds);
+      const stream = await this.streams.lease(due, this.owner, this.leaseSeconds);
       if (!stream) return;
       const horizon = await this.streams.horizon();
       const records = await this.streams.nextRecords(stream, horizon);

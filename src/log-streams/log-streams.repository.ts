@@ -32,6 +32,12 @@ export interface LogStreamChanges {
   status: LogStreamStatus;
 }
 
+/** A stream found due by the cross-tenant poll: its tenant and id, its key. */
+export interface DueStream {
+  tenant_id: string;
+  id: string;
+}
+
 /** One record on its way to a receiver: its place in the order and its API JSON. */
 export interface StreamRecord {
   id: string;
@@ -126,10 +132,15 @@ export class LogStreamsRepository {
     return { records: lag.records, seconds: Math.max(0, Math.round(lag.seconds ?? 0)) };
   }
 
-  /** Streams that may be delivered now by whoever takes their lease. */
-  async due(limit: number): Promise<{ id: string }[]> {
-    return this.db.query<{ id: string }>(
-      `SELECT id FROM log_streams
+  /**
+   * Streams of every tenant that may be delivered now by whoever takes their lease, each
+   * with its tenant, so every later statement on the stream names it. The one statement on
+   * streams across tenants (run behind the deliverer's acrossTenants door), served in due
+   * order by `log_streams_due`.
+   */
+  async due(limit: number): Promise<DueStream[]> {
+    return this.db.query<DueStream>(
+      `SELECT tenant_id, id FROM log_streams
        WHERE status = 'active' AND next_attempt_at <= now()
          AND (lease_until IS NULL OR lease_until < now())
        ORDER BY next_attempt_at LIMIT $1`,
@@ -141,15 +152,19 @@ export class LogStreamsRepository {
    * Takes the stream's lease for `seconds` (one statement, committed at once), so no other
    * instance delivers it meanwhile; undefined when it is not due or someone else holds it.
    */
-  async lease(id: string, owner: string, seconds: number): Promise<LeasedStream | undefined> {
+  async lease(
+    stream: DueStream,
+    owner: string,
+    seconds: number,
+  ): Promise<LeasedStream | undefined> {
     const rows = await this.db.query<LeasedStream>(
-      `UPDATE log_streams SET lease_owner = $2,
-         lease_until = now() + make_interval(secs => $3)
-       WHERE id = $1 AND status = 'active' AND next_attempt_at <= now()
-         AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
+      `UPDATE log_streams SET lease_owner = $3,
+         lease_until = now() + make_interval(secs => $4)
+       WHERE tenant_id = $1 AND id = $2 AND status = 'active' AND next_attempt_at <= now()
+         AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $3)
        RETURNING id, tenant_id, url, filter, batch_size, secret, failures,
          ${isoSql('checkpoint_created')} AS checkpoint_created, checkpoint_id`,
-      [id, owner, seconds],
+      [stream.tenant_id, stream.id, owner, seconds],
     );
     return rows[0];
   }
@@ -201,14 +216,14 @@ export class LogStreamsRepository {
   ): Promise<boolean> {
     const n = await this.db.execute(
       `UPDATE log_streams SET
-         checkpoint_created = COALESCE($3::timestamptz, checkpoint_created),
-         checkpoint_id = COALESCE($4::uuid, checkpoint_id),
-         delivered_count = delivered_count + $5, failures = 0,
-         last_delivery_at = CASE WHEN $5 > 0 THEN date_trunc('milliseconds', now())
+         checkpoint_created = COALESCE($4::timestamptz, checkpoint_created),
+         checkpoint_id = COALESCE($5::uuid, checkpoint_id),
+         delivered_count = delivered_count + $6, failures = 0,
+         last_delivery_at = CASE WHEN $6 > 0 THEN date_trunc('milliseconds', now())
            ELSE last_delivery_at END,
          lease_owner = NULL, lease_until = NULL
-       WHERE id = $1 AND lease_owner = $2`,
-      [s.id, owner, last?.created ?? null, last?.id ?? null, count],
+       WHERE tenant_id = $1 AND id = $2 AND lease_owner = $3`,
+      [s.tenant_id, s.id, owner, last?.created ?? null, last?.id ?? null, count],
     );
     return n > 0;
   }
@@ -226,14 +241,14 @@ export class LogStreamsRepository {
     pauseAfter: number,
   ): Promise<{ status: LogStreamStatus; failures: number } | undefined> {
     const rows = await this.db.query<{ status: LogStreamStatus; failures: number }>(
-      `UPDATE log_streams SET failures = failures + 1, last_error = $3,
+      `UPDATE log_streams SET failures = failures + 1, last_error = $4,
          last_error_at = date_trunc('milliseconds', now()),
-         next_attempt_at = date_trunc('milliseconds', now()) + make_interval(secs => $4),
-         status = CASE WHEN failures + 1 >= $5 THEN 'paused' ELSE status END,
-         paused_reason = CASE WHEN failures + 1 >= $5 THEN 'failures' ELSE paused_reason END,
+         next_attempt_at = date_trunc('milliseconds', now()) + make_interval(secs => $5),
+         status = CASE WHEN failures + 1 >= $6 THEN 'paused' ELSE status END,
+         paused_reason = CASE WHEN failures + 1 >= $6 THEN 'failures' ELSE paused_reason END,
          lease_owner = NULL, lease_until = NULL
-       WHERE id = $1 AND lease_owner = $2 RETURNING status, failures`,
-      [s.id, owner, error, retryMs / 1000, pauseAfter],
+       WHERE tenant_id = $1 AND id = $2 AND lease_owner = $3 RETURNING status, failures`,
+      [s.tenant_id, s.id, owner, error, retryMs / 1000, pauseAfter],
     );
     return rows[0];
   }

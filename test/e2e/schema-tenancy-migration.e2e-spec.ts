@@ -3,13 +3,14 @@ import { DataSource } from 'typeorm';
 import { runMigrations } from '../../src/database/migration-runner';
 import { migrations } from '../../src/database/migrations';
 import { LeadKeysWithTenant1765000000800 } from '../../src/database/migrations/1765000000800-LeadKeysWithTenant';
-import { TEST_DB_ENV } from '../utils/test-database';
+import { TEST_DB_OWNER_ENV } from '../utils/test-database';
 
 /**
  * LeadKeysWithTenant on a database that already holds data: every row kept as it was, the
  * trail's hashes still verify, and the composite references behave as the old ones did.
  * The migrations run in a schema of their own inside the test database, so the state before
- * the migration can be built without another database.
+ * the migration can be built without another database. They run as the schema owner, as in
+ * production (the service role may not create a schema, nor change one).
  */
 describe('migration 1765000000800-LeadKeysWithTenant on existing data', () => {
   const schema = `before_${randomBytes(4).toString('hex')}`;
@@ -19,14 +20,14 @@ describe('migration 1765000000800-LeadKeysWithTenant on existing data', () => {
   beforeAll(async () => {
     const admin = await new DataSource({
       type: 'postgres',
-      url: process.env[TEST_DB_ENV],
+      url: process.env[TEST_DB_OWNER_ENV],
     }).initialize();
     await admin.query(`CREATE SCHEMA ${schema}`);
     await admin.destroy();
     const index = migrations.indexOf(LeadKeysWithTenant1765000000800);
     ds = await new DataSource({
       type: 'postgres',
-      url: process.env[TEST_DB_ENV],
+      url: process.env[TEST_DB_OWNER_ENV],
       schema,
       extra: { options: `-c search_path=${schema}` },
       migrations: migrations.slice(0, index),
@@ -126,7 +127,7 @@ describe('migrations started by three instances at once', () => {
   it('applies every migration once', async () => {
     const admin = await new DataSource({
       type: 'postgres',
-      url: process.env[TEST_DB_ENV],
+      url: process.env[TEST_DB_OWNER_ENV],
     }).initialize();
     await admin.query(`CREATE SCHEMA ${schema}`);
     await admin.destroy();
@@ -134,7 +135,7 @@ describe('migrations started by three instances at once', () => {
       sources.push(
         await new DataSource({
           type: 'postgres',
-          url: process.env[TEST_DB_ENV],
+          url: process.env[TEST_DB_OWNER_ENV],
           schema,
           extra: { options: `-c search_path=${schema}` },
           migrations,

@@ -12,6 +12,7 @@ import { GrantDevicesWriteToAdmins1765000000500 } from './1765000000500-GrantDev
 import { CreateLogStreams1765000000700 } from './1765000000700-CreateLogStreams';
 import { LeadKeysWithTenant1765000000800 } from './1765000000800-LeadKeysWithTenant';
 import { AddAuditSealingLag1765000000900 } from './1765000000900-AddAuditSealingLag';
+import { LeadSealsAndStreamsWithTenant1765000000950 } from './1765000000950-LeadSealsAndStreamsWithTenant';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   CreateLogStreams1765000000700,
   LeadKeysWithTenant1765000000800,
   AddAuditSealingLag1765000000900,
+  LeadSealsAndStreamsWithTenant1765000000950,
 ];
