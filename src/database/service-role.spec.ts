@@ -8,6 +8,8 @@ describe('checkServiceRole', () => {
     NODE_ENV: 'production',
     BOOTSTRAP_ADMIN_SECRET: 'a'.repeat(16),
     PUBLIC_BASE_URL: 'https://idp.example.com',
+    AUDIT_RECORD_KEYS: `k1:${'A'.repeat(43)}=`,
+    AUDIT_SEALING_KEY: '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n-----END PRIVATE KEY-----',
   });
   const development = loadConfig({ NODE_ENV: 'development' });
   const service = { name: 'app_service', superuser: false, ownsTrail: false };
