@@ -41,7 +41,8 @@ export const AUDIT_FILTER_SCHEMA: FilterSchema = {
     'actinguserid.session.id': exact('r.acting_session_id'),
     'targetuserid.id': exact('r.target_user_id'),
     'targetuserid.immutableid': exact('r.target_user_immutable_id'),
-    // Values compare as their JSON text: `after eq "false"` finds a boolean false.
+    // `before`/`after` are strings (a non-string value as its JSON text), compared as text
+    // (`->>`): `after eq "false"` finds them, and a boolean false of a record written before.
     changes: {
       kind: 'multi',
       jsonb: 'r.changes',

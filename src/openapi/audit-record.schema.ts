@@ -66,8 +66,18 @@ export const AUDIT_RECORD_COMPONENT: SchemaObject = {
         properties: {
           attribute: { type: 'string', example: 'emails[type eq "work"].value' },
           op: { type: 'string', enum: ['add', 'replace', 'remove'] },
-          before: { description: 'The value before (any JSON type); absent for add' },
-          after: { description: 'The value after (any JSON type); absent for remove' },
+          before: {
+            type: 'string',
+            description:
+              'The value before, as text: a string as is, any other value as its JSON text ' +
+              '(`true` gives "true", an object its JSON); absent for add',
+            example: 'true',
+          },
+          after: {
+            type: 'string',
+            description: 'The value after, as text like `before`; absent for remove',
+            example: 'false',
+          },
           valueOmitted: { type: 'boolean' },
           truncated: { type: 'boolean' },
         },

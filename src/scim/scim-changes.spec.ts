@@ -16,7 +16,7 @@ describe('computeChanges', () => {
   it('lists exactly the attributes that moved, with before and after', () => {
     expect(computeChanges(user, { ...user, active: false, displayName: 'B' })).toEqual([
       { attribute: 'displayName', op: 'replace', before: 'A', after: 'B' },
-      { attribute: 'active', op: 'replace', before: true, after: false },
+      { attribute: 'active', op: 'replace', before: 'true', after: 'false' },
     ]);
   });
 
@@ -59,7 +59,7 @@ describe('computeChanges', () => {
     ]);
     expect(computeChanges({ userName: 'x', active: false }, null)).toEqual([
       { attribute: 'userName', op: 'remove', before: 'x' },
-      { attribute: 'active', op: 'remove', before: false },
+      { attribute: 'active', op: 'remove', before: 'false' },
     ]);
   });
 
@@ -87,9 +87,43 @@ describe('computeChanges', () => {
 
   it('compares arrays without element names as a whole', () => {
     expect(computeChanges({ redirect_uris: ['a'] }, { redirect_uris: ['a', 'b'] })).toEqual([
-      { attribute: 'redirect_uris', op: 'replace', before: ['a'], after: ['a', 'b'] },
+      { attribute: 'redirect_uris', op: 'replace', before: '["a"]', after: '["a","b"]' },
     ]);
     expect(computeChanges({ tags: ['a', 'b'] }, { tags: ['a', 'b'] })).toEqual([]);
+  });
+
+  it('shows every value as text: a string as is, anything else as its JSON text', () => {
+    expect(
+      computeChanges(
+        { active: true, count: 3, id2: 'x' },
+        { active: false, count: 4, id2: '3', name: { givenName: 'A' } },
+        { ignore: new Set() },
+      ),
+    ).toEqual([
+      { attribute: 'active', op: 'replace', before: 'true', after: 'false' },
+      { attribute: 'count', op: 'replace', before: '3', after: '4' },
+      { attribute: 'id2', op: 'replace', before: 'x', after: '3' },
+      { attribute: 'name.givenName', op: 'add', after: 'A' },
+    ]);
+    // A complex value replaced by a simple one is shown whole, as JSON text.
+    expect(computeChanges({ name: { givenName: 'A' } }, { name: 'A' })).toEqual([
+      { attribute: 'name', op: 'replace', before: '{"givenName":"A"}', after: 'A' },
+    ]);
+    for (const c of computeChanges({ n: 1, b: true }, { n: 2, b: false })) {
+      expect(typeof c.before).toBe('string');
+      expect(typeof c.after).toBe('string');
+    }
+  });
+
+  it('cuts the JSON text of a long non-string value, with a marker', () => {
+    const list = Array.from({ length: 100 }, (_, i) => `https://app.example/${i}`);
+    const [c] = computeChanges({}, { redirect_uris: list });
+    expect(c).toEqual({
+      attribute: 'redirect_uris',
+      op: 'add',
+      after: JSON.stringify(list).slice(0, CHANGE_VALUE_MAX_LENGTH) + TRUNCATION_MARKER,
+      truncated: true,
+    });
   });
 
   it('leaves out server-owned attributes', () => {

@@ -5,8 +5,14 @@ export interface AttributeChange {
   /** `active`, `name.givenName`, `emails[type eq "work"].value`. */
   attribute: string;
   op: 'add' | 'replace' | 'remove';
-  before?: unknown;
-  after?: unknown;
+  /**
+   * The value before, as text: a string as is, any other value as its JSON text (`true`
+   * gives "true", `3` gives "3", an object its JSON). SCIM has no union type, so /Schemas
+   * declares it a string, and `after eq "false"` finds a boolean false.
+   */
+  before?: string;
+  /** The value after, as text, like `before`. */
+  after?: string;
   /** A secret (password, client secret, token): it changed, its values are never shown. */
   valueOmitted?: true;
   /** `before` or `after` was longer than CHANGE_VALUE_MAX_LENGTH and was cut. */
@@ -127,10 +133,13 @@ function change(attribute: string, before: unknown, after: unknown): AttributeCh
   return c;
 }
 
-/** A value as a change shows it: cut to CHANGE_VALUE_MAX_LENGTH characters, with a marker. */
-function shown(value: unknown): [unknown, boolean] {
+/**
+ * A value as a change shows it: as text (a string as is, anything else as its JSON text),
+ * cut to CHANGE_VALUE_MAX_LENGTH characters with a marker.
+ */
+function shown(value: unknown): [string, boolean] {
   const text = typeof value === 'string' ? value : JSON.stringify(value);
-  if (text.length <= CHANGE_VALUE_MAX_LENGTH) return [value, false];
+  if (text.length <= CHANGE_VALUE_MAX_LENGTH) return [text, false];
   return [text.slice(0, CHANGE_VALUE_MAX_LENGTH) + TRUNCATION_MARKER, true];
 }
 

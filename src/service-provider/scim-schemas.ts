@@ -70,8 +70,16 @@ const AUDIT_RECORD: SchemaDefinition = {
           ro({ description: 'SCIM attribute path, e.g. emails[type eq "work"].value' }),
         ),
         str('op', ro({ canonicalValues: ['add', 'replace', 'remove'] })),
-        str('before', ro({ description: 'Value before (any JSON type); absent for add' })),
-        str('after', ro({ description: 'Value after (any JSON type); absent for remove' })),
+        str(
+          'before',
+          ro({ description: 'Value before, as text (JSON text if not a string); absent for add' }),
+        ),
+        str(
+          'after',
+          ro({
+            description: 'Value after, as text (JSON text if not a string); absent for remove',
+          }),
+        ),
         attr('valueOmitted', 'boolean', ro({ description: 'A secret: changed, never shown' })),
         attr('truncated', 'boolean', ro({ description: 'A value was cut to 256 characters' })),
       ],

@@ -65,7 +65,7 @@ describe('audit records: changes, client and trace', () => {
       const record = await recordOf1(res, 'updateUser');
       expect(record.changes).toEqual(
         expect.arrayContaining([
-          { attribute: 'active', op: 'replace', before: true, after: false },
+          { attribute: 'active', op: 'replace', before: 'true', after: 'false' },
           { attribute: 'displayName', op: 'replace', before: 'A', after: 'B' },
         ]),
       );
@@ -90,7 +90,7 @@ describe('audit records: changes, client and trace', () => {
       const created = await recordOf1(res, 'createUser');
       expect(created.changes).toEqual([
         { attribute: 'userName', op: 'add', after: user.userName },
-        { attribute: 'active', op: 'add', after: true },
+        { attribute: 'active', op: 'add', after: 'true' },
         { attribute: 'name.givenName', op: 'add', after: 'Ann' },
         { attribute: 'displayName', op: 'add', after: 'A' },
       ]);
@@ -99,7 +99,7 @@ describe('audit records: changes, client and trace', () => {
       const deleted = await recordOf1(del, 'deleteUser');
       expect(deleted.changes).toEqual([
         { attribute: 'userName', op: 'remove', before: user.userName },
-        { attribute: 'active', op: 'remove', before: true },
+        { attribute: 'active', op: 'remove', before: 'true' },
         { attribute: 'name.givenName', op: 'remove', before: 'Ann' },
         { attribute: 'displayName', op: 'remove', before: 'A' },
       ]);
@@ -232,7 +232,7 @@ describe('audit records: changes, client and trace', () => {
       const [created] = (await recordsOfCoi(t, coi)).filter((r) => r.action_name === 'createUser');
       expect(created.changes).toEqual([
         { attribute: 'userName', op: 'add', after: name },
-        { attribute: 'active', op: 'add', after: true },
+        { attribute: 'active', op: 'add', after: 'true' },
         { attribute: 'name.givenName', op: 'add', after: 'Imp' },
       ]);
       expect(created.client).toEqual({

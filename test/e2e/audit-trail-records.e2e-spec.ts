@@ -85,7 +85,7 @@ describe('audit trail (API.md §4, §5, §10)', () => {
         targetUserId: { id: user.userName, immutableId: user.id },
         changes: expect.arrayContaining([
           { attribute: 'userName', op: 'add', after: user.userName },
-          { attribute: 'active', op: 'add', after: true },
+          { attribute: 'active', op: 'add', after: 'true' },
         ]),
         client: { ipAddress: '127.0.0.1', userAgent: expect.any(String) },
         created: expect.stringMatching(ISO_MS),

@@ -6,16 +6,30 @@ import { IS_PUBLIC, REQUIRED_SCOPES } from '../../src/common/access.decorators';
 import { CLIENT_CONFIGURATION_SCOPE } from '../../src/client-registration/registration-access.guard';
 import { AUDIT_ROUTE_CONFIG_KEY } from '../../src/audit/audit-action.decorator';
 import { ClientKit } from '../factories/client';
-import { ADMIN_SECRET, createTestApp, TestApp } from '../utils/test-app';
+import { listen, responseHead } from '../utils/http';
+import { ADMIN_SECRET, createTestApp, TestApp, TestResponse } from '../utils/test-app';
 
 interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   scopes: string[];
   action?: string;
+  /** Documented as answering with an endless `text/event-stream` (the audit tail). */
+  eventStream: boolean;
 }
 
 const DUMMY_ID = '00000000-0000-7000-8000-000000000000';
+/** Where @nestjs/swagger keeps a handler's documented responses (`@ApiOkResponse`). */
+const API_RESPONSE = 'swagger/apiResponse';
+
+/** Whether a handler's documented responses include a `text/event-stream` body. */
+function answersWithEventStream(handler: object): boolean {
+  const responses = (Reflect.getMetadata(API_RESPONSE, handler) ?? {}) as Record<
+    string,
+    { content?: Record<string, unknown> }
+  >;
+  return Object.values(responses).some((r) => 'text/event-stream' in (r.content ?? {}));
+}
 
 /**
  * Every tenant route the application serves, read from the controllers' metadata rather
@@ -56,6 +70,7 @@ function tenantRoutes(t: TestApp): { routes: Route[]; unscoped: string[] } {
           path,
           scopes,
           action: Reflect.getMetadata(AUDIT_ROUTE_CONFIG_KEY, handler) as string | undefined,
+          eventStream: answersWithEventStream(handler),
         };
         if (scopes.length === 0) unscoped.push(`${route.method} ${path}`);
         routes.push(route);
@@ -79,16 +94,30 @@ describe('scope enforcement on every route, with registered clients', () => {
   });
   afterAll(() => t.close());
 
-  const send = (route: Route, token: string, correlationId: string) =>
-    kit.call({
+  const send = async (
+    route: Route,
+    token: string,
+    correlationId: string,
+  ): Promise<Pick<TestResponse, 'statusCode' | 'headers'>> => {
+    const url = route.path.replace(':tenant', t.tenant).replace(/:[A-Za-z]+/g, DUMMY_ID);
+    // An event stream never ends once it is open: its answer is its status and headers, read
+    // over a socket that is then closed (the authorization decision is made before the head).
+    if (route.eventStream) {
+      return responseHead(await listen(t.app), route.method, url, {
+        authorization: `Bearer ${token}`,
+        'x-correlation-id': correlationId,
+      });
+    }
+    return kit.call({
       method: route.method,
-      url: route.path.replace(':tenant', t.tenant).replace(/:[A-Za-z]+/g, DUMMY_ID),
+      url,
       token,
       correlationId,
       ...(route.method === 'GET' || route.method === 'DELETE'
         ? {}
         : { payload: {}, headers: { 'content-type': 'application/json' } }),
     });
+  };
 
   it('finds the routes, and every one of them needs a scope', () => {
     const names = routes.map((r) => `${r.method} ${r.path}`);
@@ -170,7 +199,18 @@ describe('scope enforcement on every route, with registered clients', () => {
       const name = `${route.method} ${route.path}`;
       expect([name, res.statusCode]).not.toEqual([name, 401]);
       expect([name, res.statusCode]).not.toEqual([name, 403]);
+      if (route.eventStream) {
+        // Opened, not merely not refused: the stream started.
+        expect([name, res.statusCode, res.headers['content-type']]).toEqual([
+          name,
+          200,
+          expect.stringMatching(/^text\/event-stream/),
+        ]);
+      }
     }
+    expect(routes.filter((r) => r.eventStream).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /:tenant/v2/AuditRecords/.tail',
+    ]);
     kit.remember(...tokens.values());
   });
 

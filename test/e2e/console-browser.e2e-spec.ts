@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
@@ -45,10 +46,21 @@ describe('Audit console in a browser (issue 16)', () => {
   });
 
   it('signs in, searches by correlation id, shows the timeline and a record', async () => {
-    await new ClientKit(s.t).client(
+    const kit = new ClientKit(s.t);
+    const traceId = randomBytes(16).toString('hex');
+    const registered = await kit.register(
       { client_name: 'Acme onboarding' },
-      { correlationId: registration },
+      {
+        token: await s.t.adminToken(),
+        correlationId: registration,
+        headers: {
+          'user-agent': 'acme-onboarding/1.0',
+          traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+        },
+      },
     );
+    expect(registered.statusCode).toBe(201);
+    const clientId = registered.json<{ client_id: string }>().client_id;
     const requests: { url: string; correlationId?: string }[] = [];
     page.on('request', (r) =>
       requests.push({ url: r.url(), correlationId: r.headers()['x-correlation-id'] }),
@@ -96,7 +108,50 @@ describe('Audit console in a browser (issue 16)', () => {
       .filter({ hasText: '"actionName": "createAdapterConfiguration"' })
       .waitFor();
     expect(await page.locator('#record-facts').textContent()).toContain(registration);
-    expect(await page.locator('#record-changes').textContent()).toContain('not available');
+    // Where the call came from: the facts the record stored, each under its own term.
+    const terms = await page.locator('#record-facts dt').allTextContents();
+    const values = await page.locator('#record-facts dd').allTextContents();
+    const facts = Object.fromEntries(terms.map((term, i) => [term, values[i]]));
+    const record = (await s.t.recordsFor(registration)).find(
+      (r) => r.action_name === 'createAdapterConfiguration',
+    );
+    expect(facts).toMatchObject({
+      'Client address': record.client.ipAddress,
+      'User agent': 'acme-onboarding/1.0',
+      'Trace id': traceId,
+    });
+    // What the registration set, one row per attribute: values as text, secrets without one.
+    const cells: string[][] = [];
+    for (const row of await page.locator('#record-changes table tbody tr').all()) {
+      cells.push(await row.locator('td').allTextContents());
+    }
+    expect(await page.locator('#record-changes table thead th').allTextContents()).toEqual([
+      'Attribute',
+      'Operation',
+      'Before',
+      'After',
+    ]);
+    expect(cells).toEqual(
+      record.changes.map(
+        (c: { attribute: string; op: string; before?: string; after?: string }) => [
+          c.attribute,
+          c.op,
+          c.before ?? '',
+          c.after ?? '',
+        ],
+      ),
+    );
+    expect(cells).toEqual(
+      expect.arrayContaining([
+        ['client_id', 'add', '', clientId],
+        ['client_name', 'add', '', 'Acme onboarding'],
+        ['grant_types', 'add', '', '["client_credentials"]'],
+        ['registration_access_token', 'add', '', ''],
+      ]),
+    );
+    expect(await page.locator('#record-changes').textContent()).not.toContain(
+      registered.json<{ registration_access_token: string }>().registration_access_token,
+    );
     await page
       .locator('#record-verification')
       .filter({ hasText: /sealed|pending|not available/ })

@@ -36,8 +36,7 @@ export class ClientKit {
     const res = await this.t.request(o);
     this.calls += 1;
     if (res.statusCode >= 400) this.errorBodies.push(res.body);
-    if (res.body.startsWith('{')) {
-      const body = res.json<Record<string, unknown>>();
+    for (const body of jsonDocuments(res)) {
       for (const member of SECRET_MEMBERS) {
         if (typeof body[member] === 'string') this.secrets.add(body[member]);
       }
@@ -172,4 +171,25 @@ export class ClientKit {
 
 export function basic(clientId: string, secret: string): string {
   return `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+}
+
+/**
+ * The JSON objects a response carries: its body when it is one JSON document, each line of
+ * an NDJSON stream (an export); none for other media types (CSV, an event stream), whose
+ * bodies are not JSON and would not parse as one document.
+ */
+function jsonDocuments(res: TestResponse): Record<string, unknown>[] {
+  const type = String(res.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
+  const lines =
+    type === 'application/x-ndjson'
+      ? res.body.split('\n')
+      : /^application\/([\w.-]+\+)?json$/.test(type)
+        ? [res.body]
+        : [];
+  return lines
+    .filter((line) => line.trim().startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }

@@ -49,6 +49,28 @@ export function rawRequest(
   });
 }
 
+/**
+ * Opens a request over a real socket and hangs up once the response head arrives: the
+ * status and headers of an endless response (a Server-Sent Events stream), which an
+ * in-process inject would wait on forever.
+ */
+export function responseHead(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<Omit<RawResponse, 'body'>> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+      resolve({ statusCode: res.statusCode ?? 0, headers: res.headers });
+      res.on('error', () => undefined);
+      req.destroy();
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** Parsed log lines (pino JSON) whose fields match every given value. */
 export function logLines(
   logs: string[],
