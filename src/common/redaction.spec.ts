@@ -1,4 +1,4 @@
-import { redactParameters } from './redaction';
+import { isSecretKey, redactParameters } from './redaction';
 
 describe('redactParameters', () => {
   it.each([
@@ -26,4 +26,16 @@ describe('redactParameters', () => {
       passwordChanged: '[REDACTED]',
     });
   });
+});
+
+describe('isSecretKey', () => {
+  it.each(['password', 'client_secret', 'registration_access_token', 'refreshToken'])(
+    'hides %s',
+    (key) => expect(isSecretKey(key)).toBe(true),
+  );
+
+  it.each(['token_endpoint_auth_method', 'backchannel_token_delivery_mode', 'displayName'])(
+    'shows %s, a setting',
+    (key) => expect(isSecretKey(key)).toBe(false),
+  );
 });

@@ -1,9 +1,22 @@
 /** Keys whose values must never reach a log line or an audit record. */
 const SECRET_KEYS = /secret|password|token|authorization|assertion|credential|private/i;
 
+/**
+ * Registration metadata (RFC 7591, OIDC, CIBA) whose names contain "token" but whose values
+ * are settings, not secrets: shown in `changes` like any other attribute.
+ */
+const TOKEN_SETTINGS = new Set([
+  'token_endpoint_auth_method',
+  'token_endpoint_auth_signing_alg',
+  'backchannel_token_delivery_mode',
+  'id_token_signed_response_alg',
+  'id_token_encrypted_response_alg',
+  'id_token_encrypted_response_enc',
+]);
+
 /** Whether a key names a secret: its value is never shown, only that it changed. */
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEYS.test(key);
+  return SECRET_KEYS.test(key) && !TOKEN_SETTINGS.has(key);
 }
 
 /** A yes/no flag (`passwordChanged: "true"`) says that something changed, never what to. */
