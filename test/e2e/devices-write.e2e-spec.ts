@@ -345,9 +345,12 @@ describe('SCIM Devices writes (API.md §7)', () => {
       }
       const scopes = await scopesOf(admin);
       expect(scopes.filter((x) => x === 'devices:write')).toHaveLength(1);
+      // This file's tenants only: other files register clients with every scope meanwhile.
       const registered = await t.db.query(
         `SELECT count(*)::int AS n FROM clients
-         WHERE NOT (metadata ? 'bootstrap') AND 'devices:write' = ANY(scopes)`,
+         WHERE tenant_id = ANY($1) AND NOT (metadata ? 'bootstrap')
+           AND 'devices:write' = ANY(scopes)`,
+        [t.tenants],
       );
       expect(registered[0].n).toBe(0);
     });
