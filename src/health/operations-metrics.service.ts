@@ -6,6 +6,7 @@ import { dataSourcePoolStats, PoolStats } from '../database/pool-stats';
 import { SearchDatabase } from '../database/search-database';
 import { JobsService } from '../jobs/jobs.service';
 import { MetricsRegistry, sharedSample } from '../metrics/metrics-registry';
+import { SEALING_LAG } from './operations-metrics.queries';
 
 /**
  * The operators' gauges that are not the audit trail's own counters (docs/operations.md):
@@ -70,20 +71,13 @@ export class OperationsMetricsService implements OnModuleInit {
   /**
    * Sealing lag, for the sealing of the trail (docs/operations.md): the gauges read the SQL
    * function `audit_sealing_lag()` returning `(records bigint, oldest_seconds float8)`, the
-   * unsealed records and the age of the oldest, once a migration defines it; until then the
-   * gauges show no value rather than a made-up one.
+   * unsealed records and the age of the oldest over every tenant.
    */
   private registerSealingLag(): void {
+    // Every tenant's trail: the sampler's one cross-tenant read, named as such.
     const lag = async () => {
-      const [{ present }] = await this.db.query<{ present: boolean }>(
-        `SELECT to_regprocedure('audit_sealing_lag()') IS NOT NULL AS present`,
-      );
-      if (!present) return undefined;
-      // Every tenant's trail: the sampler's one cross-tenant read, named as such.
       const [row] = await this.db.acrossTenants('sample the sealing lag of every tenant', () =>
-        this.db.query<{ records: string; oldest_seconds: number | null }>(
-          'SELECT records, oldest_seconds FROM audit_sealing_lag()',
-        ),
+        this.db.query<{ records: string; oldest_seconds: number | null }>(SEALING_LAG),
       );
       return row;
     };
