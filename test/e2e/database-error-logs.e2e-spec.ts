@@ -64,10 +64,18 @@ describe('database errors in the logs', () => {
     try {
       const [{ pid }] = await runner.query('SELECT pg_backend_pid() AS pid');
       await failAndLog(async () => {
-        const pending = runner.query(`SELECT pg_sleep(2), $1::text, $2::text, $3::text`, secrets);
+        // Settled at once, so its failure is never an unhandled rejection while the
+        // terminating statement is still on its way.
+        const pending = runner
+          .query(`SELECT pg_sleep(2), $1::text, $2::text, $3::text`, secrets)
+          .then(
+            () => ({ failed: false as const }),
+            (error: unknown) => ({ failed: true as const, error }),
+          );
         await new Promise((r) => setTimeout(r, 100));
         await s.t.db.query('SELECT pg_terminate_backend($1)', [pid]);
-        return pending;
+        const outcome = await pending;
+        if (outcome.failed) throw outcome.error;
       });
     } finally {
       await runner.release().catch(() => undefined);
