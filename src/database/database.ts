@@ -84,8 +84,8 @@ export class Database implements SqlClient {
    */
   private async applyScope(runner: QueryRunner, inTransaction: boolean): Promise<void> {
     const scope = this.scopes.current();
-    await runner.connect();
-    const connection = (runner as unknown as { databaseConnection: object }).databaseConnection;
+    // connect() answers the runner's pooled connection (the same one on every call).
+    const connection = (await runner.connect()) as object;
     const held = inTransaction
       ? (this.transactionScopes.get(runner) ?? this.sessionScopes.get(connection))
       : this.sessionScopes.get(connection);
