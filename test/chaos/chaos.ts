@@ -123,12 +123,14 @@ async function main(): Promise<number> {
     const t0 = Date.now();
     let kills = 0;
     let restarts = 0;
+    const events: { at: number; what: string }[] = [];
     for (const event of schedule(o, random)) {
       const wait = t0 + event.at - Date.now();
       if (wait > 0) await sleep(wait);
       if (event.kind === 'kill') {
         await service.kill();
         kills++;
+        events.push({ at: Date.now(), what: 'K' });
         log(`kill ${kills}/${o.kills}: service SIGKILLed, restarting`);
         await service.start();
       } else {
@@ -136,6 +138,7 @@ async function main(): Promise<number> {
         if (immediate) await pg.stopImmediately();
         else await pg.stop();
         restarts++;
+        events.push({ at: Date.now(), what: immediate ? 'Di' : 'Df' });
         const down = 1000 + random() * 4000;
         log(
           `database restart ${restarts}/${o.dbRestarts} (${immediate ? 'immediate' : 'fast'} shutdown), down ${Math.round(down)} ms`,
@@ -158,6 +161,12 @@ async function main(): Promise<number> {
       const verify = await service.verify();
       const attempts = writers.flatMap((w) => w.attempts);
       const checks = await checkInvariants(db, TENANT, attempts, (a) => monitor.promised(a));
+      timeline(attempts, events, t0, log);
+      for (const a of attempts.filter(
+        (x) => x.status !== undefined && x.status >= 500 && x.status !== 503,
+      ))
+        for (const line of service.linesAbout(a.requestId ?? '-').slice(0, 3))
+          log(`  ${a.status}: ${line.slice(0, 1500)}`);
       code = report(
         o,
         attempts,
@@ -204,6 +213,33 @@ async function settle(db: Client, monitor: Monitor, log: (l: string) => void): P
   }
 }
 
+/**
+ * Answers per 10 s with the faults that fell in each slice (K: kill, Df/Di: database fast or
+ * immediate restart), so a run shows where refusals came from.
+ */
+function timeline(
+  attempts: Attempt[],
+  events: { at: number; what: string }[],
+  t0: number,
+  log: (l: string) => void,
+): void {
+  const slices = new Map<number, Record<string, number>>();
+  for (const a of attempts) {
+    const slice = Math.floor((a.sentAt - t0) / 10_000);
+    const counts = slices.get(slice) ?? {};
+    const cls = a.status === undefined ? '-' : `${Math.floor(a.status / 100)}xx`;
+    counts[cls] = (counts[cls] ?? 0) + 1;
+    slices.set(slice, counts);
+  }
+  for (const [slice, counts] of [...slices].sort((x, y) => x[0] - y[0])) {
+    const faults = events
+      .filter((e) => Math.floor((e.at - t0) / 10_000) === slice)
+      .map((e) => e.what)
+      .join(' ');
+    log(`  t+${String(slice * 10).padStart(4)} s: ${JSON.stringify(counts)} ${faults}`);
+  }
+}
+
 function report(
   o: Options,
   attempts: Attempt[],
@@ -227,6 +263,12 @@ function report(
   log(`${attempts.length} writes in ${Math.round(run.seconds)} s: ${JSON.stringify(by(cls))}`);
   log(`by operation: ${JSON.stringify(by((a) => `${a.op} ${cls(a)}`))}`);
   log(`statuses: ${JSON.stringify(by((a) => String(a.status ?? '-')))}`);
+  const details = by((a) => (a.detail ? `${a.status} ${a.detail.slice(0, 160)}` : ''));
+  delete details[''];
+  for (const [detail, n] of Object.entries(details)
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 5))
+    log(`  ${n} × ${detail}`);
   log(
     `faults: ${run.kills} service kills, ${run.restarts} database restarts; ${run.monitor.samples} backlog samples`,
   );

@@ -41,7 +41,7 @@ export async function checkInvariants(
     `SELECT correlation_id, action_name, result, request_id, count(*)::int AS n
        FROM audit_records
       WHERE tenant_id = $1 AND correlation_id IS NOT NULL AND (coi IS NULL OR action_name IN ('importUsers', 'createCibaRequest'))
-        AND NOT (action_name = 'importUsers' AND action_parameters->>'step' = 'end')
+        AND NOT (action_name = 'importUsers' AND coalesce(action_parameters->>'step', '') = 'end')
       GROUP BY 1, 2, 3, 4`,
     [tenant],
   );
@@ -130,7 +130,20 @@ export async function checkInvariants(
   }
   refused.name += ` (${refusedUnpromised} answered by a process killed before its backlog was seen empty, ${refusedUnpromisedMissing} of them without a record: dropped as documented)`;
 
-  const checks = [acked, refused, unknown];
+  // API.md §1 and docs/reliability.md: an unavailable database is 503 with Retry-After.
+  const unavailable: Check = {
+    name: 'server errors are 503 with Retry-After',
+    checked: 0,
+    violations: [],
+  };
+  for (const a of attempts.filter((x) => x.status !== undefined && x.status >= 500)) {
+    unavailable.checked++;
+    if (a.status !== 503 || !a.retryAfter)
+      unavailable.violations.push(
+        `${a.correlationId} (${a.op}, request ${a.requestId}): ${a.status}, Retry-After ${a.retryAfter ?? 'none'}: ${a.detail}`,
+      );
+  }
+  const checks = [unavailable, acked, refused, unknown];
   checks.push(await refMatches(q, tenant, attempts));
   checks.push(await noChangeWithoutRecord(q, tenant));
   checks.push(await noRecordWithoutChange(q, tenant));

@@ -58,11 +58,18 @@ export class ServiceUnderTest {
     if (!p) return;
     await p.stop('SIGKILL');
     this.outputs.push(p.text);
-    this.outputs.splice(0, Math.max(0, this.outputs.length - 3));
   }
 
   async stop(): Promise<void> {
     await this.process?.stop();
+  }
+
+  /** Lines any of the processes wrote about one request (warnings and errors only). */
+  linesAbout(requestId: string): string[] {
+    return [...this.outputs, this.process?.text ?? '']
+      .join('')
+      .split('\n')
+      .filter((l) => l.includes(requestId));
   }
 
   /** The last lines the service wrote, for a run that failed. */

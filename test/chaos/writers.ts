@@ -29,6 +29,10 @@ export interface Attempt {
   sentIn: number;
   answeredIn?: number;
   answeredAt?: number;
+  sentAt: number;
+  /** For a 5xx: its Retry-After and the start of its body. */
+  retryAfter?: string;
+  detail?: string;
 }
 
 /** What the writers act on; `generation` is bumped before each kill of the service. */
@@ -107,7 +111,12 @@ export class Writer {
     let op = this.pick();
     if (op === 'patchUser' && this.users.length === 0) op = 'createUser';
     const correlationId = `${this.name}-${String(++this.n).padStart(6, '0')}`;
-    const attempt: Attempt = { op, correlationId, sentIn: this.target.generation() };
+    const attempt: Attempt = {
+      op,
+      correlationId,
+      sentIn: this.target.generation(),
+      sentAt: Date.now(),
+    };
     this.attempts.push(attempt);
     const res = await this.send(op, correlationId, attempt).catch(() => undefined);
     if (!res) return;
@@ -117,6 +126,10 @@ export class Writer {
     attempt.answeredAt = Date.now();
     if (res.status === 401) await this.target.refreshToken();
     const body = (await res.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    if (res.status >= 500) {
+      attempt.retryAfter = res.headers.get('retry-after') ?? undefined;
+      attempt.detail = JSON.stringify(body).slice(0, 300);
+    }
     if (res.status < 200 || res.status >= 300 || !body) return;
     if (op === 'createUser') {
       attempt.ref = String(body.id);
