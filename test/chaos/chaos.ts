@@ -162,6 +162,11 @@ async function main(): Promise<number> {
       const attempts = writers.flatMap((w) => w.attempts);
       const checks = await checkInvariants(db, TENANT, attempts, (a) => monitor.promised(a));
       timeline(attempts, events, t0, log);
+      for (const note of checks.flatMap((c) => c.notes ?? []).slice(0, 5)) {
+        const id = /request ([0-9a-f-]{36})/.exec(note)?.[1];
+        for (const line of id ? service.linesAbout(id).slice(0, 2) : [])
+          log(`  in doubt: ${line.slice(0, 600)}`);
+      }
       for (const a of attempts.filter(
         (x) => x.status !== undefined && x.status >= 500 && x.status !== 503,
       ))
@@ -278,6 +283,7 @@ function report(
       `${c.violations.length === 0 ? 'ok  ' : 'FAIL'} ${c.name}: ${c.checked} checked, ${c.violations.length} violations`,
     );
     for (const v of c.violations.slice(0, 10)) log(`       ${v}`);
+    for (const n of c.notes?.slice(0, 10) ?? []) log(`       note: ${n}`);
     broken += c.violations.length;
   }
   const verified = verify?.verified === true;
