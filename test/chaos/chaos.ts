@@ -125,7 +125,10 @@ async function main(): Promise<number> {
     let restarts = 0;
     const events: { at: number; what: string }[] = [];
     for (const event of schedule(o, random)) {
-      const wait = t0 + event.at - Date.now();
+      // Each fault waits for some service time after the last one: on a slow machine a
+      // restart takes seconds, and faults landing back to back would test only start-up.
+      const up = Date.now() + 2000 + random() * 6000;
+      const wait = Math.max(t0 + event.at, up) - Date.now();
       if (wait > 0) await sleep(wait);
       if (event.kind === 'kill') {
         await service.kill();
@@ -162,6 +165,7 @@ async function main(): Promise<number> {
       const attempts = writers.flatMap((w) => w.attempts);
       const checks = await checkInvariants(db, TENANT, attempts, (a) => monitor.promised(a));
       timeline(attempts, events, t0, log);
+      for (const [msg, n] of service.logSummary().slice(0, 8)) log(`  log ×${n}: ${msg}`);
       for (const note of checks.flatMap((c) => c.notes ?? []).slice(0, 5)) {
         const id = /request ([0-9a-f-]{36})/.exec(note)?.[1];
         for (const line of id ? service.linesAbout(id).slice(0, 2) : [])
@@ -268,7 +272,7 @@ function report(
   log(`${attempts.length} writes in ${Math.round(run.seconds)} s: ${JSON.stringify(by(cls))}`);
   log(`by operation: ${JSON.stringify(by((a) => `${a.op} ${cls(a)}`))}`);
   log(`statuses: ${JSON.stringify(by((a) => String(a.status ?? '-')))}`);
-  const details = by((a) => (a.detail ? `${a.status} ${a.detail.slice(0, 160)}` : ''));
+  const details = by((a) => (a.detail ? `${a.status ?? '-'} ${a.detail.slice(0, 160)}` : ''));
   delete details[''];
   for (const [detail, n] of Object.entries(details)
     .sort((x, y) => y[1] - x[1])

@@ -72,6 +72,22 @@ export class ServiceUnderTest {
       .filter((l) => l.includes(requestId));
   }
 
+  /** Warnings and errors of every process, counted by message, most frequent first. */
+  logSummary(): [string, number][] {
+    const counts = new Map<string, number>();
+    for (const line of [...this.outputs, this.process?.text ?? ''].join('').split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        const entry = JSON.parse(line) as { msg?: string; err?: { message?: string } };
+        const key = `${entry.msg ?? '?'}${entry.err?.message ? ` (${entry.err.message.slice(0, 120)})` : ''}`;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      } catch {
+        // a line cut by SIGKILL
+      }
+    }
+    return [...counts].sort((a, b) => b[1] - a[1]);
+  }
+
   /** The last lines the service wrote, for a run that failed. */
   tail(): string {
     return [...this.outputs, this.process?.text ?? ''].join('').slice(-6000);

@@ -30,7 +30,7 @@ export interface Attempt {
   answeredIn?: number;
   answeredAt?: number;
   sentAt: number;
-  /** For a 5xx: its Retry-After and the start of its body. */
+  /** For a 5xx: its Retry-After and the start of its body; for no answer, the error. */
   retryAfter?: string;
   detail?: string;
 }
@@ -118,7 +118,11 @@ export class Writer {
       sentAt: Date.now(),
     };
     this.attempts.push(attempt);
-    const res = await this.send(op, correlationId, attempt).catch(() => undefined);
+    const res = await this.send(op, correlationId, attempt).catch((error: Error) => {
+      const cause = (error.cause as { code?: string } | undefined)?.code;
+      attempt.detail = `${error.name}${cause ? ` ${cause}` : ''}: ${error.message.slice(0, 80)}`;
+      return undefined;
+    });
     if (!res) return;
     attempt.status = res.status;
     attempt.requestId = res.headers.get('x-request-id') ?? undefined;
