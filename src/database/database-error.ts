@@ -7,10 +7,11 @@ const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|EN
  * pg's wording for a dropped connection, for a pool wait or a connect that ran out and for a
  * server that never answered (the client's read timeout: a hung database), and what pg and
  * TypeORM say when a statement meets a connection that a database restart already broke
- * (TypeORM's QueryRunnerProviderAlreadyReleasedError among them): all 503, never 500.
+ * (TypeORM's QueryRunnerProviderAlreadyReleasedError and QueryRunnerAlreadyReleasedError,
+ * the latter met by a transaction whose connection a restart broke mid-way): all 503, never 500.
  */
 const UNREACHABLE_MESSAGE =
-  /Connection terminated|ECONNREFUSED|timeout exceeded when trying to connect|^timeout expired$|Query read timeout|query runner was already released|is not queryable/i;
+  /Connection terminated|ECONNREFUSED|timeout exceeded when trying to connect|^timeout expired$|Query read timeout|query runner was already released|Query runner already released|is not queryable/i;
 
 /**
  * Every failure of a statement, whichever connection ran it: the SQLSTATE (or the socket

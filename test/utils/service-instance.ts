@@ -1,4 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -149,6 +150,24 @@ export class PostgresProcess {
     return Number(text.split('\n')[0]);
   }
 
+  /**
+   * PostgreSQL's immediate shutdown (SIGQUIT to the postmaster, as `pg_ctl stop -m
+   * immediate`): no checkpoint, every backend dropped at once; the next start replays the
+   * WAL, as after a crash. The wrapper process is then killed, as nothing is left to stop.
+   */
+  async stopImmediately(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const postmaster = await this.postmasterPid();
+    process.kill(postmaster, 'SIGQUIT');
+    const deadline = Date.now() + 30_000;
+    while (isRunning(postmaster) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const exit = once(this.child, 'exit');
+    this.child.kill('SIGKILL');
+    await exit;
+  }
+
   /** A clean server shutdown (pg_ctl stop): every connection is closed. */
   async stop(): Promise<void> {
     if (this.child.exitCode !== null) return;
@@ -164,4 +183,18 @@ function childPids(parent: number): number[] {
     .split('\n')
     .map((l) => Number(l.trim()))
     .filter((pid) => pid > 0);
+}
+
+/** Whether `pid` is a live process (a zombie, exited but not yet reaped, is not). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }

@@ -27,8 +27,12 @@ export class ServiceProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(env: Record<string, string>, options: { uid?: number; gid?: number } = {}) {
-    this.child = spawn(process.execPath, START_ARGS, {
+  /** `compiled`: run dist/main.js (`npm start`), which starts in about half ts-node's time. */
+  constructor(
+    env: Record<string, string>,
+    { compiled, ...options }: { uid?: number; gid?: number; compiled?: boolean } = {},
+  ) {
+    this.child = spawn(process.execPath, compiled ? ['dist/main.js'] : START_ARGS, {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ENV_FILE: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
