@@ -92,6 +92,32 @@ describe('failed client authentications (AUTH_FAILURE_MAX)', () => {
     expect((await attempt(`${t.tenant}-admin`, ADMIN_SECRET, '10.2.0.2')).statusCode).toBe(200);
   });
 
+  it('answers a throttled client_secret_post attempt in the same form, recorded alike', async () => {
+    const posted = `${run}-post`;
+    const send = (correlationId?: string) =>
+      t.request({
+        method: 'POST',
+        url: `/${t.tenant}/authn/token`,
+        remoteAddress: '10.6.0.1',
+        correlationId,
+        headers: { 'content-type': FORM },
+        payload: `grant_type=client_credentials&client_id=${posted}&client_secret=${WRONG_SECRET}`,
+      });
+    for (let i = 1; i <= 3; i++) expect((await send()).statusCode).toBe(401);
+    const refused = await send(`${run}-post-4`);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['x-correlation-id']).toBe(`${run}-post-4`);
+    expect(refused.headers['cache-control']).toBe('no-store');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.json()).toMatchObject({
+      error: 'too_many_requests',
+      correlationId: `${run}-post-4`,
+    });
+    const records = await t.recordsFor(`${run}-post-4`);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ result: 'RESPONSE_FAILURE', acting_user_id: posted });
+  });
+
   it('does not believe X-Forwarded-For without TRUST_PROXY', async () => {
     const answers = [];
     for (let i = 1; i <= 4; i++) {
