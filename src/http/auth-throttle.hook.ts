@@ -1,4 +1,6 @@
 import { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppConfig } from '../config/app-config';
 import { claimedBasicClientId } from '../auth/client-authenticator.service';
 import { RequestLimitsService } from '../auth/request-limits.service';
 import { contextFor } from './correlation.hook';
@@ -16,7 +18,7 @@ const FORM = 'application/x-www-form-urlencoded';
  * would otherwise pay for body parsing, guards, the handler, an exception with its stack and
  * the filter, on the event loop every other request shares. The answer and its record are
  * the ones the pipeline would give (OAuth format, `Retry-After`, the echo headers from the
- * correlation hook, the coalesced record).
+ * correlation hook, the coalesced record), given after AUTH_FAILURE_DELAY_MS.
  *
  * Basic credentials name the client before the body is read, so those requests are answered
  * at onRequest; with `client_secret_post` the client id is in the form, so at preValidation,
@@ -27,8 +29,10 @@ export function registerAuthThrottleHook(
   fastify: FastifyInstance,
   limits: RequestLimitsService,
   failures: FailureRecorder,
-  correlationIdMaxLength: number,
+  config: AppConfig,
 ): void {
+  const { correlationIdMaxLength } = config;
+  const { delayMs } = config.authFailures;
   const refuse = async (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -46,6 +50,10 @@ export function registerAuthThrottleHook(
       message: refusal.detail,
       coalesceKey: refusal.coalesceKey,
     });
+    // The refused client has to wait Retry-After anyway; making it wait for the answer
+    // keeps a flood on a few connections to a few refusals a second each (tarpit).
+    const wait = Math.min(delayMs, refusal.retryAfterSeconds * 1000);
+    if (wait > 0) await sleep(wait);
     const body: Record<string, string> = {
       error: 'too_many_requests',
       error_description: refusal.detail,

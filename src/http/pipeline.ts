@@ -99,7 +99,7 @@ export async function createHttpApp(
     fastify,
     app.get(RequestLimitsService),
     app.get(FailureRecorder),
-    config.correlationIdMaxLength,
+    config,
   );
   registerBodyParsers(fastify, config.limits);
   registerUnsafeInputHook(fastify);

@@ -19,6 +19,9 @@ describe('failed client authentications (AUTH_FAILURE_MAX)', () => {
       AUTH_FAILURE_MAX: '3',
       AUTH_FAILURE_WINDOW_SECONDS: '60',
       AUTH_FAILURE_COALESCE_SECONDS: '1',
+      // Answered at once, so sequential attempts stay inside one coalescing window; the
+      // delay has its own test below.
+      AUTH_FAILURE_DELAY_MS: '0',
     });
   });
   afterAll(() => t.close());
@@ -128,6 +131,28 @@ describe('failed client authentications (AUTH_FAILURE_MAX)', () => {
       );
     }
     expect(answers.map((a) => a.statusCode)).toEqual([401, 401, 401, 429]);
+  });
+});
+
+describe('throttled attempts wait for their answer (AUTH_FAILURE_DELAY_MS)', () => {
+  it('answers a throttled attempt after the delay, never before', async () => {
+    const t = await createTestApp({ AUTH_FAILURE_MAX: '1', AUTH_FAILURE_DELAY_MS: '400' });
+    try {
+      const send = () =>
+        t.request({
+          method: 'POST',
+          url: `/${t.tenant}/authn/token`,
+          remoteAddress: '10.7.0.1',
+          headers: { authorization: basic('slow', WRONG_SECRET), 'content-type': FORM },
+          payload: 'grant_type=client_credentials',
+        });
+      expect((await send()).statusCode).toBe(401);
+      const started = Date.now();
+      expect((await send()).statusCode).toBe(429);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    } finally {
+      await t.close();
+    }
   });
 });
 
