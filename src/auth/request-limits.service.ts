@@ -22,6 +22,8 @@ export interface AuthenticationRefusal {
   retryAfterSeconds: number;
   /** Identical refusals (tenant, claimed client id, address) share one record. */
   coalesceKey: string;
+  /** How long the answer is held (AUTH_FAILURE_DELAY_MS, at most the Retry-After). */
+  holdMs: number;
 }
 
 @Injectable()
@@ -38,6 +40,27 @@ export class RequestLimitsService {
   checkAuthentication(tenant: string, clientId: string, address: string | undefined): void {
     const refusal = this.authenticationRefusal(tenant, clientId, address);
     if (refusal) throw tooMany(refusal.detail, refusal.retryAfterSeconds, refusal.coalesceKey);
+  }
+
+  /**
+   * Notes a request refused for an invalid bearer token, counted against its address only
+   * (a forged token could name any client). Past AUTH_FAILURE_MAX the refusal stays a 401,
+   * but the answer is how a flood is answered: coalesced record, held back. Valid tokens
+   * from the same address are not affected.
+   */
+  noteInvalidToken(
+    tenant: string,
+    claimedClientId: string | undefined,
+    address: string | undefined,
+    reason: string,
+  ): { coalesceKey: string; holdMs: number } | undefined {
+    const flood = this.authenticationRefusal(tenant, undefined, address);
+    this.noteAuthenticationFailure(tenant, undefined, address);
+    if (!flood) return undefined;
+    return {
+      coalesceKey: `bearer\u0000${tenant}\u0000${claimedClientId ?? ''}\u0000${address ?? ''}\u0000${reason}`,
+      holdMs: flood.holdMs,
+    };
   }
 
   /**
@@ -58,6 +81,7 @@ export class RequestLimitsService {
         return {
           detail: `Too many failed client authentications for this client or from this address; retry in ${seen.retryAfterSeconds} s`,
           retryAfterSeconds: seen.retryAfterSeconds,
+          holdMs: Math.min(this.config.authFailures.delayMs, seen.retryAfterSeconds * 1000),
           coalesceKey: `auth\u0000${tenant}\u0000${clientId ?? ''}\u0000${address ?? ''}`,
         };
       }
@@ -65,7 +89,11 @@ export class RequestLimitsService {
     return undefined;
   }
 
-  noteAuthenticationFailure(tenant: string, clientId: string, address: string | undefined): void {
+  noteAuthenticationFailure(
+    tenant: string,
+    clientId: string | undefined,
+    address: string | undefined,
+  ): void {
     if (this.config.authFailures.max === 0) return;
     for (const key of failureKeys(tenant, clientId, address)) this.failures.hit(key);
   }

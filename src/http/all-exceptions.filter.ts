@@ -7,6 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ScimFilterError } from '../scim/filter';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DatabaseError } from '../database/database-error';
@@ -28,6 +29,7 @@ interface Normalised {
   /** The failure came from a database that cannot answer now: its record waits (backlog). */
   databaseDown?: boolean;
   coalesceKey?: string;
+  holdMs?: number;
 }
 
 /**
@@ -62,6 +64,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
         coalesceKey: error.coalesceKey,
       });
     }
+    // A flood's refusal waits (AUTH_FAILURE_DELAY_MS), so a few connections get few answers.
+    if (error.holdMs) await sleep(error.holdMs);
     if (reply.sent) return;
     void reply.headers(error.headers).status(error.status).send(this.render(request, error));
   }
@@ -78,6 +82,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         headers: exception.options.headers ?? {},
         skipAudit: exception.options.skipAudit ?? false,
         coalesceKey: exception.options.coalesceKey,
+        holdMs: exception.options.holdMs,
       };
     }
     if (exception instanceof ScimFilterError) {

@@ -32,7 +32,6 @@ export function registerAuthThrottleHook(
   config: AppConfig,
 ): void {
   const { correlationIdMaxLength } = config;
-  const { delayMs } = config.authFailures;
   const refuse = async (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -52,8 +51,7 @@ export function registerAuthThrottleHook(
     });
     // The refused client has to wait Retry-After anyway; making it wait for the answer
     // keeps a flood on a few connections to a few refusals a second each (tarpit).
-    const wait = Math.min(delayMs, refusal.retryAfterSeconds * 1000);
-    if (wait > 0) await sleep(wait);
+    if (refusal.holdMs > 0) await sleep(refusal.holdMs);
     const body: Record<string, string> = {
       error: 'too_many_requests',
       error_description: refusal.detail,

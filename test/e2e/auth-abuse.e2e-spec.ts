@@ -121,6 +121,31 @@ describe('failed client authentications (AUTH_FAILURE_MAX)', () => {
     expect(records[0]).toMatchObject({ result: 'RESPONSE_FAILURE', acting_user_id: posted });
   });
 
+  it('counts invalid bearer tokens per address: a flood is coalesced, valid tokens still work', async () => {
+    const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+    const write = (token: string, correlationId?: string) =>
+      t.request({
+        method: 'POST',
+        url: `/${t.tenant}/v2/Users`,
+        remoteAddress: '10.8.0.1',
+        token,
+        correlationId,
+        payload: { schemas: [USER_SCHEMA], userName: `${run}-bearer-${correlationId ?? 'x'}` },
+      });
+    for (let i = 1; i <= 3; i++) expect((await write('not-a-token')).statusCode).toBe(401);
+    const ids = [1, 2, 3].map((i) => `${run}-bearer-flood-${i}`);
+    for (const id of ids) expect((await write('not-a-token', id)).statusCode).toBe(401);
+    expect(await t.recordsFor(ids[0])).toHaveLength(1);
+    expect(await t.recordsFor(ids[1])).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    const [last] = await t.recordsFor(ids[2]);
+    expect(last.message).toMatch(/^coalesced: this record stands for 2 identical failures/);
+    // A good token from the same address is served; the address is throttled at the token
+    // endpoint like any address with that many failed authentications.
+    expect((await write(await t.adminToken(), `${run}-bearer-good`)).statusCode).toBe(201);
+    expect((await attempt(`${t.tenant}-admin`, ADMIN_SECRET, '10.8.0.1')).statusCode).toBe(429);
+  });
+
   it('does not believe X-Forwarded-For without TRUST_PROXY', async () => {
     const answers = [];
     for (let i = 1; i <= 4; i++) {
