@@ -355,8 +355,8 @@ export class EnvironmentVariables {
   AUTH_FAILURE_COALESCE_SECONDS = 10;
 
   /**
-   * How long a throttled (429) authentication attempt waits for its answer, at most its
-   * Retry-After: a client that honours Retry-After loses nothing, and a flood on a few
+   * How long a throttled (429) authentication attempt, or an invalid bearer token from a
+   * throttled address (401), waits for its answer, at most the Retry-After: a client that honours Retry-After loses nothing, and a flood on a few
    * connections is slowed to a few answers a second each. 0 answers at once.
    */
   @Transform(toInt)
