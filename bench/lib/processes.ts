@@ -11,7 +11,12 @@ export { freePort } from '../../test/utils/service-process';
  * TypeScript file through ts-node (the floor servers).
  */
 export function startNode(entry: string, env: Record<string, string>, quiet = true): ChildProcess {
-  const args = entry.endsWith('.js') ? [entry] : ['-r', 'ts-node/register/transpile-only', entry];
+  // BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=prof`) profiles what a run measures;
+  // Node refuses those flags in NODE_OPTIONS.
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = entry.endsWith('.js')
+    ? [...extra, entry]
+    : [...extra, '-r', 'ts-node/register/transpile-only', entry];
   return spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },

@@ -62,7 +62,13 @@ export class BearerGuard implements CanActivate {
     const result = await this.tokens.verify(token);
     if ('error' in result) {
       ctx.claimedClientId = this.tokens.claimedClientId(token);
-      throw unauthorized(tenant, `Invalid access token: ${result.error}`, true);
+      const flood = this.limits.noteInvalidToken(
+        tenant,
+        ctx.claimedClientId,
+        ctx.clientAddress,
+        result.error,
+      );
+      throw unauthorized(tenant, `Invalid access token: ${result.error}`, true, flood);
     }
     const { claims } = result;
     ctx.claimedClientId = claims.client_id;
@@ -96,11 +102,19 @@ export class BearerGuard implements CanActivate {
   }
 }
 
-export function unauthorized(tenant: string, detail: string, invalidToken: boolean): ApiError {
+export function unauthorized(
+  tenant: string,
+  detail: string,
+  invalidToken: boolean,
+  flood?: { coalesceKey: string; holdMs: number },
+): ApiError {
   const challenge = invalidToken
     ? `Bearer realm="${tenant}", error="invalid_token", error_description="${detail.replace(/"/g, "'")}"`
     : `Bearer realm="${tenant}"`;
-  return new ApiError(401, 'invalid_token', detail, { headers: { 'WWW-Authenticate': challenge } });
+  return new ApiError(401, 'invalid_token', detail, {
+    headers: { 'WWW-Authenticate': challenge },
+    ...flood,
+  });
 }
 
 export function forbidden(tenant: string, detail: string, scope?: string): ApiError {

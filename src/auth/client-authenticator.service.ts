@@ -129,6 +129,18 @@ function refuseUnstorable(basic: { clientId: string; secret: string }): void {
   }
 }
 
+/**
+ * The client id well-formed Basic credentials claim (cut as authentication cuts it), for the
+ * throttle's early answer; undefined when authentication would refuse the header otherwise.
+ */
+export function claimedBasicClientId(header: string): string | undefined {
+  const basic = parseBasic(header);
+  if (!basic?.clientId || unsafeProblem(basic.clientId) || unsafeProblem(basic.secret)) {
+    return undefined;
+  }
+  return basic.clientId.slice(0, 128);
+}
+
 /** The client id a Basic header names, unverified: for failure records only, never the secret. */
 export function basicClientId(header: string): string | undefined {
   const clientId = parseBasic(header)?.clientId.slice(0, 128);

@@ -17,6 +17,15 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
  * cannot escape a limit by inventing one. Every 429 has `Retry-After` and the route's error
  * format; a refused write is recorded as a failure like any other.
  */
+export interface AuthenticationRefusal {
+  detail: string;
+  retryAfterSeconds: number;
+  /** Identical refusals (tenant, claimed client id, address) share one record. */
+  coalesceKey: string;
+  /** How long the answer is held (AUTH_FAILURE_DELAY_MS, at most the Retry-After). */
+  holdMs: number;
+}
+
 @Injectable()
 export class RequestLimitsService {
   private readonly failures: WindowCounter;
@@ -29,21 +38,62 @@ export class RequestLimitsService {
 
   /** Refuses an authentication attempt when its client id or address failed too often. */
   checkAuthentication(tenant: string, clientId: string, address: string | undefined): void {
+    const refusal = this.authenticationRefusal(tenant, clientId, address);
+    if (refusal) throw tooMany(refusal.detail, refusal.retryAfterSeconds, refusal.coalesceKey);
+  }
+
+  /**
+   * Notes a request refused for an invalid bearer token, counted against its address only
+   * (a forged token could name any client). Past AUTH_FAILURE_MAX the refusal stays a 401,
+   * but the answer is how a flood is answered: coalesced record, held back. Valid tokens
+   * from the same address are not affected.
+   */
+  noteInvalidToken(
+    tenant: string,
+    claimedClientId: string | undefined,
+    address: string | undefined,
+    reason: string,
+  ): { coalesceKey: string; holdMs: number } | undefined {
+    const flood = this.authenticationRefusal(tenant, undefined, address);
+    this.noteAuthenticationFailure(tenant, undefined, address);
+    if (!flood) return undefined;
+    return {
+      coalesceKey: `bearer\u0000${tenant}\u0000${claimedClientId ?? ''}\u0000${address ?? ''}\u0000${reason}`,
+      holdMs: flood.holdMs,
+    };
+  }
+
+  /**
+   * Why an attempt is throttled, or undefined. Without a client id (not known before the
+   * body is read) only the address counts. A plain value, not an error: the early answer of
+   * a flood (auth-throttle.hook.ts) has no use for a stack trace.
+   */
+  authenticationRefusal(
+    tenant: string,
+    clientId: string | undefined,
+    address: string | undefined,
+  ): AuthenticationRefusal | undefined {
     const max = this.config.authFailures.max;
-    if (max === 0) return;
+    if (max === 0) return undefined;
     for (const key of failureKeys(tenant, clientId, address)) {
       const seen = this.failures.peek(key);
       if (seen.count >= max) {
-        throw tooMany(
-          `Too many failed client authentications for this client or from this address; retry in ${seen.retryAfterSeconds} s`,
-          seen.retryAfterSeconds,
-          `auth\u0000${tenant}\u0000${clientId}\u0000${address ?? ''}`,
-        );
+        return {
+          detail: `Too many failed client authentications for this client or from this address; retry in ${seen.retryAfterSeconds} s`,
+          retryAfterSeconds: seen.retryAfterSeconds,
+          holdMs: Math.min(this.config.authFailures.delayMs, seen.retryAfterSeconds * 1000),
+          coalesceKey: `auth\u0000${tenant}\u0000${clientId ?? ''}\u0000${address ?? ''}`,
+        };
       }
     }
+    return undefined;
   }
 
-  noteAuthenticationFailure(tenant: string, clientId: string, address: string | undefined): void {
+  noteAuthenticationFailure(
+    tenant: string,
+    clientId: string | undefined,
+    address: string | undefined,
+  ): void {
     if (this.config.authFailures.max === 0) return;
     for (const key of failureKeys(tenant, clientId, address)) this.failures.hit(key);
   }
@@ -72,8 +122,12 @@ export class RequestLimitsService {
   }
 }
 
-function failureKeys(tenant: string, clientId: string, address: string | undefined): string[] {
-  const keys = [`client\u0000${tenant}\u0000${clientId}`];
+function failureKeys(
+  tenant: string,
+  clientId: string | undefined,
+  address: string | undefined,
+): string[] {
+  const keys = clientId === undefined ? [] : [`client\u0000${tenant}\u0000${clientId}`];
   if (address) keys.push(`address\u0000${address}`);
   return keys;
 }

@@ -6,6 +6,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ChallengeGateway } from './challenge-gateway';
 import { CibaRequestRow } from './ciba-request-row';
 import { CibaRequestsRepository } from './ciba-requests.repository';
+import { DELIVER_CHALLENGE_QUEUE, deliveryJobId } from './ciba-queues';
 
 export interface CibaJob {
   tenant: string;
@@ -62,29 +63,16 @@ export class ChallengeDeliveryService {
 
   @Transactional()
   private async deliverOnce({ tenant, authReqId }: CibaJob, attempt: number): Promise<void> {
-    const row = await this.requests.findForUpdate(tenant, authReqId);
-    // Answered, expired or already delivered: there is nothing left to show the user.
-    if (!row || row.status !== 'pending' || row.is_expired || row.delivered_at) return;
-    const parameters = deliveryParameters(row, attempt);
-    if (!row.device_id || row.device_status !== 'ACTIVE') {
-      await this.audit.recordMany([
-        {
-          action: 'indirectDeliverChallenge',
-          details: {
-            status: 409,
-            error: 'device_not_active',
-            message: 'The device is no longer active; the challenge was not delivered',
-            target: auditTarget(row.user_name, row.user_id),
-            parameters,
-          },
-        },
-      ]);
-      return;
-    }
+    // The common case in one statement: claimed, marked delivered, its retry job dropped.
+    const row = await this.requests.claimDelivery(tenant, authReqId, {
+      queue: DELIVER_CHALLENGE_QUEUE,
+      id: deliveryJobId(authReqId),
+    });
+    if (!row) return this.refuseDelivery(tenant, authReqId, attempt);
     await this.gateway.deliver({
       tenant,
       authReqId: row.id,
-      deviceId: row.device_id,
+      deviceId: row.device_id!,
       deviceSerialNumber: row.device_serial ?? '',
       userName: row.user_name,
       clientId: row.client_id,
@@ -93,11 +81,33 @@ export class ChallengeDeliveryService {
       transactionData: row.challenge.transactionData,
       expiresAt: row.expires_at,
     });
-    await this.requests.markDelivered(tenant, row.id);
     await this.audit.record('indirectDeliverChallenge', {
       target: auditTarget(row.user_name, row.user_id),
-      parameters,
+      parameters: deliveryParameters(row, attempt),
     });
+  }
+
+  /**
+   * Why a request could not be claimed. Answered, expired or already delivered: there is
+   * nothing left to show the user. Still waiting but its device is no longer active: that
+   * is recorded, and the request stays undelivered.
+   */
+  private async refuseDelivery(tenant: string, authReqId: string, attempt: number) {
+    const row = await this.requests.findForUpdate(tenant, authReqId);
+    if (!row || row.status !== 'pending' || row.is_expired || row.delivered_at) return;
+    if (row.device_id && row.device_status === 'ACTIVE') return; // claimed meanwhile
+    await this.audit.recordMany([
+      {
+        action: 'indirectDeliverChallenge',
+        details: {
+          status: 409,
+          error: 'device_not_active',
+          message: 'The device is no longer active; the challenge was not delivered',
+          target: auditTarget(row.user_name, row.user_id),
+          parameters: deliveryParameters(row, attempt),
+        },
+      },
+    ]);
   }
 }
 

@@ -12,7 +12,12 @@ import { CibaNotifierService } from './ciba-notifier.service';
 import { DELIVER_CHALLENGE_QUEUE, EXPIRE_REQUEST_QUEUE } from './ciba-queues';
 
 export type { CibaJob } from './challenge-delivery.service';
-export { DELIVER_CHALLENGE_QUEUE, EXPIRE_REQUEST_QUEUE, expiryJobId } from './ciba-queues';
+export {
+  DELIVER_CHALLENGE_QUEUE,
+  EXPIRE_REQUEST_QUEUE,
+  deliveryJobId,
+  expiryJobId,
+} from './ciba-queues';
 
 /**
  * Jobs a worker takes per poll (every 0.5 s): a delivery or an expiry is a few milliseconds

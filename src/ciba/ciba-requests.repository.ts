@@ -109,12 +109,37 @@ export class CibaRequestsRepository {
     );
   }
 
-  async markDelivered(tenant: string, id: string): Promise<void> {
-    await this.db.query(
-      `UPDATE ciba_requests SET delivered_at = date_trunc('milliseconds', now())
-       WHERE tenant_id = $1 AND id = $2`,
-      [tenant, id],
+  /**
+   * Takes a pending, unexpired, undelivered request whose device is active for delivery in
+   * one statement: marks it delivered (the row stays locked until the transaction ends, and
+   * a failed delivery rolls the mark back), drops its retry job if that still waits, and
+   * answers the row. Undefined when there is nothing to deliver, or not to this device.
+   */
+  async claimDelivery(
+    tenant: string,
+    id: string,
+    retryJob: { queue: string; id: string },
+  ): Promise<CibaRequestRow | undefined> {
+    const rows = await this.db.query<CibaRequestRow>(
+      `WITH claimed AS (
+         UPDATE ciba_requests r SET delivered_at = date_trunc('milliseconds', now())
+         WHERE r.tenant_id = $1 AND r.id = $2 AND r.status = 'pending'
+           AND r.delivered_at IS NULL AND r.expires_at > now()
+           AND EXISTS (SELECT 1 FROM devices d WHERE d.tenant_id = r.tenant_id
+                         AND d.id = r.device_id AND d.status = 'ACTIVE')
+         RETURNING r.*),
+       retry AS (
+         DELETE FROM pgboss.job WHERE name = $3 AND id = $4 AND state < 'active'
+           AND EXISTS (SELECT 1 FROM claimed))
+       SELECT c.*, u.user_name, d.serial_number AS device_serial, d.status AS device_status,
+              false AS is_expired,
+              extract(epoch FROM now() - c.last_polled_at)::float8 AS since_last_poll
+       FROM claimed c
+       JOIN users u ON u.tenant_id = c.tenant_id AND u.id = c.user_id
+       LEFT JOIN devices d ON d.tenant_id = c.tenant_id AND d.id = c.device_id`,
+      [tenant, id, retryJob.queue, retryJob.id],
     );
+    return rows[0];
   }
 
   /** The client's notification credential is kept only until it has been used. */

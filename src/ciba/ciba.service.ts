@@ -22,6 +22,7 @@ import {
   CibaJob,
   DELIVER_CHALLENGE_QUEUE,
   EXPIRE_REQUEST_QUEUE,
+  deliveryJobId,
   expiryJobId,
 } from './ciba-jobs.service';
 
@@ -111,9 +112,11 @@ export class CibaService {
       },
     });
     const job: CibaJob = { tenant, authReqId: id };
-    // The retry path: the caller makes the first attempt once this commits (the controller).
+    // The retry path: the caller makes the first attempt once this commits (the controller),
+    // which drops this job by its id when it delivers.
     await this.jobs.enqueue(DELIVER_CHALLENGE_QUEUE, job, {
       startAfterSeconds: DELIVERY_RETRY_AFTER_SECONDS,
+      id: deliveryJobId(id),
     });
     // The expiry job's envelope is the flow's one copy of this call's context: later work
     // for the flow (client notifications after an answer) continues from it.

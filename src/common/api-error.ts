@@ -18,6 +18,8 @@ export class ApiError extends Error {
        * as one record with their count, instead of one record each (a throttled flood).
        */
       coalesceKey?: string;
+      /** Milliseconds the answer is held back: a refused flood's tarpit (AUTH_FAILURE_DELAY_MS). */
+      holdMs?: number;
     } = {},
   ) {
     super(detail);

@@ -55,7 +55,12 @@ export interface AppConfig {
   searchStatementTimeoutMs: number;
   searchQueueTimeoutMs: number;
   rateLimit: { max: number; windowSeconds: number; clientMax: number; tenantMax: number };
-  authFailures: { max: number; windowSeconds: number; coalesceSeconds: number };
+  authFailures: {
+    max: number;
+    windowSeconds: number;
+    coalesceSeconds: number;
+    delayMs: number;
+  };
   http: {
     headersTimeoutMs: number;
     requestTimeoutMs: number;
@@ -146,6 +151,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       max: env.AUTH_FAILURE_MAX,
       windowSeconds: env.AUTH_FAILURE_WINDOW_SECONDS,
       coalesceSeconds: env.AUTH_FAILURE_COALESCE_SECONDS,
+      delayMs: env.AUTH_FAILURE_DELAY_MS,
     },
     http: {
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,

@@ -354,6 +354,17 @@ export class EnvironmentVariables {
   @Max(3600)
   AUTH_FAILURE_COALESCE_SECONDS = 10;
 
+  /**
+   * How long a throttled (429) authentication attempt, or an invalid bearer token from a
+   * throttled address (401), waits for its answer, at most the Retry-After: a client that honours Retry-After loses nothing, and a flood on a few
+   * connections is slowed to a few answers a second each. 0 answers at once.
+   */
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(10_000)
+  AUTH_FAILURE_DELAY_MS = 1000;
+
   /** Longest the request line and headers may take to arrive (Node's headersTimeout). */
   @Transform(toInt)
   @IsInt()

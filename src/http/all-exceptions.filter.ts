@@ -7,24 +7,14 @@ import {
   Logger,
 } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
-import { AUDIT_ACCESS_ACTIONS, AuditAction } from '../audit/audit-actions';
-import { AuditService } from '../audit/audit.service';
-import {
-  REQUEST_CONTEXT_KEY,
-  RequestContext,
-  RequestWithContext,
-} from '../context/request-context';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ScimFilterError } from '../scim/filter';
-import { AccessTokenService } from '../auth/access-token.service';
-import { basicClientId } from '../auth/client-authenticator.service';
-import { TenantsService } from '../auth/tenants.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DatabaseError } from '../database/database-error';
 import { SqlState } from '../database/sqlstate';
 import { ApiError, AuditUnavailableError, statusCode } from '../common/api-error';
-import { AUDIT_ROUTE_CONFIG_KEY } from '../audit/audit-action.decorator';
 import { contextFor } from './correlation.hook';
-import { FailureCoalescer } from './failure-coalescer';
+import { FailureRecorder } from './failure-recorder';
 import { noteFailure } from './request-log';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
@@ -39,6 +29,7 @@ interface Normalised {
   /** The failure came from a database that cannot answer now: its record waits (backlog). */
   databaseDown?: boolean;
   coalesceKey?: string;
+  holdMs?: number;
 }
 
 /**
@@ -51,10 +42,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
   constructor(
-    private readonly audit: AuditService,
-    private readonly tenants: TenantsService,
-    private readonly tokens: AccessTokenService,
-    private readonly coalescer: FailureCoalescer,
+    private readonly failures: FailureRecorder,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -67,7 +55,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (error.status >= 500) {
       this.logger.error({ err: exception }, `request failed with ${error.status}`);
     }
-    await this.recordFailure(request, error);
+    if (!error.skipAudit) {
+      await this.failures.record(request, {
+        status: error.status,
+        error: error.scimType ?? error.code,
+        message: error.detail,
+        databaseDown: error.databaseDown,
+        coalesceKey: error.coalesceKey,
+      });
+    }
+    // A flood's refusal waits (AUTH_FAILURE_DELAY_MS), so a few connections get few answers.
+    if (error.holdMs) await sleep(error.holdMs);
     if (reply.sent) return;
     void reply.headers(error.headers).status(error.status).send(this.render(request, error));
   }
@@ -84,6 +82,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         headers: exception.options.headers ?? {},
         skipAudit: exception.options.skipAudit ?? false,
         coalesceKey: exception.options.coalesceKey,
+        holdMs: exception.options.holdMs,
       };
     }
     if (exception instanceof ScimFilterError) {
@@ -148,55 +147,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     return { error: error.code, error_description: error.detail, ...correlation };
   }
-
-  private async recordFailure(request: FastifyRequest, error: Normalised): Promise<void> {
-    if (error.skipAudit) return;
-    const action = (
-      request.routeOptions?.config as unknown as Record<string, unknown> | undefined
-    )?.[AUDIT_ROUTE_CONFIG_KEY] as AuditAction | undefined;
-    // Reads are not recorded, except reads of the audit trail itself (API.md §5), which are
-    // recorded, refused ones included, exactly when AUDIT_LOG_ACCESS is on.
-    if (action && AUDIT_ACCESS_ACTIONS.has(action)) {
-      if (!this.config.auditLogAccess) return;
-    } else if (request.method === 'GET' || request.method === 'HEAD') {
-      return;
-    }
-    const ctx = requestContextOf(request);
-    const tenant = ctx?.tenant;
-    if (!action || !ctx || !tenant) return;
-    try {
-      // Nobody can read the trail of a tenant that does not exist; writing one would let
-      // anyone fill the table with made-up tenants.
-      if (!(await this.tenants.exists(tenant))) return;
-      const claimedClientId =
-        ctx.actor || ctx.claimedClientId ? ctx.claimedClientId : this.claimedClient(request);
-      const details = {
-        status: error.status,
-        error: error.scimType ?? error.code,
-        message: error.detail,
-      };
-      const failed = { ...ctx, tenant, claimedClientId };
-      if (error.coalesceKey && this.coalescer.absorb(error.coalesceKey, action, details, failed)) {
-        return;
-      }
-      await this.audit.recordFailure(action, details, failed, {
-        databaseDown: error.databaseDown,
-      });
-    } catch (e) {
-      this.audit.logFailure(e);
-    }
-  }
-
-  /**
-   * The client a request claimed when it failed before authentication ran (a body refused
-   * by the parser): unauthenticated failures are recorded with the client id they claimed.
-   */
-  private claimedClient(request: FastifyRequest): string | undefined {
-    const header = request.headers.authorization;
-    if (typeof header !== 'string') return undefined;
-    const bearer = /^Bearer +(\S+) *$/i.exec(header);
-    return bearer ? this.tokens.claimedClientId(bearer[1]) : basicClientId(header);
-  }
 }
 
 function httpExceptionDetail(exception: HttpException): string {
@@ -258,8 +208,4 @@ export function isDatabaseUnavailable(exception: unknown): boolean {
 export function isDatabaseTimeout(exception: unknown): boolean {
   const error = DatabaseError.from(exception);
   return error.isQueryCanceled() || error.code === SqlState.LOCK_NOT_AVAILABLE;
-}
-
-function requestContextOf(request: FastifyRequest): RequestContext | undefined {
-  return (request.raw as RequestWithContext)[REQUEST_CONTEXT_KEY];
 }

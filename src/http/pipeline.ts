@@ -11,6 +11,9 @@ import { AppLogger } from '../logging/app-logger';
 import { setupOpenApi } from '../openapi/openapi.setup';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 import { FailureCoalescer } from './failure-coalescer';
+import { FailureRecorder } from './failure-recorder';
+import { registerAuthThrottleHook } from './auth-throttle.hook';
+import { RequestLimitsService } from '../auth/request-limits.service';
 import { registerBodyParsers } from './body-parsers';
 import {
   clientErrorHandler,
@@ -30,7 +33,8 @@ import { RequestGuard } from './request.guard';
  *
  *   1. correlation hook   first onRequest hook: request id, correlation id, tenant and route
  *                         family into a new CLS context; both echo headers on the reply
- *   2. rate limit         onRequest; its 429 already carries the echo headers
+ *   2. rate limit         onRequest; its 429 already carries the echo headers; a throttled
+ *                         client authentication is answered here too (auth-throttle.hook.ts)
  *   3. body parsers       JSON, SCIM JSON and forms only; 1 MB, 10 MB on import routes;
  *                         nesting depth, NUL and unpaired surrogates (also in the query
  *                         and path, by a preValidation hook) refused as 400
@@ -91,6 +95,12 @@ export async function createHttpApp(
   app.useLogger(new AppLogger(app.get(Logger)));
   app.flushLogs();
   dropClsPassThroughEnhancers(app);
+  registerAuthThrottleHook(
+    fastify,
+    app.get(RequestLimitsService),
+    app.get(FailureRecorder),
+    config,
+  );
   registerBodyParsers(fastify, config.limits);
   registerUnsafeInputHook(fastify);
   registerRefusedBodyDrain(fastify);
@@ -110,4 +120,5 @@ export const PIPELINE_PROVIDERS: Provider[] = [
   { provide: APP_GUARD, useExisting: BearerGuard },
   { provide: APP_FILTER, useClass: AllExceptionsFilter },
   FailureCoalescer,
+  FailureRecorder,
 ];

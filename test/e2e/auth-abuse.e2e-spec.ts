@@ -19,6 +19,9 @@ describe('failed client authentications (AUTH_FAILURE_MAX)', () => {
       AUTH_FAILURE_MAX: '3',
       AUTH_FAILURE_WINDOW_SECONDS: '60',
       AUTH_FAILURE_COALESCE_SECONDS: '1',
+      // Answered at once, so sequential attempts stay inside one coalescing window; the
+      // delay has its own test below.
+      AUTH_FAILURE_DELAY_MS: '0',
     });
   });
   afterAll(() => t.close());
@@ -92,6 +95,57 @@ describe('failed client authentications (AUTH_FAILURE_MAX)', () => {
     expect((await attempt(`${t.tenant}-admin`, ADMIN_SECRET, '10.2.0.2')).statusCode).toBe(200);
   });
 
+  it('answers a throttled client_secret_post attempt in the same form, recorded alike', async () => {
+    const posted = `${run}-post`;
+    const send = (correlationId?: string) =>
+      t.request({
+        method: 'POST',
+        url: `/${t.tenant}/authn/token`,
+        remoteAddress: '10.6.0.1',
+        correlationId,
+        headers: { 'content-type': FORM },
+        payload: `grant_type=client_credentials&client_id=${posted}&client_secret=${WRONG_SECRET}`,
+      });
+    for (let i = 1; i <= 3; i++) expect((await send()).statusCode).toBe(401);
+    const refused = await send(`${run}-post-4`);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['x-correlation-id']).toBe(`${run}-post-4`);
+    expect(refused.headers['cache-control']).toBe('no-store');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.json()).toMatchObject({
+      error: 'too_many_requests',
+      correlationId: `${run}-post-4`,
+    });
+    const records = await t.recordsFor(`${run}-post-4`);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ result: 'RESPONSE_FAILURE', acting_user_id: posted });
+  });
+
+  it('counts invalid bearer tokens per address: a flood is coalesced, valid tokens still work', async () => {
+    const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+    const write = (token: string, correlationId?: string) =>
+      t.request({
+        method: 'POST',
+        url: `/${t.tenant}/v2/Users`,
+        remoteAddress: '10.8.0.1',
+        token,
+        correlationId,
+        payload: { schemas: [USER_SCHEMA], userName: `${run}-bearer-${correlationId ?? 'x'}` },
+      });
+    for (let i = 1; i <= 3; i++) expect((await write('not-a-token')).statusCode).toBe(401);
+    const ids = [1, 2, 3].map((i) => `${run}-bearer-flood-${i}`);
+    for (const id of ids) expect((await write('not-a-token', id)).statusCode).toBe(401);
+    expect(await t.recordsFor(ids[0])).toHaveLength(1);
+    expect(await t.recordsFor(ids[1])).toHaveLength(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    const [last] = await t.recordsFor(ids[2]);
+    expect(last.message).toMatch(/^coalesced: this record stands for 2 identical failures/);
+    // A good token from the same address is served; the address is throttled at the token
+    // endpoint like any address with that many failed authentications.
+    expect((await write(await t.adminToken(), `${run}-bearer-good`)).statusCode).toBe(201);
+    expect((await attempt(`${t.tenant}-admin`, ADMIN_SECRET, '10.8.0.1')).statusCode).toBe(429);
+  });
+
   it('does not believe X-Forwarded-For without TRUST_PROXY', async () => {
     const answers = [];
     for (let i = 1; i <= 4; i++) {
@@ -102,6 +156,28 @@ describe('failed client authentications (AUTH_FAILURE_MAX)', () => {
       );
     }
     expect(answers.map((a) => a.statusCode)).toEqual([401, 401, 401, 429]);
+  });
+});
+
+describe('throttled attempts wait for their answer (AUTH_FAILURE_DELAY_MS)', () => {
+  it('answers a throttled attempt after the delay, never before', async () => {
+    const t = await createTestApp({ AUTH_FAILURE_MAX: '1', AUTH_FAILURE_DELAY_MS: '400' });
+    try {
+      const send = () =>
+        t.request({
+          method: 'POST',
+          url: `/${t.tenant}/authn/token`,
+          remoteAddress: '10.7.0.1',
+          headers: { authorization: basic('slow', WRONG_SECRET), 'content-type': FORM },
+          payload: 'grant_type=client_credentials',
+        });
+      expect((await send()).statusCode).toBe(401);
+      const started = Date.now();
+      expect((await send()).statusCode).toBe(429);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    } finally {
+      await t.close();
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { ChallengeGateway } from '../../src/ciba/challenge-gateway';
+import { DELIVER_CHALLENGE_QUEUE, deliveryJobId } from '../../src/ciba/ciba-queues';
 import { createUserWithDevice } from '../factories/devices';
 import { bcauthorize, eventually, recordOf } from '../utils/ciba';
 import { recordsOfCoi } from '../utils/records';
@@ -37,6 +38,26 @@ describe('CIBA background work is durable', () => {
       ]);
       expect(attempts[0].action_parameters.attempt).toBe('1');
       expect(delivered.action_parameters.attempt).toBe('2');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('drops the retry job of a challenge delivered before the answer', async () => {
+    const t = await createTestApp();
+    try {
+      await createUserWithDevice(t, 'ida');
+      const res = await bcauthorize(t, { scope: 'openid', login_hint: 'ida' });
+      expect(res.statusCode).toBe(200);
+      const id = res.json().auth_req_id;
+      expect(await recordOf(t, id, 'indirectDeliverChallenge')).toMatchObject({
+        result: 'RESPONSE_SUCCESS',
+      });
+      const jobs = (await t.db.query('SELECT state FROM pgboss.job WHERE name = $1 AND id = $2', [
+        DELIVER_CHALLENGE_QUEUE,
+        deliveryJobId(id),
+      ])) as unknown[];
+      expect(jobs).toEqual([]);
     } finally {
       await t.close();
     }
