@@ -15,6 +15,7 @@ import {
   ExportedRecordShape,
   sealIdOf,
 } from './audit-export';
+import { ExportBatchRow } from './audit-export.queries';
 import { AuditStreamRepository, StreamedRecordRow } from './audit-stream.repository';
 import { AuditKey, compileAuditFilter } from './audit-stream.queries';
 import { AuditService } from './audit.service';
@@ -81,14 +82,13 @@ export class AuditExportService {
     let settle!: { resolve: (m: ExportManifest) => void; reject: (e: unknown) => void };
     const done = new Promise<ExportManifest>((resolve, reject) => (settle = { resolve, reject }));
     done.catch(() => undefined);
-    const batches = (key?: AuditKey) =>
-      this.stream.batch(tenant, filter, {
-        after: key,
-        until,
-        limit: this.config.exportBatchSize,
-      });
+    const q = (key?: AuditKey) => ({ after: key, until, limit: this.config.exportBatchSize });
+    const reads: BatchReads = {
+      text: (key) => this.stream.exportBatch(tenant, filter, request.format, q(key)),
+      rows: (key) => this.stream.batch(tenant, filter, q(key)),
+    };
     const body = Readable.from(
-      this.chunks(tenant, request.format, manifest, after, batches, {
+      this.chunks(tenant, request.format, manifest, after, reads, {
         resolve: (done) => {
           request.onManifest?.(done);
           settle.resolve(done);
@@ -100,12 +100,17 @@ export class AuditExportService {
     return { body, manifest: done };
   }
 
+  /**
+   * The body: batches rendered by the statement, hashed and passed on as they are. The next
+   * batch is read while the socket takes this one (at most one read ahead, so memory stays
+   * a few batches whatever the size).
+   */
   private async *chunks(
     tenant: string,
     format: ExportFormat,
     manifest: ExportManifest,
     start: AuditKey | undefined,
-    batches: (key?: AuditKey) => Promise<StreamedRecordRow[]>,
+    reads: BatchReads,
     settle: { resolve: (m: ExportManifest) => void },
   ): AsyncGenerator<Buffer> {
     const hash = createHash('sha256');
@@ -116,26 +121,31 @@ export class AuditExportService {
       return chunk;
     };
     if (format === 'csv') yield out(CSV_HEADER);
+    const size = this.config.exportBatchSize;
     let key = start;
-    for (;;) {
-      const rows = await batches(key);
-      if (rows.length === 0) break;
-      const last = rows[rows.length - 1];
+    let next: Promise<ExportBatchRow> | undefined = reads.text(key);
+    while (next) {
+      let batch: ExportBatchRow = await next;
+      if (batch.n === 0 || !batch.body) break;
+      const full = batch.n >= size;
+      next = full
+        ? ahead(reads.text({ created: batch.last_created!, id: batch.last_id! }))
+        : undefined;
+      if (batch.body.includes('"seal')) {
+        // Text that may carry a seal is read again per record, so the seal range is exact.
+        batch = renderRows(await reads.rows(key), format, seals);
+      } else {
+        seals.none(batch.n);
+      }
       if (manifest.count === 0) {
-        manifest.firstId = rows[0].id;
-        manifest.firstCreated = rows[0].created.toISOString();
+        manifest.firstId = batch.first_id!;
+        manifest.firstCreated = batch.first_created!.toISOString();
       }
-      manifest.count += rows.length;
-      manifest.lastId = last.id;
-      manifest.lastCreated = last.created.toISOString();
-      key = { created: last.created, id: last.id };
-      let text = '';
-      for (const row of rows) {
-        seals.add(row.resource);
-        text += format === 'csv' ? csvRow(row.resource) : `${row.resource}\n`;
-      }
-      yield out(text);
-      if (rows.length < this.config.exportBatchSize) break;
+      manifest.count += batch.n;
+      manifest.lastId = batch.last_id!;
+      manifest.lastCreated = batch.last_created!.toISOString();
+      key = { created: batch.last_created!, id: batch.last_id! };
+      yield out(batch.body!);
     }
     manifest.sha256 = hash.digest('hex');
     const range = seals.range();
@@ -155,6 +165,41 @@ export class AuditExportService {
   }
 }
 
+/** The two reads of a batch: rendered by the statement, or as one row per record. */
+interface BatchReads {
+  text: (key?: AuditKey) => Promise<ExportBatchRow>;
+  rows: (key?: AuditKey) => Promise<StreamedRecordRow[]>;
+}
+
+/** A read started ahead, whose failure is seen when it is awaited, or never if the reader left. */
+function ahead<T>(read: Promise<T>): Promise<T> {
+  read.catch(() => undefined);
+  return read;
+}
+
+/** A batch rendered here from each record's JSON: the reference the statement's rendering follows. */
+function renderRows(
+  rows: StreamedRecordRow[],
+  format: ExportFormat,
+  seals: SealRange,
+): ExportBatchRow {
+  let body = '';
+  for (const row of rows) {
+    seals.add(row.resource);
+    body += format === 'csv' ? csvRow(row.resource) : `${row.resource}\n`;
+  }
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  return {
+    n: rows.length,
+    body,
+    first_id: first?.id ?? null,
+    first_created: first?.created ?? null,
+    last_id: last?.id ?? null,
+    last_created: last?.created ?? null,
+  };
+}
+
 /** The first and last seal ids met, and how many records had none (not sealed yet). */
 class SealRange {
   private first?: string;
@@ -172,6 +217,11 @@ class SealRange {
     }
     this.first ??= id;
     this.last = id;
+  }
+
+  /** Records known to carry no seal. */
+  none(count: number): void {
+    this.unsealed += count;
   }
 
   range(): ExportManifest['seals'] {
