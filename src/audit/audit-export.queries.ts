@@ -3,27 +3,17 @@ import { ExportFormat } from './audit-export';
 import { AuditFilterSql, AuditKey, keysetRowsSql } from './audit-stream.queries';
 
 /**
- * A keyset batch of an export rendered by the statement as one text value: the batch's
- * NDJSON lines or CSV rows, exactly as the service rendered them from each record's JSON
- * before (csvRow in audit-export.ts stays the reference, and the fallback for a batch that
- * mentions a seal). One value per batch instead of one row object per record is what lets
- * the service only hash and forward text.
+ * A keyset batch of an export whose lines the statement renders: each record's NDJSON line
+ * or CSV row, exactly as the service rendered them from the record's JSON before (csvRow in
+ * audit-export.ts stays the reference, and the fallback for a batch that mentions a seal).
+ * Read as raw text rows, the service only joins, hashes and forwards them: no row objects,
+ * dates or JSON are parsed per record.
  *
- * `string_agg` and `array_agg` read the keyset subquery in its (created, id) order: a plain
- * aggregate over a subquery with ORDER BY and LIMIT (which cannot be flattened) consumes it
- * in order. An ORDER BY inside the aggregate would sort megabytes of text a second time,
- * past work_mem, to the same order.
+ * One text value per batch (string_agg) was measured and rejected: the backend then spent
+ * about three times the CPU per record, mostly in allocating and sending a multi-megabyte
+ * value, while the service saved little.
  */
-export interface ExportBatchRow {
-  /** Records in the batch (0 when there are no more). */
-  n: number;
-  /** Their lines (NDJSON) or rows (CSV), each ending with its line break; null when n = 0. */
-  body: string | null;
-  first_id: string | null;
-  first_created: Date | null;
-  last_id: string | null;
-  last_created: Date | null;
-}
+export type ExportLineRow = [id: string, created: string, line: string];
 
 /** A stored record's `created` as its JSON renders it (milliseconds, UTC, `Z`). */
 const createdText = (alias: string) =>
@@ -72,18 +62,13 @@ export function csvRowSql(json: string, alias = 'r'): string {
   return `${cells.join(` || ',' || `)} || ',"' || replace(${json}, '"', '""') || E'"\\r\\n'`;
 }
 
-/** The statement of one export batch: the keyset read of keysetRowsSql, aggregated to text. */
+/** The statement of one export batch: the keyset read of keysetRowsSql, each row rendered. */
 export function exportBatchSql(
   json: string,
   format: ExportFormat,
   filter: AuditFilterSql,
   q: { after?: AuditKey; until?: Date; limit: number },
 ): { sql: string; params: unknown[] } {
-  const rows = keysetRowsSql('r.*', filter, q);
   const line = format === 'csv' ? csvRowSql(json) : `${json} || E'\\n'`;
-  const sql = `SELECT count(*)::int AS n, string_agg(${line}, '') AS body,
-    (array_agg(r.id))[1] AS first_id, min(r.created) AS first_created,
-    (array_agg(r.id))[count(*)::int] AS last_id, max(r.created) AS last_created
-    FROM (${rows.sql}) r`;
-  return { sql, params: rows.params };
+  return keysetRowsSql(`r.id, r.created, ${line} AS line`, filter, q);
 }

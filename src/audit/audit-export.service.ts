@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { types } from 'pg';
 import { scimError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SearchService } from '../search/search.service';
@@ -15,7 +16,7 @@ import {
   ExportedRecordShape,
   sealIdOf,
 } from './audit-export';
-import { ExportBatchRow } from './audit-export.queries';
+import { ExportLineRow } from './audit-export.queries';
 import { AuditStreamRepository, StreamedRecordRow } from './audit-stream.repository';
 import { AuditKey, compileAuditFilter } from './audit-stream.queries';
 import { AuditService } from './audit.service';
@@ -84,7 +85,7 @@ export class AuditExportService {
     done.catch(() => undefined);
     const q = (key?: AuditKey) => ({ after: key, until, limit: this.config.exportBatchSize });
     const reads: BatchReads = {
-      text: (key) => this.stream.exportBatch(tenant, filter, request.format, q(key)),
+      lines: (key) => this.stream.exportBatch(tenant, filter, request.format, q(key)),
       rows: (key) => this.stream.batch(tenant, filter, q(key)),
     };
     const body = Readable.from(
@@ -123,29 +124,31 @@ export class AuditExportService {
     if (format === 'csv') yield out(CSV_HEADER);
     const size = this.config.exportBatchSize;
     let key = start;
-    let next: Promise<ExportBatchRow> | undefined = reads.text(key);
+    let next: Promise<ExportLineRow[]> | undefined = ahead(reads.lines(key));
     while (next) {
-      let batch: ExportBatchRow = await next;
-      if (batch.n === 0 || !batch.body) break;
-      const full = batch.n >= size;
-      next = full
-        ? ahead(reads.text({ created: batch.last_created!, id: batch.last_id! }))
-        : undefined;
+      const rows: ExportLineRow[] = await next;
+      if (rows.length === 0) break;
+      const [lastId, lastCreated] = rows[rows.length - 1];
+      const end = { created: parseTimestamp(lastCreated), id: lastId };
+      next = rows.length >= size ? ahead(reads.lines(end)) : undefined;
+      let batch: Batch = { n: rows.length, body: '', first: undefined, last: end };
+      for (const row of rows) batch.body += row[2];
       if (batch.body.includes('"seal')) {
         // Text that may carry a seal is read again per record, so the seal range is exact.
         batch = renderRows(await reads.rows(key), format, seals);
       } else {
-        seals.none(batch.n);
+        seals.none(rows.length);
       }
-      if (manifest.count === 0) {
-        manifest.firstId = batch.first_id!;
-        manifest.firstCreated = batch.first_created!.toISOString();
+      if (manifest.count === 0 && batch.n > 0) {
+        const first = batch.first ?? { id: rows[0][0], created: parseTimestamp(rows[0][1]) };
+        manifest.firstId = first.id;
+        manifest.firstCreated = first.created.toISOString();
       }
       manifest.count += batch.n;
-      manifest.lastId = batch.last_id!;
-      manifest.lastCreated = batch.last_created!.toISOString();
-      key = { created: batch.last_created!, id: batch.last_id! };
-      yield out(batch.body!);
+      manifest.lastId = batch.last.id;
+      manifest.lastCreated = batch.last.created.toISOString();
+      key = batch.last;
+      yield out(batch.body);
     }
     manifest.sha256 = hash.digest('hex');
     const range = seals.range();
@@ -165,10 +168,21 @@ export class AuditExportService {
   }
 }
 
-/** The two reads of a batch: rendered by the statement, or as one row per record. */
+/** PostgreSQL's text of a timestamptz as the driver reads it into a Date. */
+const parseTimestamp = types.getTypeParser(types.builtins.TIMESTAMPTZ) as (text: string) => Date;
+
+/** The two reads of a batch: lines rendered by the statement, or one JSON row per record. */
 interface BatchReads {
-  text: (key?: AuditKey) => Promise<ExportBatchRow>;
+  lines: (key?: AuditKey) => Promise<ExportLineRow[]>;
   rows: (key?: AuditKey) => Promise<StreamedRecordRow[]>;
+}
+
+/** A batch's text and the keys it spans (`first` only when already known). */
+interface Batch {
+  n: number;
+  body: string;
+  first?: AuditKey;
+  last: AuditKey;
 }
 
 /** A read started ahead, whose failure is seen when it is awaited, or never if the reader left. */
@@ -178,26 +192,14 @@ function ahead<T>(read: Promise<T>): Promise<T> {
 }
 
 /** A batch rendered here from each record's JSON: the reference the statement's rendering follows. */
-function renderRows(
-  rows: StreamedRecordRow[],
-  format: ExportFormat,
-  seals: SealRange,
-): ExportBatchRow {
+function renderRows(rows: StreamedRecordRow[], format: ExportFormat, seals: SealRange): Batch {
   let body = '';
   for (const row of rows) {
     seals.add(row.resource);
     body += format === 'csv' ? csvRow(row.resource) : `${row.resource}\n`;
   }
-  const first = rows[0];
-  const last = rows[rows.length - 1];
-  return {
-    n: rows.length,
-    body,
-    first_id: first?.id ?? null,
-    first_created: first?.created ?? null,
-    last_id: last?.id ?? null,
-    last_created: last?.created ?? null,
-  };
+  const key = (row: StreamedRecordRow) => ({ id: row.id, created: row.created });
+  return { n: rows.length, body, first: key(rows[0]), last: key(rows[rows.length - 1]) };
 }
 
 /** The first and last seal ids met, and how many records had none (not sealed yet). */

@@ -4,7 +4,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SearchDatabase } from '../database/search-database';
 import { auditRecordJsonSql } from './audit-record';
 import { ExportFormat } from './audit-export';
-import { ExportBatchRow, exportBatchSql } from './audit-export.queries';
+import { ExportLineRow, exportBatchSql } from './audit-export.queries';
 import { AuditFilterSql, AuditKey, keysetBatchSql } from './audit-stream.queries';
 
 /** A record as exports and tails read it: its key and its API JSON (as search renders it). */
@@ -39,16 +39,15 @@ export class AuditStreamRepository {
     return this.db.query<StreamedRecordRow>(sql, [tenant, ...params], { prepare: true });
   }
 
-  /** A keyset batch of an export as one text value rendered by the statement (audit-export.queries). */
-  async exportBatch(
+  /** A keyset batch of an export, its lines rendered by the statement, as raw text rows. */
+  exportBatch(
     tenant: string,
     filter: AuditFilterSql,
     format: ExportFormat,
     q: { after?: AuditKey; until?: Date; limit: number },
-  ): Promise<ExportBatchRow> {
+  ): Promise<ExportLineRow[]> {
     const { sql, params } = exportBatchSql(this.json, format, filter, q);
-    const [row] = await this.db.query<ExportBatchRow>(sql, [tenant, ...params], { prepare: true });
-    return row;
+    return this.db.query<ExportLineRow>(sql, [tenant, ...params], { prepare: true, raw: true });
   }
 
   /** The key of one record of the tenant, for resuming after it. */
