@@ -52,6 +52,7 @@ export const scenario: Scenario = {
         const rss = rssMiB(pid);
         if (rss !== undefined) samples.push(rss);
       }, 250);
+      const cpuBefore = ctx.cpu();
       const started = process.hrtime.bigint();
       const res = await fetch(
         `${ctx.serviceUrl}/${BENCH_TENANT}/v2/AuditRecords/.export?format=${format}`,
@@ -70,6 +71,7 @@ export const scenario: Scenario = {
         for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) lines++;
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const cpuAfter = ctx.cpu();
       clearInterval(sampler);
       const records = format === 'ndjson' ? lines - 1 : lines - 1;
       const rate = records / seconds;
@@ -77,10 +79,17 @@ export const scenario: Scenario = {
       const early = Math.max(...samples.slice(0, quarter));
       const late = Math.max(...samples.slice(-quarter));
       const flat = late - early <= 64;
+      // On a shared machine the wall-clock rate says as much about the neighbours as about
+      // the export; records per CPU second of the service and of PostgreSQL do not.
+      const perCpu = (used: number) =>
+        used > 0 ? `${Math.round(records / used).toLocaleString('en')} records/CPU s` : 'n/a';
+      const cpu =
+        `service ${(cpuAfter.service - cpuBefore.service).toFixed(1)} CPU s (${perCpu(cpuAfter.service - cpuBefore.service)}), ` +
+        `PostgreSQL ${(cpuAfter.postgres - cpuBefore.postgres).toFixed(1)} CPU s (${perCpu(cpuAfter.postgres - cpuBefore.postgres)})`;
       notes.push(
         `${format}: ${records.toLocaleString('en')} records, ${(bytes / 2 ** 20).toFixed(0)} MiB in ${seconds.toFixed(1)} s = ` +
           `**${Math.round(rate).toLocaleString('en')} records/s** (target 50,000: ${rate >= 50_000 ? 'met' : 'NOT met'}); ` +
-          `service RSS ${samples.length ? `min ${Math.min(...samples).toFixed(0)}, first-quarter peak ${early.toFixed(0)}, last-quarter peak ${late.toFixed(0)}, max ${Math.max(...samples).toFixed(0)} MiB (${flat ? 'flat' : 'NOT flat'})` : 'not sampled (no /proc)'}`,
+          `service RSS ${samples.length ? `min ${Math.min(...samples).toFixed(0)}, first-quarter peak ${early.toFixed(0)}, last-quarter peak ${late.toFixed(0)}, max ${Math.max(...samples).toFixed(0)} MiB (${flat ? 'flat' : 'NOT flat'})` : 'not sampled (no /proc)'}; ${cpu}`,
       );
     }
     return { title: 'Audit export (issue 16)', rows: [], notes };

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { types } from 'pg';
 import { scimError } from '../common/api-error';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SearchService } from '../search/search.service';
@@ -15,6 +16,7 @@ import {
   ExportedRecordShape,
   sealIdOf,
 } from './audit-export';
+import { ExportLineRow } from './audit-export.queries';
 import { AuditStreamRepository, StreamedRecordRow } from './audit-stream.repository';
 import { AuditKey, compileAuditFilter } from './audit-stream.queries';
 import { AuditService } from './audit.service';
@@ -81,14 +83,13 @@ export class AuditExportService {
     let settle!: { resolve: (m: ExportManifest) => void; reject: (e: unknown) => void };
     const done = new Promise<ExportManifest>((resolve, reject) => (settle = { resolve, reject }));
     done.catch(() => undefined);
-    const batches = (key?: AuditKey) =>
-      this.stream.batch(tenant, filter, {
-        after: key,
-        until,
-        limit: this.config.exportBatchSize,
-      });
+    const q = (key?: AuditKey) => ({ after: key, until, limit: this.config.exportBatchSize });
+    const reads: BatchReads = {
+      lines: (key) => this.stream.exportBatch(tenant, filter, request.format, q(key)),
+      rows: (key) => this.stream.batch(tenant, filter, q(key)),
+    };
     const body = Readable.from(
-      this.chunks(tenant, request.format, manifest, after, batches, {
+      this.chunks(tenant, request.format, manifest, after, reads, {
         resolve: (done) => {
           request.onManifest?.(done);
           settle.resolve(done);
@@ -100,12 +101,17 @@ export class AuditExportService {
     return { body, manifest: done };
   }
 
+  /**
+   * The body: batches rendered by the statement, hashed and passed on as they are. The next
+   * batch is read while the socket takes this one (at most one read ahead, so memory stays
+   * a few batches whatever the size).
+   */
   private async *chunks(
     tenant: string,
     format: ExportFormat,
     manifest: ExportManifest,
     start: AuditKey | undefined,
-    batches: (key?: AuditKey) => Promise<StreamedRecordRow[]>,
+    reads: BatchReads,
     settle: { resolve: (m: ExportManifest) => void },
   ): AsyncGenerator<Buffer> {
     const hash = createHash('sha256');
@@ -116,26 +122,33 @@ export class AuditExportService {
       return chunk;
     };
     if (format === 'csv') yield out(CSV_HEADER);
+    const size = this.config.exportBatchSize;
     let key = start;
-    for (;;) {
-      const rows = await batches(key);
+    let next: Promise<ExportLineRow[]> | undefined = ahead(reads.lines(key));
+    while (next) {
+      const rows: ExportLineRow[] = await next;
       if (rows.length === 0) break;
-      const last = rows[rows.length - 1];
-      if (manifest.count === 0) {
-        manifest.firstId = rows[0].id;
-        manifest.firstCreated = rows[0].created.toISOString();
+      const [lastId, lastCreated] = rows[rows.length - 1];
+      const end = { created: parseTimestamp(lastCreated), id: lastId };
+      next = rows.length >= size ? ahead(reads.lines(end)) : undefined;
+      let batch: Batch = { n: rows.length, body: '', first: undefined, last: end };
+      for (const row of rows) batch.body += row[2];
+      if (batch.body.includes('"seal')) {
+        // Text that may carry a seal is read again per record, so the seal range is exact.
+        batch = renderRows(await reads.rows(key), format, seals);
+      } else {
+        seals.none(rows.length);
       }
-      manifest.count += rows.length;
-      manifest.lastId = last.id;
-      manifest.lastCreated = last.created.toISOString();
-      key = { created: last.created, id: last.id };
-      let text = '';
-      for (const row of rows) {
-        seals.add(row.resource);
-        text += format === 'csv' ? csvRow(row.resource) : `${row.resource}\n`;
+      if (manifest.count === 0 && batch.n > 0) {
+        const first = batch.first ?? { id: rows[0][0], created: parseTimestamp(rows[0][1]) };
+        manifest.firstId = first.id;
+        manifest.firstCreated = first.created.toISOString();
       }
-      yield out(text);
-      if (rows.length < this.config.exportBatchSize) break;
+      manifest.count += batch.n;
+      manifest.lastId = batch.last.id;
+      manifest.lastCreated = batch.last.created.toISOString();
+      key = batch.last;
+      yield out(batch.body);
     }
     manifest.sha256 = hash.digest('hex');
     const range = seals.range();
@@ -155,6 +168,40 @@ export class AuditExportService {
   }
 }
 
+/** PostgreSQL's text of a timestamptz as the driver reads it into a Date. */
+const parseTimestamp = types.getTypeParser(types.builtins.TIMESTAMPTZ) as (text: string) => Date;
+
+/** The two reads of a batch: lines rendered by the statement, or one JSON row per record. */
+interface BatchReads {
+  lines: (key?: AuditKey) => Promise<ExportLineRow[]>;
+  rows: (key?: AuditKey) => Promise<StreamedRecordRow[]>;
+}
+
+/** A batch's text and the keys it spans (`first` only when already known). */
+interface Batch {
+  n: number;
+  body: string;
+  first?: AuditKey;
+  last: AuditKey;
+}
+
+/** A read started ahead, whose failure is seen when it is awaited, or never if the reader left. */
+function ahead<T>(read: Promise<T>): Promise<T> {
+  read.catch(() => undefined);
+  return read;
+}
+
+/** A batch rendered here from each record's JSON: the reference the statement's rendering follows. */
+function renderRows(rows: StreamedRecordRow[], format: ExportFormat, seals: SealRange): Batch {
+  let body = '';
+  for (const row of rows) {
+    seals.add(row.resource);
+    body += format === 'csv' ? csvRow(row.resource) : `${row.resource}\n`;
+  }
+  const key = (row: StreamedRecordRow) => ({ id: row.id, created: row.created });
+  return { n: rows.length, body, first: key(rows[0]), last: key(rows[rows.length - 1]) };
+}
+
 /** The first and last seal ids met, and how many records had none (not sealed yet). */
 class SealRange {
   private first?: string;
@@ -172,6 +219,11 @@ class SealRange {
     }
     this.first ??= id;
     this.last = id;
+  }
+
+  /** Records known to carry no seal. */
+  none(count: number): void {
+    this.unsealed += count;
   }
 
   range(): ExportManifest['seals'] {

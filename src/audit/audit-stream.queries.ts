@@ -33,6 +33,15 @@ export function keysetBatchSql(
   filter: AuditFilterSql,
   q: { after?: AuditKey; from?: Date; until?: Date; limit: number },
 ): { sql: string; params: unknown[] } {
+  return keysetRowsSql(`r.id, r.created, ${json} AS resource`, filter, q);
+}
+
+/** The keyset read of keysetBatchSql selecting `columns` of `audit_records r`. */
+export function keysetRowsSql(
+  columns: string,
+  filter: AuditFilterSql,
+  q: { after?: AuditKey; from?: Date; until?: Date; limit: number },
+): { sql: string; params: unknown[] } {
   const params: unknown[] = [...filter.params];
   const bind = (value: unknown) => {
     params.push(value);
@@ -49,7 +58,7 @@ export function keysetBatchSql(
   }
   if (q.until) terms.push(`r.created <= ${bind(q.until)}::timestamptz`);
   const more = terms.map((term) => ` AND ${term}`).join('');
-  const sql = `SELECT r.id, r.created, ${json} AS resource FROM audit_records r
+  const sql = `SELECT ${columns} FROM audit_records r
     WHERE r.tenant_id = $1${more} ORDER BY r.created, r.id LIMIT ${bind(q.limit)}`;
   return { sql, params };
 }

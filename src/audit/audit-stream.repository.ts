@@ -3,6 +3,8 @@ import { isUuid } from '../common/uuid';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SearchDatabase } from '../database/search-database';
 import { auditRecordJsonSql } from './audit-record';
+import { ExportFormat } from './audit-export';
+import { ExportLineRow, exportBatchSql } from './audit-export.queries';
 import { AuditFilterSql, AuditKey, keysetBatchSql } from './audit-stream.queries';
 
 /** A record as exports and tails read it: its key and its API JSON (as search renders it). */
@@ -35,6 +37,17 @@ export class AuditStreamRepository {
   ): Promise<StreamedRecordRow[]> {
     const { sql, params } = keysetBatchSql(this.json, filter, q);
     return this.db.query<StreamedRecordRow>(sql, [tenant, ...params], { prepare: true });
+  }
+
+  /** A keyset batch of an export, its lines rendered by the statement, as raw text rows. */
+  exportBatch(
+    tenant: string,
+    filter: AuditFilterSql,
+    format: ExportFormat,
+    q: { after?: AuditKey; until?: Date; limit: number },
+  ): Promise<ExportLineRow[]> {
+    const { sql, params } = exportBatchSql(this.json, format, filter, q);
+    return this.db.query<ExportLineRow>(sql, [tenant, ...params], { prepare: true, raw: true });
   }
 
   /** The key of one record of the tenant, for resuming after it. */

@@ -8,6 +8,12 @@ import { timed } from './query-timing';
 import { QueryOptions, SqlClient } from './sql-client';
 import { SET_TENANT_SCOPE, TenantScopes } from './tenant-scope';
 
+/** Rows as arrays of text: every column keeps PostgreSQL's text form. */
+const RAW_ROWS = {
+  rowMode: 'array',
+  types: { getTypeParser: () => (value: string) => value },
+} as const;
+
 /** Statement shapes kept prepared; a shape is prepared from its second use on. */
 const PREPARED_SHAPES = 256;
 /** A connection is replaced after this many statements, dropping what it has prepared. */
@@ -156,6 +162,7 @@ export class SearchDatabase implements SqlClient, OnApplicationShutdown {
           text,
           values: params as unknown[],
           ...(name ? { name } : {}),
+          ...(options.raw ? RAW_ROWS : {}),
         }),
       );
     } catch (error) {

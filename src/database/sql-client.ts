@@ -7,6 +7,12 @@ export interface QueryOptions {
    * DATABASE_URL even when searches read a replica (SEARCH_DATABASE_URL).
    */
   writes?: boolean;
+  /**
+   * Rows as arrays of the columns' text, unparsed (no Date or JSON values): for long reads
+   * that pass text on, where per-row parsing is most of the service's work. Search
+   * connections only, as `prepare`: `Database` answers parsed rows whatever this says.
+   */
+  raw?: boolean;
 }
 
 /**
