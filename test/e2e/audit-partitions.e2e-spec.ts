@@ -75,8 +75,11 @@ describe('audit trail partitions', () => {
     const [{ made }] = await s.t.serviceDb.query<{ made: number }[]>(
       'SELECT audit_records_add_partitions(6) AS made',
     );
-    expect(made).toBe(3);
+    // Three more months, unless retention (its test) dropped one that is made again here.
+    expect(made).toBeGreaterThanOrEqual(3);
     const newest = (await partitions()).pop()!;
+    const now = new Date();
+    expect(newest.ends).toBe(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 7, 1));
     const suffix = newest.name.replace('audit_records_', '');
     const indexes = await s.t.db.query<{ name: string }[]>(
       `SELECT indexrelid::regclass::text AS name FROM pg_index WHERE indrelid = $1::regclass ORDER BY 1`,
