@@ -53,10 +53,12 @@ describe('audit trail partitions', () => {
   it('prunes the months a time-bounded search cannot match (EXPLAIN)', async () => {
     const monthly = (await partitions()).filter((p) => p.name !== 'audit_records_legacy');
     const month = monthly[monthly.length - 1];
+    // As the filter compiler binds `meta.created ge "…" and meta.created lt "…"`: text cast.
     const bounded = await plan(
-      `SELECT r.id FROM audit_records r WHERE r.tenant_id = $1 AND r.created >= $2 AND r.created < $3
+      `SELECT r.id FROM audit_records r
+       WHERE r.tenant_id = $1 AND (r.created >= $2::timestamptz AND r.created < $3::timestamptz)
        ORDER BY r.created, r.id LIMIT 100`,
-      [s.t.tenant, new Date(month.starts), new Date(month.ends)],
+      [s.t.tenant, new Date(month.starts).toISOString(), new Date(month.ends).toISOString()],
     );
     expect(bounded).toContain(month.name);
     for (const other of (await partitions()).filter((p) => p.name !== month.name)) {
@@ -98,7 +100,11 @@ describe('audit trail partitions', () => {
       enabled: true,
       forced: true,
       policies: 1,
-      triggers: ['audit_records_no_truncate', 'audit_records_no_update_delete', 'audit_records_stamp'],
+      triggers: [
+        'audit_records_no_truncate',
+        'audit_records_no_update_delete',
+        'audit_records_stamp',
+      ],
     });
     // The service reaches the rows only through the parent.
     await expect(s.t.serviceDb.query(`SELECT 1 FROM ${newest.name} LIMIT 1`)).rejects.toThrow(
