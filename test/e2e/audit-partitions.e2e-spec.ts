@@ -1,20 +1,15 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { sealingKeysFromJwks } from '../../src/audit/audit-seal';
 import { sqlTrailSource } from '../../src/audit/audit-trail-source';
 import { VerifierKeys, VerifyReport, verifyTrail } from '../../src/audit/audit-verifier';
-import { parseRecordKeys } from '../../src/audit/record-integrity';
+import { AuditKeysService } from '../../src/audit/audit-keys.service';
 import { migrations } from '../../src/database/migrations';
 import { PartitionAuditRecords1765000001000 } from '../../src/database/migrations/1765000001000-PartitionAuditRecords';
 import { createUser } from '../factories/user';
 import { useTestApp } from '../utils/suite';
 import { TEST_DB_OWNER_ENV, TEST_DB_SUPERUSER_ENV } from '../utils/test-database';
-
-const RECORD_KEYS = `k1:${randomBytes(32).toString('base64')}`;
-const SEALING_KEY = generateKeyPairSync('ed25519')
-  .privateKey.export({ type: 'pkcs8', format: 'pem' })
-  .toString();
 
 /**
  * docs/scaling.md, "Partitions and retention": the trail is partitioned by month on
@@ -23,9 +18,7 @@ const SEALING_KEY = generateKeyPairSync('ed25519')
  * existing, sealed trail without rewriting a record.
  */
 describe('audit trail partitions', () => {
-  const s = useTestApp({
-    env: { AUDIT_RECORD_KEYS: RECORD_KEYS, AUDIT_SEALING_KEY: SEALING_KEY },
-  });
+  const s = useTestApp();
   const partitions = async () =>
     // pg answers -infinity (the legacy partition's start) as a number, the others as dates.
     (
@@ -132,13 +125,9 @@ describe('audit trail partitions', () => {
  * byte for byte and the trail verifies before and after.
  */
 describe('migration 1765000001000-PartitionAuditRecords on an existing trail', () => {
-  const s = useTestApp({
-    env: {
-      AUDIT_RECORD_KEYS: RECORD_KEYS,
-      AUDIT_SEALING_KEY: SEALING_KEY,
-      AUDIT_SEAL_INTERVAL_SECONDS: '1',
-    },
-  });
+  // The run's shared keys: every app's sealer seals every tenant, so a key of this file's
+  // own would leave other files' seals unverifiable.
+  const s = useTestApp({ env: { AUDIT_SEAL_INTERVAL_SECONDS: '1' } });
   const schema = `parts_${randomBytes(4).toString('hex')}`;
   let owner: DataSource;
   let superuser: Client;
@@ -191,7 +180,7 @@ describe('migration 1765000001000-PartitionAuditRecords on an existing trail', (
     ).json<{ keys: [] }>();
     const keys: VerifierKeys = {
       sealingKeys: await sealingKeysFromJwks(jwks),
-      recordKeys: new Map(parseRecordKeys(RECORD_KEYS)!.map((k) => [k.id, k])),
+      recordKeys: s.t.app.get(AuditKeysService).recordKeyMap(),
     };
 
     // The trail as stored, copied in with the triggers off (they would restamp it).

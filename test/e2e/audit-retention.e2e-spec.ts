@@ -1,6 +1,5 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditRetentionService } from '../../src/audit/audit-retention.service';
 import { AuditService } from '../../src/audit/audit.service';
@@ -19,15 +18,8 @@ import { useTestApp } from '../utils/suite';
  * purge runs with its clock moved past that month's retention.
  */
 describe('audit retention', () => {
-  const s = useTestApp({
-    env: {
-      AUDIT_RECORD_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-      AUDIT_SEALING_KEY: generateKeyPairSync('ed25519')
-        .privateKey.export({ type: 'pkcs8', format: 'pem' })
-        .toString(),
-      AUDIT_SEAL_INTERVAL_SECONDS: '1',
-    },
-  });
+  // The run's shared keys: every app's sealer seals every tenant.
+  const s = useTestApp({ env: { AUDIT_SEAL_INTERVAL_SECONDS: '1' } });
   const now = new Date();
   const monthStart = (ahead: number) =>
     new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + ahead, 1));
