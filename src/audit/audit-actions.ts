@@ -133,6 +133,15 @@ export interface AuditActionParameters {
   pauseLogStream: LogStreamChange;
   resumeLogStream: LogStreamChange;
   deleteLogStream: LogStreamChange;
+  purgeAuditRecords: {
+    partition: string;
+    from: string;
+    to: string;
+    records: number;
+    seals: string;
+    lastSealSeq: string;
+    lastSealId: string;
+  };
 }
 
 export type AuditAction = keyof AuditActionParameters;
@@ -174,6 +183,7 @@ export const AUDIT_ACTIONS = [
   'pauseLogStream',
   'resumeLogStream',
   'deleteLogStream',
+  'purgeAuditRecords',
 ] as const satisfies readonly AuditAction[];
 
 /** Compile-time check that the list above names every action of the catalogue. */
@@ -248,6 +258,11 @@ export const AUDIT_PARAMETER_KEYS = [
   'until',
   'streamId',
   'failures',
+  'partition',
+  'records',
+  'seals',
+  'lastSealSeq',
+  'lastSealId',
 ] as const satisfies readonly AuditParameterKey[];
 
 /** Compile-time check that the list above names every parameter key of the catalogue. */
@@ -640,6 +655,19 @@ export const AUDIT_ACTION_CATALOGUE: { [A in AuditAction]: AuditActionDescriptio
       changed: 'The members a change set, space-separated',
       reason: 'Why it was paused or resumed: `requested` or `failures`',
       failures: 'Consecutive failed deliveries when paused automatically',
+    },
+    changes: false,
+  },
+  purgeAuditRecords: {
+    when: 'Retention dropped a month of the trail holding records of the tenant (docs/retention.md)',
+    parameters: {
+      partition: 'The dropped partition',
+      from: 'Start of its range (`-infinity` for the converted trail), ISO 8601',
+      to: 'End of its range (exclusive), ISO 8601',
+      records: 'The tenant’s records it held',
+      seals: 'The tenant’s seals whose records it held, as seq ranges (`1-40,43-43`)',
+      lastSealSeq: 'The last of those seals: `.verify` checks the chain through it',
+      lastSealId: 'That seal’s id',
     },
     changes: false,
   },

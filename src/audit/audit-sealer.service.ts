@@ -92,8 +92,13 @@ export class AuditSealerService implements OnApplicationBootstrap, BeforeApplica
     if (!(await this.seals.tryLock(tenant))) return 'none';
     const last = await this.seals.last(tenant);
     const after = last ? { xactId: last.last_xact_id, id: last.last_record_id } : TRAIL_START;
-    const records = await this.seals.pending(tenant, after, SEAL_MAX_RECORDS);
-    if (records.length === 0) return 'none';
+    const pending = await this.seals.pending(tenant, after, SEAL_MAX_RECORDS);
+    if (pending.length === 0) return 'none';
+    // A seal never spans two months: retention drops whole monthly partitions, and a seal
+    // whose records are all in a dropped month can be skipped by the verifier as a whole
+    // (docs/retention.md). The next seal starts at the first record of another month.
+    const cut = pending.findIndex((r) => r.month !== pending[0].month);
+    const records = cut < 0 ? pending : pending.slice(0, cut);
     const root = new MerkleRootBuilder();
     for (const r of records) root.add(leafHash(r.hash));
     const [first, end] = [records[0], records[records.length - 1]];
@@ -113,6 +118,6 @@ export class AuditSealerService implements OnApplicationBootstrap, BeforeApplica
       key_id: key.kid,
     };
     await this.seals.insert({ ...unsigned, signature: await signSeal(unsigned, key.privateKey) });
-    return records.length === SEAL_MAX_RECORDS ? 'full' : 'partial';
+    return records.length === SEAL_MAX_RECORDS || cut >= 0 ? 'full' : 'partial';
   }
 }

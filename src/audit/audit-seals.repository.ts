@@ -9,6 +9,8 @@ export interface SealableRecord {
   id: string;
   xact_id: string;
   hash: string;
+  /** The record's month (UTC, `YYYY-MM`): the partition it lives in. */
+  month: string;
 }
 
 /**
@@ -59,7 +61,9 @@ export class AuditSealsRepository {
     limit: number,
   ): Promise<SealableRecord[]> {
     return this.tx.query<SealableRecord>(
-      `SELECT r.id, r.xact_id::text AS xact_id, rtrim(r.hash) AS hash FROM audit_records r
+      `SELECT r.id, r.xact_id::text AS xact_id, rtrim(r.hash) AS hash,
+              to_char(r.created AT TIME ZONE 'UTC', 'YYYY-MM') AS month
+       FROM audit_records r
        WHERE r.tenant_id = $1 AND (r.xact_id, r.id) > ($2::xid8, $3::uuid)
          AND r.xact_id < pg_snapshot_xmin(pg_current_snapshot())
        ORDER BY r.xact_id, r.id LIMIT $4`,

@@ -1,5 +1,5 @@
 import { AuditSealRow } from './audit-seal';
-import { TrailPosition, TrailSource, VerifiedRecordRow } from './audit-verifier';
+import { TrailPosition, TrailPurge, TrailSource, VerifiedRecordRow } from './audit-verifier';
 
 /** Runs one statement and answers its rows: a pool, a client or the search connections. */
 export type RunQuery = <T>(text: string, params: unknown[]) => Promise<T[]>;
@@ -63,6 +63,20 @@ export function sqlTrailSource(query: RunQuery, tenant: string, pageSize = 5000)
         [tenant, String(seq)],
       );
       return rows[0];
+    },
+    async purges() {
+      // Served by audit_records_tenant_purges: the few records retention wrote.
+      return query<TrailPurge>(
+        `SELECT r.id AS "recordId", r.action_parameters->>'partition' AS partition,
+                r.action_parameters->>'from' AS "from", r.action_parameters->>'to' AS "to",
+                (r.action_parameters->>'records')::int AS records,
+                r.action_parameters->>'seals' AS seals,
+                r.action_parameters->>'lastSealSeq' AS "lastSealSeq"
+           FROM audit_records r
+          WHERE r.tenant_id = $1 AND r.action_name = 'purgeAuditRecords'
+          ORDER BY r.created, r.id`,
+        [tenant],
+      );
     },
     async firstSeqFrom(time: string) {
       const rows = await query<{ seq: string }>(

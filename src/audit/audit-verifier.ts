@@ -32,6 +32,20 @@ export interface TrailSource {
   firstSeqFrom(time: string): Promise<bigint | undefined>;
   /** Records after `after` in commit order. */
   records(after: TrailPosition): AsyncIterable<VerifiedRecordRow>;
+  /** What retention dropped (`purgeAuditRecords` records), oldest first. */
+  purges?(): Promise<TrailPurge[]>;
+}
+
+/** A month of the trail that retention dropped, as its `purgeAuditRecords` record says. */
+export interface TrailPurge {
+  recordId: string;
+  partition: string;
+  from: string;
+  to: string;
+  records: number;
+  /** The seals whose records it held, as seq ranges: `1-40,43-43`. */
+  seals: string;
+  lastSealSeq: string;
 }
 
 export interface VerifyOptions {
@@ -55,6 +69,11 @@ export interface VerifyReport {
   /** Whether record MACs were checked (an offline check may go without the record key). */
   macsChecked: boolean;
   firstFailure: TrailFailure | null;
+  /**
+   * Months retention dropped, present only when there were any: their seals are checked
+   * (chain and signature) without their records, which are gone by design, not missing.
+   */
+  purges?: TrailPurge[];
 }
 
 export interface VerifierKeys {
@@ -115,6 +134,9 @@ export async function verifyTrail(
     firstFailure: null,
   };
   try {
+    const purges = (await source.purges?.()) ?? [];
+    if (purges.length > 0) report.purges = purges;
+    const purged = purgedSeals(purges);
     let seq = 1n;
     let previousHash: string | null = null;
     let position = TRAIL_START;
@@ -154,6 +176,20 @@ export async function verifyTrail(
         }
         await checkSignature(seal, keys);
         const last = { xactId: seal.last_xact_id, id: seal.last_record_id };
+        if (purged.has(seal.seq)) {
+          // Its records were in a dropped month; any still there (the drop not done yet)
+          // are checked one by one.
+          let r = await next();
+          for (; r && compare({ xactId: r.xact_id, id: r.id }, last) <= 0; r = await next()) {
+            failRecord(r, tenant, keys);
+            report.checkedRecords++;
+          }
+          pending = r;
+          report.checkedSeals++;
+          previousHash = sealHash(seal);
+          seq++;
+          continue;
+        }
         const root = new MerkleRootBuilder();
         for (let i = 0; i < seal.record_count; i++) {
           const r = await next();
@@ -214,6 +250,25 @@ export async function verifyTrail(
     report.firstFailure = error.failure;
   }
   return report;
+}
+
+/**
+ * The seqs the purges name (`1-40,43-43` each), kept as ranges: a month may hold millions
+ * of seals, and its ranges are few (a seal never spans two months).
+ */
+function purgedSeals(purges: TrailPurge[]): { has(seq: string): boolean } {
+  const ranges = purges.flatMap((purge) =>
+    purge.seals
+      .split(',')
+      .filter(Boolean)
+      .map((range) => {
+        const [from, to] = range.split('-').map((n) => BigInt(n));
+        return [from, to ?? from] as const;
+      }),
+  );
+  return {
+    has: (seq) => ranges.some(([from, to]) => BigInt(seq) >= from && BigInt(seq) <= to),
+  };
 }
 
 function failRecord(r: VerifiedRecordRow, tenant: string, keys: VerifierKeys): void {

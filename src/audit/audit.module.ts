@@ -12,6 +12,7 @@ import { AuditService } from './audit.service';
 import { AuditIntegrityService } from './audit-integrity.service';
 import { AuditKeysService } from './audit-keys.service';
 import { AuditSealerService } from './audit-sealer.service';
+import { AuditRetentionService } from './audit-retention.service';
 import { AuditSealsRepository } from './audit-seals.repository';
 import { EXPORT_MANIFEST_SIGNER } from './audit-export';
 import { SealingKeyManifestSigner } from './export-manifest-signer';
@@ -27,6 +28,7 @@ import { FailureBacklog } from './failure-backlog';
     AuditKeysService,
     AuditSealsRepository,
     AuditSealerService,
+    AuditRetentionService,
     AuditIntegrityService,
     FailureBacklog,
     AuditStreamRepository,

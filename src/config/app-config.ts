@@ -84,6 +84,8 @@ export interface AppConfig {
     sealingKeyPem?: string;
     sealingKeyFile?: string;
     sealIntervalSeconds: number;
+    /** Days a month is kept after it ends; undefined: forever (docs/retention.md). */
+    retentionDays?: number;
   };
   logStreams: {
     pollIntervalMs: number;
@@ -182,6 +184,7 @@ export function toAppConfig(env: EnvironmentVariables): AppConfig {
       sealingKeyPem: env.AUDIT_SEALING_KEY?.replace(/\\n/g, '\n'),
       sealingKeyFile: env.AUDIT_SEALING_KEY_FILE,
       sealIntervalSeconds: env.AUDIT_SEAL_INTERVAL_SECONDS,
+      retentionDays: env.AUDIT_RETENTION_DAYS,
     },
     logStreams: {
       pollIntervalMs: env.LOG_STREAM_POLL_INTERVAL_MS,

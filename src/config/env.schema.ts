@@ -455,6 +455,16 @@ export class EnvironmentVariables {
   @Min(1)
   @Max(10)
   AUDIT_SEAL_INTERVAL_SECONDS = 5;
+
+  /**
+   * Days the trail keeps a month after it ends; unset: forever. A tenant's own period
+   * (tenants.audit_retention_days) overrides it (docs/retention.md).
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  AUDIT_RETENTION_DAYS?: number;
   /** Log streams: how often an instance looks for streams with records to deliver. */
   @Transform(toInt)
   @IsInt()

@@ -118,6 +118,7 @@ export async function grantServiceRole(runner: QueryRunner, serviceRole: string)
 
   const relations = (await runner.query(
     `SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind,
+            c.relispartition AS partition,
             array(SELECT DISTINCT e.privilege_type::text
                     FROM aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) e
                    WHERE e.grantee = r.oid ORDER BY 1) AS granted,
@@ -133,6 +134,7 @@ export async function grantServiceRole(runner: QueryRunner, serviceRole: string)
     schema: string;
     name: string;
     kind: string;
+    partition: boolean;
     granted: string[];
     public_granted: boolean;
   }[];
@@ -142,7 +144,7 @@ export async function grantServiceRole(runner: QueryRunner, serviceRole: string)
       continue;
     const target = `${relation.kind === 'S' ? 'SEQUENCE' : 'TABLE'} ${quoteIdent(relation.schema)}.${quoteIdent(relation.name)}`;
     await q(`REVOKE ALL ON ${target} FROM PUBLIC, ${role}`);
-    await q(`GRANT ${wanted.join(', ')} ON ${target} TO ${role}`);
+    if (wanted.length > 0) await q(`GRANT ${wanted.join(', ')} ON ${target} TO ${role}`);
   }
 
   const functions = (await runner.query(
@@ -186,9 +188,20 @@ export async function grantServiceRole(runner: QueryRunner, serviceRole: string)
   }
 }
 
-/** What the service role holds on one table or sequence. */
-function privilegesOn(relation: { schema: string; name: string; kind: string }): string[] {
+/**
+ * What the service role holds on one table or sequence. A partition of ours (the audit
+ * trail's months) gets nothing: the service reaches its rows through the parent, whose
+ * privileges and row-level security are the ones that apply, and a partition granted on
+ * its own would be a way around both. pg-boss's partitions keep their default grants.
+ */
+function privilegesOn(relation: {
+  schema: string;
+  name: string;
+  kind: string;
+  partition: boolean;
+}): string[] {
   if (relation.kind === 'S') return ['SELECT', 'USAGE'];
+  if (relation.schema === 'public' && relation.partition) return [];
   if (relation.schema === 'public' && APPEND_ONLY_TABLES.includes(relation.name))
     return ['INSERT', 'SELECT'];
   if (relation.schema === 'public' && READ_ONLY_TABLES.includes(relation.name)) return ['SELECT'];

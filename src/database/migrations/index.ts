@@ -13,6 +13,8 @@ import { CreateLogStreams1765000000700 } from './1765000000700-CreateLogStreams'
 import { LeadKeysWithTenant1765000000800 } from './1765000000800-LeadKeysWithTenant';
 import { AddAuditSealingLag1765000000900 } from './1765000000900-AddAuditSealingLag';
 import { LeadSealsAndStreamsWithTenant1765000000950 } from './1765000000950-LeadSealsAndStreamsWithTenant';
+import { PartitionAuditRecords1765000001000 } from './1765000001000-PartitionAuditRecords';
+import { AddAuditRetention1765000001001 } from './1765000001001-AddAuditRetention';
 
 /** Every migration, in order. Add new ones at the end; never edit one that has landed. */
 export const migrations = [
@@ -31,4 +33,6 @@ export const migrations = [
   LeadKeysWithTenant1765000000800,
   AddAuditSealingLag1765000000900,
   LeadSealsAndStreamsWithTenant1765000000950,
+  PartitionAuditRecords1765000001000,
+  AddAuditRetention1765000001001,
 ];
