@@ -1,10 +1,4 @@
-import {
-  createHmac,
-  createSecretKey,
-  hash as oneShotHash,
-  KeyObject,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createHmac, hash as oneShotHash, timingSafeEqual } from 'node:crypto';
 import { RecordKey } from './record-integrity';
 
 /**
@@ -35,7 +29,7 @@ export const RENDERING_DIFFERS = Symbol('rendering differs');
 export class RecordChecker {
   /** The last record's Merkle leaf (SHA-256 of 0x00 ‖ its hash), valid until the next check. */
   leaf: Buffer = Buffer.alloc(0);
-  private readonly keyObjects = new Map<string, KeyObject>();
+  private readonly macs = new Map<string, HmacSha256>();
   private readonly leafInput = Buffer.alloc(33);
   /** `["audit-record","<tenant>","` — the MAC's text up to the id, the same for every record. */
   private readonly macPrefix: string;
@@ -45,7 +39,7 @@ export class RecordChecker {
     private readonly recordKeys: Map<string, RecordKey> | undefined,
   ) {
     this.macPrefix = `["audit-record",${JSON.stringify(tenant)},"`;
-    for (const [id, key] of recordKeys ?? []) this.keyObjects.set(id, createSecretKey(key.secret));
+    for (const [id, key] of recordKeys ?? []) this.macs.set(id, new HmacSha256(key.secret));
   }
 
   /**
@@ -80,13 +74,11 @@ export class RecordChecker {
     if (r.mac === null || r.mac_key_id === null) {
       return r.xact_id === '0' ? undefined : 'it has no MAC: it was not written by the service';
     }
-    const key = this.keyObjects.get(r.mac_key_id);
-    if (!key) return `its MAC key ${r.mac_key_id} is unknown`;
+    const hmac = this.macs.get(r.mac_key_id);
+    if (!hmac) return `its MAC key ${r.mac_key_id} is unknown`;
     // The id is a uuid column and the hash was just matched as hex, so neither needs JSON
     // escaping: this is `JSON.stringify(['audit-record', tenant, id, hash])` (recordMac).
-    const expected = createHmac('sha256', key)
-      .update(`${this.macPrefix}${r.id}","${hash}"]`)
-      .digest();
+    const expected = hmac.digest(`${this.macPrefix}${r.id}","${hash}"]`);
     const given = Buffer.from(r.mac, 'base64url');
     // base64url decoding skips what is not base64url: compare the text's form as well.
     if (
@@ -97,5 +89,38 @@ export class RecordChecker {
       return 'its MAC does not match: it was written or rewritten without the record key';
     }
     return undefined;
+  }
+}
+
+/** Room for a MAC's message; tenants are short, a longer message takes `createHmac`. */
+const MESSAGE_ROOM = 512;
+
+/**
+ * HMAC-SHA256 (RFC 2104) of short messages under one key, as two one-shot SHA-256 over
+ * buffers padded with the key once: `createHmac` builds a new object and imports the key on
+ * every call, which cost more than the record's hash itself. `record-check.spec.ts` holds it
+ * equal to `createHmac`.
+ */
+export class HmacSha256 {
+  private readonly inner = Buffer.alloc(64 + MESSAGE_ROOM);
+  private readonly outer = Buffer.alloc(64 + 32);
+
+  constructor(private readonly secret: Buffer) {
+    const key = secret.length > 64 ? oneShotHash('sha256', secret, 'buffer') : secret;
+    for (let i = 0; i < 64; i++) {
+      this.inner[i] = (key[i] ?? 0) ^ 0x36;
+      this.outer[i] = (key[i] ?? 0) ^ 0x5c;
+    }
+  }
+
+  digest(message: string): Buffer {
+    // A UTF-8 character is at most 3 bytes per UTF-16 unit: what passes always fits whole.
+    if (message.length * 3 > MESSAGE_ROOM) {
+      return createHmac('sha256', this.secret).update(message).digest();
+    }
+    const length = this.inner.write(message, 64, 'utf8');
+    const innerHash = oneShotHash('sha256', this.inner.subarray(0, 64 + length), 'buffer');
+    innerHash.copy(this.outer, 64);
+    return oneShotHash('sha256', this.outer, 'buffer');
   }
 }
