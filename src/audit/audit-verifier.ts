@@ -181,7 +181,7 @@ export async function verifyTrail(
           const verdict = verdictOf(r);
           if (verdict !== undefined) await settle(r, verdict);
           report.checkedRecords++;
-          root.add(checker.leaf);
+          root.addBinary(checker.leaf);
         }
         const after = records.take() ?? (await records.load());
         if (after && compare(after, last) <= 0) {

@@ -21,19 +21,34 @@ function nodeHash(left: Buffer, right: Buffer): Buffer {
   return oneShotHash('sha256', nodeInput, 'buffer');
 }
 
+/** A node over two binary-string children: strings, so the builder allocates no Buffer. */
+function nodeHashBinary(left: string, right: string): string {
+  nodeInput.write(left, 1, 'latin1');
+  nodeInput.write(right, 33, 'latin1');
+  return oneShotHash('sha256', nodeInput, 'binary');
+}
+
 /**
  * The root of a list of leaves, folded as they arrive: a stack of perfect subtrees, one per
  * set bit of the count (the lowest bit on top), so memory stays logarithmic in the number of
- * leaves and each leaf costs one node hash on average.
+ * leaves and each leaf costs one node hash on average. Hashes are kept as binary strings
+ * (one byte per character): the verifier adds a leaf per record.
  */
 export class MerkleRootBuilder {
-  private readonly stack: Buffer[] = [];
+  private readonly stack: string[] = [];
   count = 0;
 
   add(leaf: Buffer): void {
+    this.addBinary(leaf.toString('latin1'));
+  }
+
+  /** A leaf given as a binary string (32 characters, one per byte). */
+  addBinary(leaf: string): void {
     let hash = leaf;
     // Each trailing 1 bit of the count before this leaf is a subtree of the leaf's height.
-    for (let n = this.count; n % 2 === 1; n = (n - 1) / 2) hash = nodeHash(this.stack.pop()!, hash);
+    for (let n = this.count; n % 2 === 1; n = (n - 1) / 2) {
+      hash = nodeHashBinary(this.stack.pop()!, hash);
+    }
     this.stack.push(hash);
     this.count++;
   }
@@ -42,8 +57,8 @@ export class MerkleRootBuilder {
   root(): string {
     if (this.stack.length === 0) return createHash('sha256').digest('hex');
     let hash = this.stack[this.stack.length - 1];
-    for (let i = this.stack.length - 2; i >= 0; i--) hash = nodeHash(this.stack[i], hash);
-    return hash.toString('hex');
+    for (let i = this.stack.length - 2; i >= 0; i--) hash = nodeHashBinary(this.stack[i], hash);
+    return Buffer.from(hash, 'latin1').toString('hex');
   }
 }
 

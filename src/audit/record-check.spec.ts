@@ -36,8 +36,8 @@ describe('the bulk record check', () => {
     for (const secret of [Buffer.alloc(16, 7), Buffer.alloc(64, 9), Buffer.alloc(100, 3)]) {
       const hmac = new HmacSha256(secret);
       for (const message of ['', 'abc', 'é✓😀'.repeat(20), 'x'.repeat(171), 'y'.repeat(2000)]) {
-        const expected = createHmac('sha256', secret).update(message).digest();
-        expect(hmac.digest(message).equals(expected)).toBe(true);
+        const expected = createHmac('sha256', secret).update(message).digest('base64url');
+        expect(hmac.digest(message)).toBe(expected);
       }
     }
   });
@@ -57,7 +57,7 @@ describe('the bulk record check', () => {
     };
     const checker = new RecordChecker(fields.tenant_id, new Map([[key.id, key]]));
     expect(checker.check(row)).toBeUndefined();
-    expect(checker.leaf.equals(leafHash(hash))).toBe(true);
+    expect(checker.leaf).toBe(leafHash(hash).toString('latin1'));
     expect(checker.check({ ...row, canonical: row.canonical.replace('✓', 'x') })).toBe(
       RENDERING_DIFFERS,
     );

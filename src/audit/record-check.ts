@@ -1,4 +1,4 @@
-import { createHmac, hash as oneShotHash, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash as oneShotHash } from 'node:crypto';
 import { RecordKey } from './record-integrity';
 
 /**
@@ -22,13 +22,15 @@ export const RENDERING_DIFFERS = Symbol('rendering differs');
 
 /**
  * Checks records one after the other with as little per record as `node:crypto` allows:
- * one-shot SHA-256 of the canonical text, HMAC under a key object made once per key, and
- * the Merkle leaf from the digest's bytes (no hex round trip). Not reentrant: `leaf` is the
- * last checked record's and is overwritten by the next check.
+ * one-shot SHA-256 of the canonical text, HMAC as two one-shot hashes over buffers padded
+ * with the key once, and the Merkle leaf from the stored hash written into a reused buffer.
+ * Digests are strings, not Buffers: a Buffer per digest (five per record) is an ArrayBuffer
+ * for the garbage collector to track, which cost as much as the hashing. Not reentrant:
+ * `leaf` is the last checked record's and is overwritten by the next check.
  */
 export class RecordChecker {
-  /** The last record's Merkle leaf (SHA-256 of 0x00 ‖ its hash), valid until the next check. */
-  leaf: Buffer = Buffer.alloc(0);
+  /** The last record's Merkle leaf (SHA-256 of 0x00 ‖ its hash), as a binary string. */
+  leaf = '';
   private readonly macs = new Map<string, HmacSha256>();
   private readonly leafInput = Buffer.alloc(33);
   /** `["audit-record","<tenant>","` — the MAC's text up to the id, the same for every record. */
@@ -49,24 +51,24 @@ export class RecordChecker {
    * on the full row). The tenant must have been checked by the caller.
    */
   check(r: TrailRecordRow): string | undefined | typeof RENDERING_DIFFERS {
-    const digest = oneShotHash('sha256', r.canonical, 'buffer');
     const stored = r.hash.length === 64 ? r.hash : r.hash.trimEnd();
-    if (digest.toString('hex') !== stored) return RENDERING_DIFFERS;
-    this.setLeaf(digest);
+    if (oneShotHash('sha256', r.canonical, 'hex') !== stored) return RENDERING_DIFFERS;
+    this.setLeaf(stored);
     return this.checkMac(r, stored);
   }
 
   /** The MAC of a record whose hash was checked otherwise (the generic path). */
   checkMacOf(r: Omit<TrailRecordRow, 'canonical'>): string | undefined {
     const stored = r.hash.trimEnd();
-    this.setLeaf(Buffer.from(stored, 'hex'));
+    this.setLeaf(stored);
     return this.checkMac(r, stored);
   }
 
-  private setLeaf(recordHash: Buffer): void {
+  /** `hash` has been matched against a digest: 64 hex digits, 32 bytes. */
+  private setLeaf(hash: string): void {
     // RFC 6962 leaf: SHA-256(0x00 ‖ the 32-byte record hash); byte 0 stays 0.
-    recordHash.copy(this.leafInput, 1);
-    this.leaf = oneShotHash('sha256', this.leafInput, 'buffer');
+    this.leafInput.write(hash, 1, 'hex');
+    this.leaf = oneShotHash('sha256', this.leafInput, 'binary');
   }
 
   private checkMac(r: Omit<TrailRecordRow, 'canonical'>, hash: string): string | undefined {
@@ -79,17 +81,19 @@ export class RecordChecker {
     // The id is a uuid column and the hash was just matched as hex, so neither needs JSON
     // escaping: this is `JSON.stringify(['audit-record', tenant, id, hash])` (recordMac).
     const expected = hmac.digest(`${this.macPrefix}${r.id}","${hash}"]`);
-    const given = Buffer.from(r.mac, 'base64url');
-    // base64url decoding skips what is not base64url: compare the text's form as well.
-    if (
-      given.length !== expected.length ||
-      !timingSafeEqual(given, expected) ||
-      given.toString('base64url') !== r.mac
-    ) {
+    if (!sameText(expected, r.mac)) {
       return 'its MAC does not match: it was written or rewritten without the record key';
     }
     return undefined;
   }
+}
+
+/** Compares two texts in a time that does not depend on where they differ. */
+function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
 }
 
 /** Room for a MAC's message; tenants are short, a longer message takes `createHmac`. */
@@ -104,6 +108,8 @@ const MESSAGE_ROOM = 512;
 export class HmacSha256 {
   private readonly inner = Buffer.alloc(64 + MESSAGE_ROOM);
   private readonly outer = Buffer.alloc(64 + 32);
+  /** The inner input of the last message's length (a MAC's message has one length per tenant). */
+  private innerInput = this.inner.subarray(0, 64);
 
   constructor(private readonly secret: Buffer) {
     const key = secret.length > 64 ? oneShotHash('sha256', secret, 'buffer') : secret;
@@ -113,14 +119,15 @@ export class HmacSha256 {
     }
   }
 
-  digest(message: string): Buffer {
+  /** The MAC of `message`, base64url. */
+  digest(message: string): string {
     // A UTF-8 character is at most 3 bytes per UTF-16 unit: what passes always fits whole.
     if (message.length * 3 > MESSAGE_ROOM) {
-      return createHmac('sha256', this.secret).update(message).digest();
+      return createHmac('sha256', this.secret).update(message).digest('base64url');
     }
-    const length = this.inner.write(message, 64, 'utf8');
-    const innerHash = oneShotHash('sha256', this.inner.subarray(0, 64 + length), 'buffer');
-    innerHash.copy(this.outer, 64);
-    return oneShotHash('sha256', this.outer, 'buffer');
+    const length = 64 + this.inner.write(message, 64, 'utf8');
+    if (this.innerInput.length !== length) this.innerInput = this.inner.subarray(0, length);
+    this.outer.write(oneShotHash('sha256', this.innerInput, 'binary'), 64, 'latin1');
+    return oneShotHash('sha256', this.outer, 'base64url');
   }
 }
