@@ -73,7 +73,7 @@ const SEALS_FROM = `SELECT ${SEAL_COLUMNS} FROM audit_seals s
  * read while the current one is checked). The same SQL serves the service (search
  * connections) and `npm run audit:verify --database-url` (offline).
  */
-export function sqlTrailSource(query: RunQuery, tenant: string, pageSize = 5000): TrailSource {
+export function sqlTrailSource(query: RunQuery, tenant: string, pageSize = 20_000): TrailSource {
   const page = (after: TrailPosition) =>
     query<TrailRecordRow>(RECORDS_AFTER, [tenant, after.xactId, after.id, pageSize]);
   return {
