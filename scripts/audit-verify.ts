@@ -98,7 +98,8 @@ async function offline(
     (o['record-keys-file'] ? readFileSync(o['record-keys-file'], 'utf8') : undefined);
   const recordKeys = keysText !== undefined ? parseRecordKeys(keysText) : undefined;
   if (keysText !== undefined && !recordKeys) throw new CannotCheck('the record keys are malformed');
-  const pool = new Pool({ connectionString: o['database-url'], max: 1 });
+  // Two connections: the next page is read while the current one is checked.
+  const pool = new Pool({ connectionString: o['database-url'], max: 2 });
   // Row-level security shows a role without BYPASSRLS only the rows of the session's tenant
   // (docs/audit-integrity.md); the client queues this before the first page is read.
   pool.on('connect', (client) => {

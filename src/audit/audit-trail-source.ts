@@ -1,5 +1,6 @@
 import { AuditSealRow } from './audit-seal';
 import { TrailPosition, TrailPurge, TrailSource, VerifiedRecordRow } from './audit-verifier';
+import { TrailRecordRow } from './record-check';
 
 /** Runs one statement and answers its rows: a pool, a client or the search connections. */
 export type RunQuery = <T>(text: string, params: unknown[]) => Promise<T[]>;
@@ -18,7 +19,47 @@ export const SEAL_COLUMNS = `s.id, s.tenant_id, s.seq::text AS seq, s.first_xact
   s.first_record_id, s.last_xact_id::text AS last_xact_id, s.last_record_id, s.record_count,
   s.previous_hash, s.root, ${ISO('s.sealed')} AS sealed, s.key_id, s.signature`;
 
-const RECORDS_AFTER = `SELECT ${VERIFIED_RECORD_COLUMNS} FROM audit_records r
+/** A nullable text column as JSON text: a string escaped as `JSON.stringify` does, or null. */
+const json = (column: string) => `coalesce(to_json(${column})::text, 'null')`;
+/** A key present only when its column is set, as `canonicalRecordText` writes it. */
+const optional = (key: string, value: string, column: string) =>
+  `CASE WHEN ${column} IS NULL THEN '' ELSE '"${key}": ' || ${value} || ', ' END`;
+
+/**
+ * `canonicalRecordText` (record-integrity.ts) rendered by the statement from the stored
+ * columns, byte for byte: keys in jsonb order, strings through `to_json` (the escapes of
+ * JSON.stringify), jsonb columns in their own text form (which is the format's definition).
+ * The verifier hashes it instead of parsing each column and rebuilding it, which was most
+ * of its time. Any edit of a column changes this text, so the stored hash no longer matches;
+ * a value the statement renders otherwise than the service wrote it (a number's form in a
+ * JSON column) is checked again from the full row (`record`), so it costs time, not a
+ * false alarm. audit-trail-source.e2e-spec.ts holds the two renderings equal.
+ */
+export const CANONICAL_TEXT_SQL = `concat(
+  '{"id": "', r.id, '", "coi": ', ${json('r.coi')},
+  ', "action": {"actionName": ', ${json('r.action_name')},
+  ', "actionParameters": ', coalesce(r.action_parameters::text, 'null'), '}, ',
+  ${optional('client', 'r.client::text', 'r.client')},
+  '"result": ', ${json('r.result')}, ', ',
+  ${optional('changes', 'r.changes::text', 'r.changes')},
+  '"created": "', ${ISO('r.created')}, '", "message": ', ${json('r.message')},
+  ', "service": {"id": ', ${json('r.service_id')}, ', "host": ', ${json('r.service_host')}, '}, ',
+  ${optional('traceId', json('r.trace_id'), 'r.trace_id')},
+  '"tenantId": ', ${json('r.tenant_id')}, ', "requestId": "', r.request_id,
+  '", "returnValue": ', coalesce(r.return_value::text, 'null'),
+  ', "actingUserId": {"id": ', ${json('r.acting_user_id')},
+  ', "sessionId": ', ${json('r.acting_session_id')},
+  ', "immutableId": ', ${json('r.acting_user_immutable_id')},
+  ', "authenticationMethod": ', ${json('r.acting_auth_method')},
+  '}, "targetUserId": {"id": ', ${json('r.target_user_id')},
+  ', "immutableId": ', ${json('r.target_user_immutable_id')},
+  '}, "correlationId": ', ${json('r.correlation_id')}, '}')`;
+
+/** What the verifier reads of each record in bulk: few columns, the hashed ones as one text. */
+export const CHECKED_RECORD_COLUMNS = `r.id, r.tenant_id, r.xact_id::text AS xact_id, r.hash, r.mac,
+  r.mac_key_id, ${CANONICAL_TEXT_SQL} AS canonical`;
+
+const RECORDS_AFTER = `SELECT ${CHECKED_RECORD_COLUMNS} FROM audit_records r
   WHERE r.tenant_id = $1 AND (r.xact_id, r.id) > ($2::xid8, $3::uuid)
   ORDER BY r.xact_id, r.id LIMIT $4`;
 
@@ -27,26 +68,36 @@ const SEALS_FROM = `SELECT ${SEAL_COLUMNS} FROM audit_seals s
 
 /**
  * The trail of one tenant read in pages by key (commit order for records, seq for seals):
- * each page is one short statement on its own, so a check of millions of records never
- * holds a statement, a cursor or the whole trail in memory. The same SQL serves the service
- * (search connections) and `npm run audit:verify --database-url` (offline).
+ * each page is one statement on its own, so a check of millions of records never holds a
+ * statement, a cursor or the whole trail in memory (two pages at most: the next page is
+ * read while the current one is checked). The same SQL serves the service (search
+ * connections) and `npm run audit:verify --database-url` (offline).
  */
-export function sqlTrailSource(query: RunQuery, tenant: string, pageSize = 5000): TrailSource {
+export function sqlTrailSource(query: RunQuery, tenant: string, pageSize = 20_000): TrailSource {
+  const page = (after: TrailPosition) =>
+    query<TrailRecordRow>(RECORDS_AFTER, [tenant, after.xactId, after.id, pageSize]);
   return {
     async *records(after: TrailPosition) {
-      let position = after;
+      let next = page(after);
       for (;;) {
-        const rows = await query<VerifiedRecordRow>(RECORDS_AFTER, [
-          tenant,
-          position.xactId,
-          position.id,
-          pageSize,
-        ]);
-        yield* rows;
-        if (rows.length < pageSize) return;
+        const rows = await next;
         const last = rows[rows.length - 1];
-        position = { xactId: last.xact_id, id: last.id };
+        const more = rows.length === pageSize;
+        // Asked for before this page is checked: PostgreSQL reads while Node hashes.
+        if (more) next = page({ xactId: last.xact_id, id: last.id });
+        // A page the consumer leaves unread must not leave a rejected read unhandled.
+        else next = Promise.resolve([]);
+        next.catch(() => undefined);
+        yield rows;
+        if (!more) return;
       }
+    },
+    async record(id: string) {
+      const rows = await query<VerifiedRecordRow>(
+        `SELECT ${VERIFIED_RECORD_COLUMNS} FROM audit_records r WHERE r.tenant_id = $1 AND r.id = $2`,
+        [tenant, id],
+      );
+      return rows[0];
     },
     async *seals(fromSeq: bigint) {
       let seq = fromSeq;

@@ -1,6 +1,7 @@
 import { KeyLike } from 'jose';
 import { AuditSealRow, sealHash, sealSignatureValid } from './audit-seal';
-import { leafHash, MerkleRootBuilder } from './merkle';
+import { MerkleRootBuilder } from './merkle';
+import { RecordChecker, RENDERING_DIFFERS, TrailRecordRow } from './record-check';
 import { HashedRecordFields, macMatches, RecordKey, recordHash } from './record-integrity';
 
 /** A record as the verifier reads it: its stored fields, hash, MAC and commit order. */
@@ -30,8 +31,10 @@ export interface TrailSource {
   seal(seq: bigint): Promise<AuditSealRow | undefined>;
   /** The first seq sealed at or after `time`; undefined when none. */
   firstSeqFrom(time: string): Promise<bigint | undefined>;
-  /** Records after `after` in commit order. */
-  records(after: TrailPosition): AsyncIterable<VerifiedRecordRow>;
+  /** Records after `after` in commit order, a page at a time. */
+  records(after: TrailPosition): AsyncIterable<TrailRecordRow[]>;
+  /** One record's full row, to check it the generic way when its rendered text differs. */
+  record(id: string): Promise<VerifiedRecordRow | undefined>;
   /** What retention dropped (`purgeAuditRecords` records), oldest first. */
   purges?(): Promise<TrailPurge[]>;
 }
@@ -88,10 +91,14 @@ class Failed extends Error {
   }
 }
 
-const compare = (a: TrailPosition, b: TrailPosition): number => {
-  const [x, y] = [BigInt(a.xactId), BigInt(b.xactId)];
-  if (x !== y) return x < y ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+/**
+ * Commit order of a record against a position. xid8 text has no leading zeros, so the longer
+ * number is the larger one: no BigInt per record.
+ */
+const compare = (r: TrailRecordRow, b: TrailPosition): number => {
+  const [x, y] = [r.xact_id, b.xactId];
+  if (x !== y) return x.length !== y.length ? x.length - y.length : x < y ? -1 : 1;
+  return r.id < b.id ? -1 : r.id > b.id ? 1 : 0;
 };
 
 /**
@@ -152,16 +159,15 @@ export async function verifyTrail(
         position = { xactId: before.last_xact_id, id: before.last_record_id };
       }
     }
-    const records = source.records(position)[Symbol.asyncIterator]();
-    let pending: VerifiedRecordRow | undefined;
-    const next = async () => {
-      if (pending) {
-        const r = pending;
-        pending = undefined;
-        return r;
-      }
-      const step = await records.next();
-      return step.done ? undefined : step.value;
+    const records = new RecordCursor(source.records(position)[Symbol.asyncIterator]());
+    const checker = new RecordChecker(tenant, keys.recordKeys);
+    // A record's check is synchronous; only a rendered text that differs awaits its full row.
+    const verdictOf = (r: TrailRecordRow) =>
+      r.tenant_id !== tenant ? 'it belongs to another tenant' : checker.check(r);
+    const settle = async (r: TrailRecordRow, verdict: string | typeof RENDERING_DIFFERS) => {
+      const reason =
+        verdict === RENDERING_DIFFERS ? await checkFullRow(r.id, source, checker) : verdict;
+      if (reason) throw new Failed({ recordId: r.id, reason });
     };
     if (seq > 0n) {
       for await (const seal of source.seals(seq)) {
@@ -179,12 +185,13 @@ export async function verifyTrail(
         if (purged.has(seal.seq)) {
           // Its records were in a dropped month; any still there (the drop not done yet)
           // are checked one by one.
-          let r = await next();
-          for (; r && compare({ xactId: r.xact_id, id: r.id }, last) <= 0; r = await next()) {
-            failRecord(r, tenant, keys);
+          let r = records.take() ?? (await records.load());
+          for (; r && compare(r, last) <= 0; r = records.take() ?? (await records.load())) {
+            const verdict = verdictOf(r);
+            if (verdict !== undefined) await settle(r, verdict);
             report.checkedRecords++;
           }
-          pending = r;
+          if (r) records.back();
           report.checkedSeals++;
           previousHash = sealHash(seal);
           seq++;
@@ -192,9 +199,10 @@ export async function verifyTrail(
         }
         const root = new MerkleRootBuilder();
         for (let i = 0; i < seal.record_count; i++) {
-          const r = await next();
-          if (!r || compare({ xactId: r.xact_id, id: r.id }, last) > 0) {
-            pending = r;
+          // Within a page a record is taken synchronously; only a new page is awaited.
+          const r = records.take() ?? (await records.load());
+          if (!r || compare(r, last) > 0) {
+            if (r) records.back();
             throw new Failed({
               sealId: seal.id,
               reason: `a sealed record is missing (${i} of ${seal.record_count} found)`,
@@ -207,20 +215,22 @@ export async function verifyTrail(
               reason: 'its first record is not the one sealed (inserted or missing record)',
             });
           }
-          failRecord(r, tenant, keys);
+          const verdict = verdictOf(r);
+          if (verdict !== undefined) await settle(r, verdict);
           report.checkedRecords++;
-          root.add(leafHash(r.hash.trimEnd()));
+          root.addBinary(checker.leaf);
         }
-        const after = await next();
-        if (after && compare({ xactId: after.xact_id, id: after.id }, last) <= 0) {
-          failRecord(after, tenant, keys);
+        const after = records.take() ?? (await records.load());
+        if (after && compare(after, last) <= 0) {
+          const verdict = verdictOf(after);
+          if (verdict !== undefined) await settle(after, verdict);
           throw new Failed({
             sealId: seal.id,
             recordId: after.id,
             reason: 'a record was inserted into the sealed range',
           });
         }
-        pending = after;
+        if (after) records.back();
         if (root.count === 0 || root.root() !== seal.root.trimEnd()) {
           throw new Failed({
             sealId: seal.id,
@@ -233,15 +243,17 @@ export async function verifyTrail(
       }
     }
     if (!options.to) {
-      for (let r = await next(); r; r = await next()) {
+      for (let r = records.take() ?? (await records.load()); r;) {
         // Records from before MACs existed are all sealed by the first seal: one that shows
         // up unsealed after it was made to look old.
         if (r.xact_id === '0' && previousHash !== null && r.mac === null) {
           throw new Failed({ recordId: r.id, reason: 'an unsealed record without a MAC' });
         }
-        failRecord(r, tenant, keys);
+        const verdict = verdictOf(r);
+        if (verdict !== undefined) await settle(r, verdict);
         report.checkedRecords++;
         report.unsealedRecords++;
+        r = records.take() ?? (await records.load());
       }
     }
   } catch (error) {
@@ -271,9 +283,50 @@ function purgedSeals(purges: TrailPurge[]): { has(seq: string): boolean } {
   };
 }
 
-function failRecord(r: VerifiedRecordRow, tenant: string, keys: VerifierKeys): void {
-  const reason = r.tenant_id !== tenant ? 'it belongs to another tenant' : checkRecord(r, keys);
-  if (reason) throw new Failed({ recordId: r.id, reason });
+/**
+ * A record whose text as the statement rendered it does not give its stored hash: its hash
+ * recomputed the generic way from its full row (as the service computed it), then its MAC.
+ */
+async function checkFullRow(
+  id: string,
+  source: TrailSource,
+  checker: RecordChecker,
+): Promise<string | undefined> {
+  const full = await source.record(id);
+  if (!full || recordHash(full) !== full.hash.trimEnd()) {
+    return 'its content does not match its hash';
+  }
+  return checker.checkMacOf(full);
+}
+
+/** The records of a trail, a page at a time: taking one within a page allocates nothing. */
+class RecordCursor {
+  private rows: TrailRecordRow[] = [];
+  private index = 0;
+
+  constructor(private readonly pages: AsyncIterator<TrailRecordRow[]>) {}
+
+  /** The next record of the current page; undefined when the page is used up. */
+  take(): TrailRecordRow | undefined {
+    return this.index < this.rows.length ? this.rows[this.index++] : undefined;
+  }
+
+  /** Reads the next page and takes its first record; undefined at the end of the trail. */
+  async load(): Promise<TrailRecordRow | undefined> {
+    for (;;) {
+      const page = await this.pages.next();
+      if (page.done) return undefined;
+      this.rows = page.value;
+      this.index = 0;
+      const r = this.take();
+      if (r) return r;
+    }
+  }
+
+  /** Gives back the record just taken: the next take answers it again. */
+  back(): void {
+    this.index--;
+  }
 }
 
 async function checkSignature(seal: AuditSealRow, keys: VerifierKeys): Promise<void> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 
 /**
  * Merkle trees over record hashes, as RFC 6962 §2.1 builds them: a leaf is SHA-256 of 0x00
@@ -7,40 +7,58 @@ import { createHash } from 'node:crypto';
  * chain head; an inclusion proof is the audit path of §2.1.1.
  */
 const LEAF = Buffer.from([0]);
-const NODE = Buffer.from([1]);
 
 export function leafHash(recordHashHex: string): Buffer {
   return createHash('sha256').update(LEAF).update(Buffer.from(recordHashHex, 'hex')).digest();
 }
 
+/** The input of one node, reused: a node costs one hash and no allocation but its digest. */
+const nodeInput = Buffer.alloc(65, 1);
+
 function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(NODE).update(left).update(right).digest();
+  left.copy(nodeInput, 1);
+  right.copy(nodeInput, 33);
+  return oneShotHash('sha256', nodeInput, 'buffer');
+}
+
+/** A node over two binary-string children: strings, so the builder allocates no Buffer. */
+function nodeHashBinary(left: string, right: string): string {
+  nodeInput.write(left, 1, 'latin1');
+  nodeInput.write(right, 33, 'latin1');
+  return oneShotHash('sha256', nodeInput, 'binary');
 }
 
 /**
- * The root of a list of leaves, folded as they arrive: a stack of perfect subtrees (at most
- * one per height), so memory stays logarithmic in the number of leaves.
+ * The root of a list of leaves, folded as they arrive: a stack of perfect subtrees, one per
+ * set bit of the count (the lowest bit on top), so memory stays logarithmic in the number of
+ * leaves and each leaf costs one node hash on average. Hashes are kept as binary strings
+ * (one byte per character): the verifier adds a leaf per record.
  */
 export class MerkleRootBuilder {
-  private readonly stack: { height: number; hash: Buffer }[] = [];
+  private readonly stack: string[] = [];
   count = 0;
 
   add(leaf: Buffer): void {
-    let entry = { height: 0, hash: leaf };
-    while (this.stack.length > 0 && this.stack[this.stack.length - 1].height === entry.height) {
-      const left = this.stack.pop()!;
-      entry = { height: entry.height + 1, hash: nodeHash(left.hash, entry.hash) };
+    this.addBinary(leaf.toString('latin1'));
+  }
+
+  /** A leaf given as a binary string (32 characters, one per byte). */
+  addBinary(leaf: string): void {
+    let hash = leaf;
+    // Each trailing 1 bit of the count before this leaf is a subtree of the leaf's height.
+    for (let n = this.count; n % 2 === 1; n = (n - 1) / 2) {
+      hash = nodeHashBinary(this.stack.pop()!, hash);
     }
-    this.stack.push(entry);
+    this.stack.push(hash);
     this.count++;
   }
 
   /** The root (hex) of everything added; RFC 6962's tree: right-most subtrees joined last. */
   root(): string {
     if (this.stack.length === 0) return createHash('sha256').digest('hex');
-    let hash = this.stack[this.stack.length - 1].hash;
-    for (let i = this.stack.length - 2; i >= 0; i--) hash = nodeHash(this.stack[i].hash, hash);
-    return hash.toString('hex');
+    let hash = this.stack[this.stack.length - 1];
+    for (let i = this.stack.length - 2; i >= 0; i--) hash = nodeHashBinary(this.stack[i], hash);
+    return Buffer.from(hash, 'latin1').toString('hex');
   }
 }
 
