@@ -14,6 +14,7 @@ import {
   INSERT_ABSENT_RECORDS,
   INSERT_RECORD,
   INSERT_RECORDS,
+  insertRecordFrom,
   WRITTEN_AUDIT_COLUMNS,
 } from './audit-records.queries';
 import { AuditKeysService } from './audit-keys.service';
@@ -24,6 +25,15 @@ export type NewAuditRecord = Omit<AuditRecordRow, 'created' | 'hash'> & {
   /** Given when the record must carry the changed row's time (AuditDetails.at). */
   created?: string;
 };
+
+/**
+ * A record stamped and ready for a statement that writes it beside its change: `insert`
+ * numbers the record's parameters from `first`, `params` are their values.
+ */
+export interface PreparedAuditRecord {
+  insert(first: number): string;
+  params: unknown[];
+}
 
 /** A record ready to insert: stamped with its time, hash and MAC by the service. */
 type StampedAuditRecord = NewAuditRecord & {
@@ -69,6 +79,15 @@ export class AuditRecordsRepository {
       INSERT_RECORD,
       WRITTEN_AUDIT_COLUMNS.map((column) => param(stamped, column)),
     );
+  }
+
+  /** One record, stamped for a statement of the caller's that writes it (insertRecordFrom). */
+  prepare(row: NewAuditRecord): PreparedAuditRecord {
+    const stamped = this.stamp(row);
+    return {
+      insert: insertRecordFrom,
+      params: WRITTEN_AUDIT_COLUMNS.map((column) => param(stamped, column)),
+    };
   }
 
   /** Many records in one statement, in the current transaction. */

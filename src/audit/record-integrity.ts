@@ -52,6 +52,20 @@ export function jsonbText(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * A copy of `value` with every object's keys in jsonb order, as PostgreSQL gives a stored
+ * jsonb value back: for what is derived from a value before it is stored (the changes of a
+ * new user) to list its attributes as it would after reading it back.
+ */
+export function inJsonbKeyOrder<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(inJsonbKeyOrder) as T;
+  const object = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(object).sort(byJsonbKeyOrder)) out[k] = inJsonbKeyOrder(object[k]);
+  return out as T;
+}
+
 /** Printable ASCII only; anything else takes the byte comparison. */
 const NOT_PLAIN = /[^\x20-\x7e]/;
 
