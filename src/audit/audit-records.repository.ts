@@ -125,17 +125,18 @@ export class AuditRecordsRepository {
    * that of what is stored.
    */
   private stamp(row: NewAuditRecord): StampedAuditRecord {
-    const stored = wellFormed(row);
-    const created = stored.created ?? new Date().toISOString();
-    const hash = recordHash({ ...stored, created });
     const key = this.keys.currentRecordKey();
-    return {
-      ...stored,
-      created,
-      hash,
-      mac: recordMac(key, stored.tenant_id, stored.id, hash),
+    // One copy of the row, hashed once complete but for its hash and MAC (which it excludes).
+    const stamped: StampedAuditRecord = {
+      ...(hasLoneSurrogate(row) ? wellFormed(row) : row),
+      created: row.created ?? new Date().toISOString(),
+      hash: '',
+      mac: '',
       mac_key_id: key.id,
     };
+    stamped.hash = recordHash(stamped);
+    stamped.mac = recordMac(key, stamped.tenant_id, stamped.id, stamped.hash);
+    return stamped;
   }
 
   async findById(tenant: string, id: string): Promise<AuditRecordJsonRow | undefined> {
@@ -148,6 +149,17 @@ export class AuditRecordsRepository {
 }
 
 const LONE_SURROGATE = /[\uD800-\uDFFF]/;
+
+/** Whether any string in `value`, key or value, holds a lone surrogate (rare: then copy). */
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value);
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  for (const [k, v] of Object.entries(value)) {
+    if (LONE_SURROGATE.test(k) || hasLoneSurrogate(v)) return true;
+  }
+  return false;
+}
 
 function wellFormed<T>(value: T): T {
   if (typeof value === 'string') {

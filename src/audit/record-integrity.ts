@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 
 /** The stored fields a record's hash covers: every column but the hash, MAC and commit order. */
 export interface HashedRecordFields {
@@ -108,7 +108,8 @@ export function canonicalRecord(r: HashedRecordFields): unknown {
 
 /** SHA-256 (hex) of the record's canonical content: API.md §4 `hash`. */
 export function recordHash(r: HashedRecordFields): string {
-  return createHash('sha256').update(canonicalRecordText(r), 'utf8').digest('hex');
+  // One-shot: no Hash object per record (every write and every verified record pays this).
+  return hash('sha256', canonicalRecordText(r), 'hex');
 }
 
 const j = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
