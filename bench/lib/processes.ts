@@ -8,15 +8,15 @@ export { freePort } from '../../test/utils/service-process';
 
 /**
  * Starts an entry point as its own Node process: compiled JavaScript as deployed, or a
- * TypeScript file through ts-node (the floor servers).
+ * TypeScript file through ts-node (the floor servers). BENCH_SERVICE_NODE_ARGS (e.g.
+ * `--cpu-prof --cpu-prof-dir=prof`) goes to the compiled service only, to profile it under
+ * the bench's load (Node refuses --cpu-prof in NODE_OPTIONS).
  */
 export function startNode(entry: string, env: Record<string, string>, quiet = true): ChildProcess {
-  // BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=prof`) profiles what a run measures;
-  // Node refuses those flags in NODE_OPTIONS.
-  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const serviceArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const args = entry.endsWith('.js')
-    ? [...extra, entry]
-    : [...extra, '-r', 'ts-node/register/transpile-only', entry];
+    ? [...serviceArgs, entry]
+    : ['-r', 'ts-node/register/transpile-only', entry];
   return spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },

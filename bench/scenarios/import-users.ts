@@ -29,7 +29,12 @@ function user(prefix: string, i: number, extra?: UserExtra) {
 
 /** The service's resident memory and V8 heap in use, from its Prometheus metrics. */
 async function memory(ctx: BenchContext): Promise<{ rss: number; heap: number }> {
-  const text = await (await fetch(`${ctx.serviceUrl}/metrics`)).text();
+  // Once more on a network failure: building the bodies of a large import on a loaded
+  // machine can outlast the service's keep-alive timeout, and fetch may reuse the socket
+  // the service is closing at that moment.
+  const scrape = () => fetch(`${ctx.serviceUrl}/metrics`);
+  const res = await scrape().catch(scrape);
+  const text = await res.text();
   const read = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
   return { rss: read('process_resident_memory_bytes'), heap: read('nodejs_heap_size_used_bytes') };
 }

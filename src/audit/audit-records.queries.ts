@@ -13,6 +13,15 @@ export const INSERT_RECORD = `
   INSERT INTO audit_records (${COLUMNS})
   VALUES (${WRITTEN.map((_, i) => `$${i + 1}`).join(',')})`;
 
+/**
+ * One record's INSERT with its parameters numbered from `first`: for a statement that also
+ * writes the change the record is of (one statement, so both are stored or neither).
+ */
+export function insertRecordFrom(first: number): string {
+  return `INSERT INTO audit_records (${COLUMNS})
+    VALUES (${WRITTEN.map((_, i) => `$${i + first}`).join(',')})`;
+}
+
 /** Many records in one statement, from a JSON array of rows. */
 export const INSERT_RECORDS = `
   INSERT INTO audit_records (${COLUMNS})

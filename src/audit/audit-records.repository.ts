@@ -14,6 +14,7 @@ import {
   INSERT_ABSENT_RECORDS,
   INSERT_RECORD,
   INSERT_RECORDS,
+  insertRecordFrom,
   WRITTEN_AUDIT_COLUMNS,
 } from './audit-records.queries';
 import { AuditKeysService } from './audit-keys.service';
@@ -24,6 +25,15 @@ export type NewAuditRecord = Omit<AuditRecordRow, 'created' | 'hash'> & {
   /** Given when the record must carry the changed row's time (AuditDetails.at). */
   created?: string;
 };
+
+/**
+ * A record stamped and ready for a statement that writes it beside its change: `insert`
+ * numbers the record's parameters from `first`, `params` are their values.
+ */
+export interface PreparedAuditRecord {
+  insert(first: number): string;
+  params: unknown[];
+}
 
 /** A record ready to insert: stamped with its time, hash and MAC by the service. */
 type StampedAuditRecord = NewAuditRecord & {
@@ -71,6 +81,15 @@ export class AuditRecordsRepository {
     );
   }
 
+  /** One record, stamped for a statement of the caller's that writes it (insertRecordFrom). */
+  prepare(row: NewAuditRecord): PreparedAuditRecord {
+    const stamped = this.stamp(row);
+    return {
+      insert: insertRecordFrom,
+      params: WRITTEN_AUDIT_COLUMNS.map((column) => param(stamped, column)),
+    };
+  }
+
   /** Many records in one statement, in the current transaction. */
   async insertMany(rows: NewAuditRecord[]): Promise<void> {
     await this.tx.query(INSERT_RECORDS, [JSON.stringify(rows.map((r) => this.stamp(r)))]);
@@ -106,17 +125,18 @@ export class AuditRecordsRepository {
    * that of what is stored.
    */
   private stamp(row: NewAuditRecord): StampedAuditRecord {
-    const stored = wellFormed(row);
-    const created = stored.created ?? new Date().toISOString();
-    const hash = recordHash({ ...stored, created });
     const key = this.keys.currentRecordKey();
-    return {
-      ...stored,
-      created,
-      hash,
-      mac: recordMac(key, stored.tenant_id, stored.id, hash),
+    // One copy of the row, hashed once complete but for its hash and MAC (which it excludes).
+    const stamped: StampedAuditRecord = {
+      ...(hasLoneSurrogate(row) ? wellFormed(row) : row),
+      created: row.created ?? new Date().toISOString(),
+      hash: '',
+      mac: '',
       mac_key_id: key.id,
     };
+    stamped.hash = recordHash(stamped);
+    stamped.mac = recordMac(key, stamped.tenant_id, stamped.id, stamped.hash);
+    return stamped;
   }
 
   async findById(tenant: string, id: string): Promise<AuditRecordJsonRow | undefined> {
@@ -129,6 +149,17 @@ export class AuditRecordsRepository {
 }
 
 const LONE_SURROGATE = /[\uD800-\uDFFF]/;
+
+/** Whether any string in `value`, key or value, holds a lone surrogate (rare: then copy). */
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value);
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  for (const [k, v] of Object.entries(value)) {
+    if (LONE_SURROGATE.test(k) || hasLoneSurrogate(v)) return true;
+  }
+  return false;
+}
 
 function wellFormed<T>(value: T): T {
   if (typeof value === 'string') {

@@ -14,7 +14,11 @@ import {
   AuditActionParameters,
   AuditResult,
 } from './audit-actions';
-import { NewAuditRecord, AuditRecordsRepository } from './audit-records.repository';
+import {
+  NewAuditRecord,
+  AuditRecordsRepository,
+  PreparedAuditRecord,
+} from './audit-records.repository';
 import { AuditTarget } from './audit-target';
 import { FailureBacklog } from './failure-backlog';
 import { GroupCommit } from './group-commit';
@@ -95,6 +99,32 @@ export class AuditService {
       throw new AuditUnavailableError(error);
     }
     this.metrics.auditRecordsWritten.inc({ action, result: row.result });
+  }
+
+  /**
+   * Records a success written by the caller's own statement together with the change it
+   * records: one statement is one transaction, so both are stored or neither, in one round
+   * trip. `write` gets the record's INSERT and parameters (PreparedAuditRecord). A statement
+   * failure cannot say which of its inserts failed: unless it is the change's own refusal
+   * (`write` maps those to API errors) or the database being away, it is taken as the
+   * trail's unavailability, as `record` reports it: 503, and nothing was stored.
+   */
+  async recordWith<A extends AuditAction, T>(
+    action: A,
+    details: AuditDetails<A>,
+    write: (record: PreparedAuditRecord) => Promise<T>,
+  ): Promise<T> {
+    const row = this.row(this.context.require(), action, 'RESPONSE_SUCCESS', details);
+    let result: T;
+    try {
+      result = await write(this.records.prepare(row));
+    } catch (error) {
+      if (!(error instanceof DatabaseError) || error.isUnavailable()) throw error;
+      this.metrics.auditWriteFailures.inc({ action });
+      throw new AuditUnavailableError(error);
+    }
+    this.metrics.auditRecordsWritten.inc({ action, result: row.result });
+    return result;
   }
 
   /**

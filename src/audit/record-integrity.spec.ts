@@ -2,6 +2,7 @@ import {
   canonicalRecord,
   canonicalRecordText,
   HashedRecordFields,
+  inJsonbKeyOrder,
   jsonbText,
   parseRecordKeys,
   macMatches,
@@ -61,5 +62,18 @@ describe('record hash and MAC', () => {
     expect(keys?.map((k) => k.id)).toEqual(['k2', 'k1']);
     expect(parseRecordKeys('k1:c2hvcnQ=')).toBeUndefined();
     expect(parseRecordKeys('nokey')).toBeUndefined();
+  });
+
+  it('orders keys as jsonb reads them back, at every depth, leaving values alone', () => {
+    const value = {
+      displayName: 'A',
+      name: { givenName: 'Ann', familyName: 'B' },
+      emails: [{ value: 'a@example.com', type: 'work' }],
+    };
+    const ordered = inJsonbKeyOrder(value);
+    expect(ordered).toEqual(value);
+    expect(JSON.stringify(ordered)).toBe(
+      '{"name":{"givenName":"Ann","familyName":"B"},"emails":[{"type":"work","value":"a@example.com"}],"displayName":"A"}',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 
 /** The stored fields a record's hash covers: every column but the hash, MAC and commit order. */
 export interface HashedRecordFields {
@@ -52,6 +52,20 @@ export function jsonbText(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * A copy of `value` with every object's keys in jsonb order, as PostgreSQL gives a stored
+ * jsonb value back: for what is derived from a value before it is stored (the changes of a
+ * new user) to list its attributes as it would after reading it back.
+ */
+export function inJsonbKeyOrder<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(inJsonbKeyOrder) as T;
+  const object = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(object).sort(byJsonbKeyOrder)) out[k] = inJsonbKeyOrder(object[k]);
+  return out as T;
+}
+
 /** Printable ASCII only; anything else takes the byte comparison. */
 const NOT_PLAIN = /[^\x20-\x7e]/;
 
@@ -94,7 +108,8 @@ export function canonicalRecord(r: HashedRecordFields): unknown {
 
 /** SHA-256 (hex) of the record's canonical content: API.md §4 `hash`. */
 export function recordHash(r: HashedRecordFields): string {
-  return createHash('sha256').update(canonicalRecordText(r), 'utf8').digest('hex');
+  // One-shot: no Hash object per record (every write and every verified record pays this).
+  return hash('sha256', canonicalRecordText(r), 'hex');
 }
 
 const j = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));

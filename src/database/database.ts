@@ -1,7 +1,7 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { QueryResult, QueryRunner } from 'typeorm';
+import { DataSource, EntitySubscriberInterface, QueryResult, QueryRunner } from 'typeorm';
 import { DatabaseError } from './database-error';
 import { timed } from './query-timing';
 import { SqlClient } from './sql-client';
@@ -14,17 +14,24 @@ import { SET_TENANT_SCOPE, TenantScopes } from './tenant-scope';
  * on the data source's pool. Only TypeORM's public query runner API is used.
  *
  * Every statement runs in the tenant scope of the current work (TenantScopes), which the
- * row-level security policies read: set once per transaction (`set_config(…, true)`, one
- * round trip, and only when the connection's session does not already hold it), and for a
- * statement outside a transaction on the connection's session, which keeps it: a
- * connection that already serves this tenant costs nothing more.
+ * row-level security policies read, set on the connection's session only when it does not
+ * already hold it: a pooled connection that already serves this tenant costs no round trip,
+ * in a transaction or not. A setting made inside a transaction is undone if it rolls back,
+ * so the session is known to hold it only once the transaction has committed (a TypeORM
+ * transaction subscriber says so); until then the connection counts as holding nothing
+ * known, and the next transaction on it sets the scope again.
  */
 @Injectable()
 export class Database implements SqlClient {
-  /** The scope set for a transaction, by its query runner (one runner per transaction). */
-  private readonly transactionScopes = new WeakMap<QueryRunner, string>();
-  /** The scope a pooled connection's session holds (set outside transactions only). */
+  /** The scope set in a transaction and its connection, by its query runner (one per transaction). */
+  private readonly transactionScopes = new WeakMap<
+    QueryRunner,
+    { key: string; connection: object }
+  >();
+  /** The scope a pooled connection's session holds, where that is known for certain. */
   private readonly sessionScopes = new WeakMap<object, string>();
+  /** The data sources whose commits this handle follows (one in the service). */
+  private readonly followed = new WeakSet<DataSource>();
 
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
@@ -58,6 +65,10 @@ export class Database implements SqlClient {
       return result;
     } catch (error) {
       await this.run('ROLLBACK TO SAVEPOINT item', []);
+      // A scope set inside the savepoint was rolled back with it: set it again if needed.
+      const runner = this.txHost.tx.queryRunner;
+      const set = runner && this.transactionScopes.get(runner);
+      if (set) set.key = UNKNOWN_SCOPE;
       throw error;
     }
   }
@@ -67,6 +78,7 @@ export class Database implements SqlClient {
     // In a transaction the manager holds its runner; outside one a runner borrows a pooled
     // connection for this statement only, as EntityManager.query does.
     const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
+    if (!this.followed.has(manager.connection)) this.followCommits(manager.connection);
     try {
       await this.applyScope(runner, runner === manager.queryRunner);
       return await timed(() => runner.query(text, params as unknown[], true));
@@ -78,20 +90,42 @@ export class Database implements SqlClient {
   }
 
   /**
-   * Hands the current tenant scope to the connection when it does not hold it yet. In a
-   * transaction the setting is local to it; the first statement sets it, before any
-   * savepoint (`savepoint` starts with a statement), so a rolled-back savepoint cannot undo it.
+   * Hands the current tenant scope to the connection's session when it does not hold it yet.
+   * In a transaction the first statement sets it, before any savepoint (`savepoint` starts
+   * with a statement), so a rolled-back savepoint cannot undo it; the whole transaction
+   * rolling back can, which is why the session counts as holding it only after the commit.
    */
   private async applyScope(runner: QueryRunner, inTransaction: boolean): Promise<void> {
     const scope = this.scopes.current();
     // connect() answers the runner's pooled connection (the same one on every call).
     const connection = (await runner.connect()) as object;
     const held = inTransaction
-      ? (this.transactionScopes.get(runner) ?? this.sessionScopes.get(connection))
+      ? (this.transactionScopes.get(runner)?.key ?? this.sessionScopes.get(connection))
       : this.sessionScopes.get(connection);
     if (held === scope.key || (held === undefined && scope.key === '')) return;
-    await runner.query(SET_TENANT_SCOPE, [scope.tenant, scope.across, inTransaction]);
-    if (inTransaction) this.transactionScopes.set(runner, scope.key);
+    // Unknown until this statement and, in a transaction, its commit have succeeded.
+    this.sessionScopes.set(connection, UNKNOWN_SCOPE);
+    await runner.query(SET_TENANT_SCOPE, [scope.tenant, scope.across, false]);
+    if (inTransaction) this.transactionScopes.set(runner, { key: scope.key, connection });
     else this.sessionScopes.set(connection, scope.key);
   }
+
+  /** After a transaction's final commit, its connection's session keeps the scope it set. */
+  private followCommits(dataSource: DataSource): void {
+    this.followed.add(dataSource);
+    const subscriber: EntitySubscriberInterface = {
+      afterTransactionCommit: ({ queryRunner }) => {
+        // A released savepoint also counts as a commit here; only the outermost one ends it.
+        if (!queryRunner || queryRunner.isTransactionActive) return;
+        const set = this.transactionScopes.get(queryRunner);
+        if (!set) return;
+        this.transactionScopes.delete(queryRunner);
+        this.sessionScopes.set(set.connection, set.key);
+      },
+    };
+    dataSource.subscribers.push(subscriber);
+  }
 }
+
+/** Held by a connection whose setting is not known (a set that may have been rolled back). */
+const UNKNOWN_SCOPE = '\u0000unknown';

@@ -5,6 +5,7 @@ import { SearchTable } from '../search/search.queries';
 import { NewUser, UserRow } from './user-row';
 import { Database } from '../database/database';
 import { DatabaseError } from '../database/database-error';
+import { PreparedAuditRecord } from '../audit/audit-records.repository';
 
 const COLUMNS = `id, tenant_id, user_name, external_id, active, service_account, password_hash,
   resource, version, created, last_modified`;
@@ -27,21 +28,53 @@ export class UsersRepository {
       const rows = await this.db.query<UserRow>(
         `INSERT INTO users (id, tenant_id, user_name, external_id, active, service_account, password_hash, resource)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
-        [
-          user.id,
-          tenant,
-          user.userName,
-          user.externalId ?? null,
-          user.active,
-          user.serviceAccount ?? false,
-          user.passwordHash ?? null,
-          JSON.stringify(user.resource),
-        ],
+        this.userParams(tenant, user),
       );
       return rows[0];
     } catch (error) {
       throw uniqueness(error, user.userName);
     }
+  }
+
+  /**
+   * Inserts a user and its audit record in one statement (so one transaction and one round
+   * trip): `created` is the user's `meta.created` and `meta.lastModified`, which the record
+   * carries too, so the record's hash is known before the statement runs.
+   */
+  async insertWithRecord(
+    tenant: string,
+    user: NewUser,
+    created: Date,
+    record: PreparedAuditRecord,
+  ): Promise<UserRow> {
+    try {
+      const rows = await this.db.query<UserRow>(
+        `WITH u AS (
+           INSERT INTO users (id, tenant_id, user_name, external_id, active, service_account,
+             password_hash, resource, created, last_modified)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING ${COLUMNS}
+         ), a AS (${record.insert(10)})
+         SELECT * FROM u`,
+        // As ISO 8601 text: pg's own Date formatting (local time zone) costs more per request.
+        [...this.userParams(tenant, user), created.toISOString(), ...record.params],
+      );
+      return rows[0];
+    } catch (error) {
+      throw uniqueness(error, user.userName);
+    }
+  }
+
+  private userParams(tenant: string, user: NewUser): unknown[] {
+    return [
+      user.id,
+      tenant,
+      user.userName,
+      user.externalId ?? null,
+      user.active,
+      user.serviceAccount ?? false,
+      user.passwordHash ?? null,
+      JSON.stringify(user.resource),
+    ];
   }
 
   /**

@@ -1,3 +1,4 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
 import { Client } from 'pg';
 import { Database } from '../../src/database/database';
 import { SearchDatabase } from '../../src/database/search-database';
@@ -92,6 +93,43 @@ describe('row-level security', () => {
       { tenant: a },
     );
     expect(searched.map((r) => r.tenant_id)).toEqual([a]);
+  });
+
+  it('a tenant setting is trusted on a connection only after its transaction committed', async () => {
+    const db = s.t.app.get(Database);
+    const txHost = s.t.app.get(TransactionHost);
+    const tenantsSeen = async (tenant: string, inTransaction: boolean) => {
+      const read = () =>
+        db.query<{ tenant_id: string }>('SELECT DISTINCT tenant_id FROM users', []);
+      const rows = await inContext(
+        s.t,
+        () => (inTransaction ? txHost.withTransaction(read) : read()),
+        {
+          tenant,
+        },
+      );
+      return rows.map((r) => r.tenant_id);
+    };
+    // Sequential work reuses the pool's last released connection: its session now holds b.
+    expect(await tenantsSeen(b, false)).toEqual([b]);
+    // a's transaction sets a on that session, then rolls back, which puts b back.
+    await expect(
+      inContext(
+        s.t,
+        () =>
+          txHost.withTransaction(async () => {
+            await db.query('SELECT 1', []);
+            throw new Error('rolled back on purpose');
+          }),
+        { tenant: a },
+      ),
+    ).rejects.toThrow('rolled back on purpose');
+    // So a's next transaction must set a again rather than read b's rows.
+    expect(await tenantsSeen(a, true)).toEqual([a]);
+    // A committed setting is kept, and a statement of another tenant still replaces it.
+    expect(await tenantsSeen(a, true)).toEqual([a]);
+    expect(await tenantsSeen(b, false)).toEqual([b]);
+    expect(await tenantsSeen(b, true)).toEqual([b]);
   });
 
   it('paths, ids and filters naming another tenant find nothing of it', async () => {
