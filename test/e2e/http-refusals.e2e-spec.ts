@@ -97,10 +97,47 @@ describe('answers the server itself gives', () => {
     expect(JSON.parse(r.body)).toMatchObject({ error: 'invalid_request' });
   });
 
+  it('a path the router cannot decode, on a method no route has, is 404 with both echo headers', async () => {
+    // Fastify's 404 router calls the not-found handler directly there, past every hook.
+    for (const path of ['/console/%', `/${s.t.tenant}/v2/Users/%ED%A0%80`]) {
+      const { text } = await exchange(port, (socket) =>
+        socket.end(`OPTIONS ${path} HTTP/1.1\r\nHost: x\r\nX-Correlation-ID: bad-url-1\r\n\r\n`),
+      );
+      const r = response(text);
+      expect(r.status).toBe(404);
+      expect(r.headers['x-correlation-id']).toBe('bad-url-1');
+      expect(r.headers['x-request-id']).toMatch(UUID_V7);
+    }
+  });
+
+  it('an unsatisfiable Range on a console file is 416, not 500', async () => {
+    for (const method of ['GET', 'HEAD']) {
+      // Written, not ended: a client that half-closes first is not answered a file.
+      const { text } = await exchange(port, (socket) =>
+        socket.write(
+          `${method} /console/console.js HTTP/1.1\r\nHost: x\r\nRange: bytes=x\r\n` +
+            `X-Correlation-ID: range-1\r\nConnection: close\r\n\r\n`,
+        ),
+      );
+      const r = response(text);
+      expect({ method, status: r.status }).toEqual({ method, status: 416 });
+      expect(r.headers['x-correlation-id']).toBe('range-1');
+      expect(r.headers['content-range']).toMatch(/^bytes \*\/\d+$/);
+      if (method === 'GET')
+        expect(JSON.parse(r.body)).toMatchObject({ error: 'range_not_satisfiable' });
+    }
+  });
+
   it('a 16 MiB body is answered a readable 413 every time, while the client still sends', async () => {
     for (let i = 0; i < 25; i++) {
       const cid = `big-body-${i}`;
-      const { text, error } = await sendBigBody(port, 'POST', s.users, 'application/scim+json', cid);
+      const { text, error } = await sendBigBody(
+        port,
+        'POST',
+        s.users,
+        'application/scim+json',
+        cid,
+      );
       expect({ i, error, head: text.slice(0, 12) }).toEqual({
         i,
         error: undefined,
@@ -156,8 +193,7 @@ describe('answers the server itself gives', () => {
       answers.push(`${method} ${path} ${error ?? r.status} ${format} ${echoed}`);
     }
     const expected = rounds.map(
-      ([method, path]) =>
-        `${method} ${path} 413 ${path.includes('/v2/') ? 'scim' : 'oauth'} echo`,
+      ([method, path]) => `${method} ${path} 413 ${path.includes('/v2/') ? 'scim' : 'oauth'} echo`,
     );
     expect(answers).toEqual(expected);
   }, 300_000);
