@@ -178,6 +178,23 @@ async function prepare(port: number): Promise<FuzzTarget> {
     },
     201,
   );
+  const created = (path: string, body: unknown) =>
+    json(
+      { method: 'POST', path: `/${TENANT}/v2/${path}`, headers, body: JSON.stringify(body) },
+      201,
+    );
+  const device = await created('Devices', {
+    schemas: ['urn:hid:scim:api:idp:2.0:Device'],
+    serialNumber: `fuzz-${Date.now()}`,
+    type: 'DT_TDSV4',
+  });
+  const organization = await created('Organizations', {
+    schemas: ['urn:hid:scim:api:idp:2.0:Organization'],
+    name: 'Fuzz',
+    externalId: `fuzz-${Date.now()}`,
+  });
+  // Port 9 (discard) refuses: deliveries fail and back off, which is all a fuzz needs.
+  const stream = await created('LogStreams', { name: 'fuzz', url: 'http://127.0.0.1:9/fuzz' });
   return {
     tenant: TENANT,
     token: String(token),
@@ -186,6 +203,10 @@ async function prepare(port: number): Promise<FuzzTarget> {
     userId: String(user.id),
     userName,
     registeredClientId: String(client.client_id),
+    registrationAccessToken: String(client.registration_access_token),
+    deviceId: String(device.id),
+    organizationId: String(organization.id),
+    logStreamId: String(stream.id),
   };
 }
 

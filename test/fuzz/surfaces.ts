@@ -8,6 +8,7 @@ import {
   Random,
   randomText,
 } from './random';
+import { READ_SURFACES } from './surfaces-reads';
 
 /** What the cases act on: made once when the run starts. */
 export interface FuzzTarget {
@@ -18,6 +19,11 @@ export interface FuzzTarget {
   userId: string;
   userName: string;
   registeredClientId: string;
+  /** RFC 7592: the registered client's own token for its configuration endpoint. */
+  registrationAccessToken: string;
+  deviceId: string;
+  organizationId: string;
+  logStreamId: string;
 }
 
 export type Surface = (r: Random, t: FuzzTarget) => FuzzRequest;
@@ -25,6 +31,8 @@ export type Surface = (r: Random, t: FuzzTarget) => FuzzRequest;
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const SEARCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+const DEVICE_SCHEMA = 'urn:hid:scim:api:idp:2.0:Device';
+const ORGANIZATION_SCHEMA = 'urn:hid:scim:api:idp:2.0:Organization';
 const CID_CHARS = 'ABCXYZabcxyz0189_-.*~@+/:';
 
 const bearer = (t: FuzzTarget) => `Bearer ${t.token}`;
@@ -77,11 +85,51 @@ const correlation: Surface = (r, t) => {
   };
 };
 
+interface WriteRoute {
+  method: string;
+  path: string;
+  body: unknown;
+  /** Another Authorization than the admin token. */
+  auth?: string;
+}
+
 /** Every write route that takes JSON, with a valid body to start from. */
-function writeRoutes(r: Random, t: FuzzTarget): { method: string; path: string; body: unknown }[] {
+function writeRoutes(r: Random, t: FuzzTarget): WriteRoute[] {
   const v2 = `/${t.tenant}/v2`;
   const user = { schemas: [USER_SCHEMA], userName: `fz-${r.int(1e9)}`, name: { givenName: 'A' } };
+  const device = { schemas: [DEVICE_SCHEMA], serialNumber: `S-${r.int(1e9)}`, type: 'DT_TDSV4' };
+  const organization = {
+    schemas: [ORGANIZATION_SCHEMA],
+    name: 'Org',
+    externalId: `x-${r.int(1e9)}`,
+  };
+  const patch = (path: string, value: unknown) => ({
+    schemas: [PATCH_SCHEMA],
+    Operations: [{ op: 'replace', path, value }],
+  });
+  const stream = { name: 'fz', url: 'http://127.0.0.1:9/fuzz', filter: 'result pr', batchSize: 10 };
+  const client = { client_id: t.registeredClientId, client_name: 'fuzz', scope: 'users:read' };
   return [
+    { method: 'POST', path: `${v2}/Devices`, body: device },
+    { method: 'PUT', path: `${v2}/Devices/${t.deviceId}`, body: device },
+    { method: 'PATCH', path: `${v2}/Devices/${t.deviceId}`, body: patch('status', 'ACTIVE') },
+    { method: 'POST', path: `${v2}/Organizations`, body: organization },
+    { method: 'PUT', path: `${v2}/Organizations/${t.organizationId}`, body: organization },
+    {
+      method: 'PATCH',
+      path: `${v2}/Organizations/${t.organizationId}`,
+      body: patch('name', 'Org 2'),
+    },
+    // Past the tenant's cap of 20 the create is refused whole; the body is still read first.
+    { method: 'POST', path: `${v2}/LogStreams`, body: stream },
+    { method: 'PATCH', path: `${v2}/LogStreams/${t.logStreamId}`, body: { status: 'paused' } },
+    { method: 'POST', path: `${v2}/.search`, body: { schemas: [SEARCH_SCHEMA], count: 1 } },
+    {
+      method: 'PUT',
+      path: `/${t.tenant}/authn/register/${t.registeredClientId}`,
+      body: client,
+      auth: `Bearer ${t.registrationAccessToken}`,
+    },
     { method: 'POST', path: `${v2}/Users`, body: user },
     { method: 'PUT', path: `${v2}/Users/${t.userId}`, body: { ...user, userName: t.userName } },
     {
@@ -141,7 +189,7 @@ const json: Surface = (r, t) => {
   const valid = JSON.stringify(route.body);
   const body = r.chance(0.8) ? JSON.stringify(mutate(r, route.body)) : brokenJson(r, valid);
   const headers = withCorrelation(r, {
-    Authorization: bearer(t),
+    Authorization: route.auth ?? bearer(t),
     'Content-Type': r.pick(['application/scim+json', 'application/json']),
   });
   return { method: route.method, path: route.path, headers, body };
@@ -301,7 +349,19 @@ const pathIds: Surface = (r, t) => {
     ['PUT', `${v2}/Users/${id}`],
     ['PATCH', `${v2}/Users/${id}`],
     ['GET', `${v2}/Devices/${id}`],
+    ['PUT', `${v2}/Devices/${id}`],
+    ['PATCH', `${v2}/Devices/${id}`],
+    ['DELETE', `${v2}/Devices/${id}`],
     ['GET', `${v2}/Organizations/${id}`],
+    ['PUT', `${v2}/Organizations/${id}`],
+    ['PATCH', `${v2}/Organizations/${id}`],
+    ['DELETE', `${v2}/Organizations/${id}`],
+    ['GET', `${v2}/LogStreams/${id}`],
+    ['PATCH', `${v2}/LogStreams/${id}`],
+    ['DELETE', `${v2}/LogStreams/${id}`],
+    ['GET', `${v2}/Organizations/.import/${id}`],
+    ['PUT', `/${t.tenant}/authn/register/${id}`],
+    ['POST', `/${t.tenant}/authn/bcauthorize/${id}/approve`],
     ['GET', `${v2}/AuditRecords/${id}`],
     ['GET', `${v2}/Users/.import/${id}`],
     ['GET', `${v2}/Devices/.import/${id}`],
@@ -339,4 +399,5 @@ export const SURFACES: Record<string, Surface> = {
   'token-form': tokenForm,
   'bcauthorize-form': bcauthorizeForm,
   'path-ids': pathIds,
+  ...READ_SURFACES,
 };
