@@ -377,6 +377,10 @@ const pathIds: Surface = (r, t) => {
   // Never the real user's DELETE: later cases need it.
   const safe = method === 'DELETE' && id === t.userId ? 'GET' : method;
   const headers = withCorrelation(r, { Authorization: bearer(t) });
+  // RFC 7592: an opaque bearer (no dots) is read as a registration access token, another door.
+  if (path.includes('/authn/register/') && r.chance(0.3)) {
+    headers.Authorization = `Bearer ${r.pick([t.registrationAccessToken, 'x'.repeat(43), 'a~b+c/d='])}`;
+  }
   let body: string | undefined;
   if (safe === 'PUT' || safe === 'PATCH' || safe === 'POST') {
     headers['Content-Type'] = 'application/json';
