@@ -1,56 +1,20 @@
-import { FuzzRequest, encodeAny } from './http';
-import {
-  brokenJson,
-  mutate,
-  nastyNumber,
-  nastyString,
-  nastyValue,
-  Random,
-  randomText,
-} from './random';
+import { encodeAny } from './http';
+import { nastyNumber, nastyString, nastyValue, Random, randomText } from './random';
 import { READ_SURFACES } from './surfaces-reads';
+import { json } from './surfaces-writes';
+import {
+  basic,
+  bearer,
+  FuzzTarget,
+  PATCH_SCHEMA,
+  SEARCH_SCHEMA,
+  Surface,
+  USER_SCHEMA,
+  validCorrelationId,
+  withCorrelation,
+} from './target';
 
-/** What the cases act on: made once when the run starts. */
-export interface FuzzTarget {
-  tenant: string;
-  token: string;
-  clientId: string;
-  secret: string;
-  userId: string;
-  userName: string;
-  registeredClientId: string;
-  /** RFC 7592: the registered client's own token for its configuration endpoint. */
-  registrationAccessToken: string;
-  deviceId: string;
-  organizationId: string;
-  logStreamId: string;
-}
-
-export type Surface = (r: Random, t: FuzzTarget) => FuzzRequest;
-
-const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const SEARCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
-const DEVICE_SCHEMA = 'urn:hid:scim:api:idp:2.0:Device';
-const ORGANIZATION_SCHEMA = 'urn:hid:scim:api:idp:2.0:Organization';
-const CID_CHARS = 'ABCXYZabcxyz0189_-.*~@+/:';
-
-const bearer = (t: FuzzTarget) => `Bearer ${t.token}`;
-const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeAny(id)}:${encodeAny(secret)}`).toString('base64')}`;
-
-/** Sometimes a valid correlation id, so the echo is checked on every surface. */
-function withCorrelation(r: Random, headers: Record<string, string>): Record<string, string> {
-  if (r.chance(0.5)) headers['X-Correlation-ID'] = validCorrelationId(r);
-  return headers;
-}
-
-function validCorrelationId(r: Random): string {
-  const length = 1 + r.int(64);
-  let out = '';
-  for (let i = 0; i < length; i++) out += CID_CHARS[r.int(CID_CHARS.length)];
-  return out;
-}
+export type { FuzzTarget, Surface } from './target';
 
 /** The X-Correlation-ID header itself: valid, too long, empty, repeated, hostile bytes. */
 const correlation: Surface = (r, t) => {
@@ -83,116 +47,6 @@ const correlation: Surface = (r, t) => {
     headers,
     body: 'grant_type=client_credentials&client_id=nobody&client_secret=wrong',
   };
-};
-
-interface WriteRoute {
-  method: string;
-  path: string;
-  body: unknown;
-  /** Another Authorization than the admin token. */
-  auth?: string;
-}
-
-/** Every write route that takes JSON, with a valid body to start from. */
-function writeRoutes(r: Random, t: FuzzTarget): WriteRoute[] {
-  const v2 = `/${t.tenant}/v2`;
-  const user = { schemas: [USER_SCHEMA], userName: `fz-${r.int(1e9)}`, name: { givenName: 'A' } };
-  const device = { schemas: [DEVICE_SCHEMA], serialNumber: `S-${r.int(1e9)}`, type: 'DT_TDSV4' };
-  const organization = {
-    schemas: [ORGANIZATION_SCHEMA],
-    name: 'Org',
-    externalId: `x-${r.int(1e9)}`,
-  };
-  const patch = (path: string, value: unknown) => ({
-    schemas: [PATCH_SCHEMA],
-    Operations: [{ op: 'replace', path, value }],
-  });
-  const stream = { name: 'fz', url: 'http://127.0.0.1:9/fuzz', filter: 'result pr', batchSize: 10 };
-  const client = { client_id: t.registeredClientId, client_name: 'fuzz', scope: 'users:read' };
-  return [
-    { method: 'POST', path: `${v2}/Devices`, body: device },
-    { method: 'PUT', path: `${v2}/Devices/${t.deviceId}`, body: device },
-    { method: 'PATCH', path: `${v2}/Devices/${t.deviceId}`, body: patch('status', 'ACTIVE') },
-    { method: 'POST', path: `${v2}/Organizations`, body: organization },
-    { method: 'PUT', path: `${v2}/Organizations/${t.organizationId}`, body: organization },
-    {
-      method: 'PATCH',
-      path: `${v2}/Organizations/${t.organizationId}`,
-      body: patch('name', 'Org 2'),
-    },
-    // Past the tenant's cap of 20 the create is refused whole; the body is still read first.
-    { method: 'POST', path: `${v2}/LogStreams`, body: stream },
-    { method: 'PATCH', path: `${v2}/LogStreams/${t.logStreamId}`, body: { status: 'paused' } },
-    { method: 'POST', path: `${v2}/.search`, body: { schemas: [SEARCH_SCHEMA], count: 1 } },
-    {
-      method: 'PUT',
-      path: `/${t.tenant}/authn/register/${t.registeredClientId}`,
-      body: client,
-      auth: `Bearer ${t.registrationAccessToken}`,
-    },
-    { method: 'POST', path: `${v2}/Users`, body: user },
-    { method: 'PUT', path: `${v2}/Users/${t.userId}`, body: { ...user, userName: t.userName } },
-    {
-      method: 'PATCH',
-      path: `${v2}/Users/${t.userId}`,
-      body: {
-        schemas: [PATCH_SCHEMA],
-        Operations: [{ op: 'replace', path: 'displayName', value: 'B' }],
-      },
-    },
-    { method: 'POST', path: `${v2}/Users/.search`, body: { schemas: [SEARCH_SCHEMA], count: 1 } },
-    {
-      method: 'POST',
-      path: `${v2}/AuditRecords/.search`,
-      body: { schemas: [SEARCH_SCHEMA], filter: 'result eq "RESPONSE_SUCCESS"', count: 1 },
-    },
-    {
-      method: 'POST',
-      path: `${v2}/Events/.search`,
-      body: { filter: 'correlationId eq X', count: 1 },
-    },
-    {
-      method: 'POST',
-      path: `${v2}/Users/.import`,
-      body: { users: [{ userName: `im-${r.int(1e9)}` }] },
-    },
-    {
-      method: 'POST',
-      path: `${v2}/Devices/.import`,
-      body: { devices: [{ serialNumber: `D-${r.int(1e9)}`, type: 'TOKEN' }] },
-    },
-    {
-      method: 'POST',
-      path: `${v2}/Organizations/.import`,
-      body: { organizations: [{ name: 'Org', externalId: `o-${r.int(1e9)}` }] },
-    },
-    {
-      method: 'POST',
-      path: `/${t.tenant}/authn/register`,
-      body: { client_name: 'fuzz', scope: 'users:read' },
-    },
-    {
-      method: 'PUT',
-      path: `/${t.tenant}/authn/register/${t.registeredClientId}`,
-      body: { client_id: t.registeredClientId, client_name: 'fuzz', scope: 'users:read' },
-    },
-    {
-      method: 'POST',
-      path: `/${t.tenant}/authn/bcauthorize/${'A'.repeat(20)}/approve`,
-      body: { reason: 'ok' },
-    },
-  ];
-}
-
-const json: Surface = (r, t) => {
-  const route = r.pick(writeRoutes(r, t));
-  const valid = JSON.stringify(route.body);
-  const body = r.chance(0.8) ? JSON.stringify(mutate(r, route.body)) : brokenJson(r, valid);
-  const headers = withCorrelation(r, {
-    Authorization: route.auth ?? bearer(t),
-    'Content-Type': r.pick(['application/scim+json', 'application/json']),
-  });
-  return { method: route.method, path: route.path, headers, body };
 };
 
 const ATTRIBUTES = [
