@@ -58,6 +58,8 @@ export function statusCode(status: number): string {
       return 'request_too_large';
     case 415:
       return 'unsupported_media_type';
+    case 416:
+      return 'range_not_satisfiable';
     case 429:
       return 'too_many_requests';
     case 503:

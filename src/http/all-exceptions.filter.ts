@@ -7,13 +7,14 @@ import {
   Logger,
 } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ScimFilterError } from '../scim/filter';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DatabaseError } from '../database/database-error';
 import { SqlState } from '../database/sqlstate';
 import { ApiError, AuditUnavailableError, statusCode } from '../common/api-error';
-import { contextFor } from './correlation.hook';
+import { contextFor, echoHeaders } from './correlation.hook';
 import { FailureRecorder } from './failure-recorder';
 import { noteFailure } from './request-log';
 
@@ -67,6 +68,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
     // A flood's refusal waits (AUTH_FAILURE_DELAY_MS), so a few connections get few answers.
     if (error.holdMs) await sleep(error.holdMs);
     if (reply.sent) return;
+    // Fastify's 404 router answers a path it cannot decode on a method with no routes
+    // (OPTIONS /x/%) by calling the not-found handler directly, past every hook, so the
+    // echo headers the correlation hook sets may be missing here.
+    if (!reply.hasHeader('x-request-id')) {
+      echoHeaders(reply, contextFor(request.raw, this.config.correlationIdMaxLength));
+    }
     void reply.headers(error.headers).status(error.status).send(this.render(request, error));
   }
 
@@ -117,6 +124,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
         scimType: status === 400 ? 'invalidValue' : undefined,
       };
     }
+    const exposed = exposedClientError(exception);
+    if (exposed) return { ...base, ...exposed };
     const fastifyError = exception as { statusCode?: number; code?: string; message?: string };
     if (
       typeof fastifyError.statusCode === 'number' &&
@@ -190,6 +199,26 @@ function fromFastifyError(status: number, code: string): Omit<Normalised, 'heade
         detail: 'The request could not be processed',
       };
   }
+}
+
+/**
+ * An http-errors client error its thrower marks as safe to show (`expose`), such as the 416
+ * @fastify/send throws for an unsatisfiable Range on a console file: its own status, with
+ * the Content-Range it carries, rather than a 500.
+ */
+function exposedClientError(exception: unknown): Omit<Normalised, 'skipAudit'> | undefined {
+  const e = exception as { status?: unknown; expose?: unknown; headers?: unknown };
+  if (e?.expose !== true || typeof e.status !== 'number' || e.status < 400 || e.status >= 500) {
+    return undefined;
+  }
+  const given = (e.headers ?? {}) as Record<string, unknown>;
+  const range = given['Content-Range'];
+  return {
+    status: e.status,
+    code: statusCode(e.status),
+    detail: STATUS_CODES[e.status] ?? 'The request could not be processed',
+    headers: typeof range === 'string' ? { 'Content-Range': range } : {},
+  };
 }
 
 /**

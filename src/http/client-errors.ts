@@ -5,7 +5,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { parseCorrelationHeader } from '../context/correlation-id';
 import { parseTenantPath } from '../context/route-family';
 import { SCIM_JSON_CONTENT_TYPE } from '../scim/scim-constants';
-import { contextFor } from './correlation.hook';
+import { contextFor, echoHeaders } from './correlation.hook';
 
 const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -100,10 +100,9 @@ export function frameworkErrorHandler(
       status === 414
         ? 'A segment of the request path is longer than the server accepts'
         : 'The request path is not a valid URL (malformed percent-encoding)';
-    if (ctx.correlationId !== undefined) void reply.header('X-Correlation-ID', ctx.correlationId);
+    echoHeaders(reply, ctx);
     const scim = ctx.routeFamily === 'scim';
     void reply
-      .header('X-Request-ID', ctx.requestId)
       .code(status)
       .type(scim ? SCIM_JSON_CONTENT_TYPE : 'application/json; charset=utf-8')
       .send(errorBody(scim, status, detail, ctx.correlationId));

@@ -1,4 +1,4 @@
-import { FastifyInstance } from 'fastify';
+import { FastifyInstance, FastifyReply } from 'fastify';
 import { IncomingMessage } from 'node:http';
 import { v7 as uuidv7 } from 'uuid';
 import { parseCorrelationHeader } from '../context/correlation-id';
@@ -59,8 +59,7 @@ export function registerCorrelationHook(
     const agent = headers['user-agent'];
     if (agent) ctx.client.userAgent = agent.slice(0, USER_AGENT_MAX_LENGTH);
     ctx.trace = parseTraceContext(headers.traceparent, headers.tracestate);
-    if (ctx.correlationId !== undefined) void reply.header('X-Correlation-ID', ctx.correlationId);
-    void reply.header('X-Request-ID', ctx.requestId);
+    echoHeaders(reply, ctx);
     if (ctx.trace) void reply.header('traceresponse', traceResponse(ctx.trace));
     // Nest's guards refuse a broken id on every Nest route; the OpenAPI routes are served by
     // Swagger's own Fastify plugin, which no guard sees, so they refuse it here.
@@ -75,6 +74,12 @@ export function registerCorrelationHook(
       done();
     });
   });
+}
+
+/** X-Request-ID always, X-Correlation-ID only when the request's was valid. */
+export function echoHeaders(reply: FastifyReply, ctx: RequestContext): void {
+  if (ctx.correlationId !== undefined) void reply.header('X-Correlation-ID', ctx.correlationId);
+  void reply.header('X-Request-ID', ctx.requestId);
 }
 
 /** Longer user agents are cut for the audit record (browsers send about 150 characters). */

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { scimError } from '../common/api-error';
+import { storableText } from '../common/text-safety';
 import { NewUser, UserRow } from './user-row';
 import { USER_ATTRIBUTES } from './user-attributes';
 import { UserDto } from './user.dto';
@@ -34,10 +35,35 @@ export function validateUser(body: unknown, limits: UserLimits): UserDto {
   }
   const plain = canonicaliseKeys(body as Record<string, unknown>);
   for (const key of READ_ONLY) delete plain[key];
+  const reserved = findPrototypeMember(plain);
+  if (reserved) throw scimError(400, 'invalidValue', `${reserved} is not an attribute name`);
   const dto = plainToInstance(UserDto, plain);
   const errors = validateSync(dto, { whitelist: true, forbidUnknownValues: false });
   if (errors.length > 0) throw scimError(400, 'invalidValue', describe(errors));
   return checkUser(dto, limits);
+}
+
+/** Member names no SCIM attribute has, which name the prototype chain of a JavaScript object. */
+const PROTOTYPE_MEMBERS = new Set(['constructor', '__proto__', 'prototype']);
+
+/**
+ * The path of the first member named like the prototype chain, at any depth. class-transformer
+ * reads `value.constructor` to pick a nested object's class, so such a member, even inside
+ * an unknown attribute the whitelist would drop, throws a TypeError (a 500) or reaches the
+ * prototype. Iterative, as the body may be deep.
+ */
+function findPrototypeMember(value: unknown): string | undefined {
+  const stack: [unknown, string][] = [[value, '']];
+  while (stack.length > 0) {
+    const [current, path] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    for (const [key, member] of Object.entries(current)) {
+      const memberPath = Array.isArray(current) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+      if (!Array.isArray(current) && PROTOTYPE_MEMBERS.has(key)) return storableText(memberPath);
+      stack.push([member, memberPath]);
+    }
+  }
+  return undefined;
 }
 
 /** The rules beyond the DTO's types: the core schema, a userName, the length limits. */

@@ -76,6 +76,25 @@ describe('input the database cannot store', () => {
     expectScim400(put, 'invalidValue', 'nickName');
   });
 
+  it('refuses a member named like the prototype chain, even inside an unknown attribute', async () => {
+    // class-transformer read such a member as the nested object's class: a TypeError, a 500.
+    const created = await createUser(s.t);
+    for (const name of ['constructor', '__proto__', 'prototype']) {
+      const put = await s.send({
+        method: 'PUT',
+        url: `${s.users}/${created.id}`,
+        payload: rawUser(`"userName":"${created.userName}","name":{"x":{"${name}":"a"}}`),
+      });
+      expectScim400(put, 'invalidValue', `name.x.${name}`);
+      const post = await s.send({
+        method: 'POST',
+        url: s.users,
+        payload: rawUser(`"userName":"proto-${name}","name":{"Operations":{"${name}":"a"}}`),
+      });
+      expectScim400(post, 'invalidValue', `name.Operations.${name}`);
+    }
+  });
+
   it('refuses bodies nested deeper than the limit before anything walks them', async () => {
     for (const payload of [
       '{"a":'.repeat(3000) + '1' + '}'.repeat(3000),
@@ -170,6 +189,11 @@ describe('input the database cannot store', () => {
         'a lone surrogate in a name',
         'name.givenName',
         `{"userName":"lone","name":{"givenName":"${LONE}"}}`,
+      ],
+      [
+        'a member named constructor',
+        'name.x.constructor',
+        `{"userName":"proto","name":{"x":{"constructor":"a"}}}`,
       ],
     ])('users: %s', async (_what, named, bad) => {
       const tag = Math.random().toString(36).slice(2, 8);

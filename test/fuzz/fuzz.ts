@@ -113,6 +113,7 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzReport> {
       () => undefined,
     );
     report.readyAtEnd = ready?.status === 200;
+    await removeLogStreams(port, target.tenant, target.token);
     report.logProblems = logProblems(service.text, secrets);
     report.seconds = Math.round((Date.now() - started) / 100) / 10;
     return report;
@@ -178,6 +179,25 @@ async function prepare(port: number): Promise<FuzzTarget> {
     },
     201,
   );
+  const created = (path: string, body: unknown) =>
+    json(
+      { method: 'POST', path: `/${TENANT}/v2/${path}`, headers, body: JSON.stringify(body) },
+      201,
+    );
+  const device = await created('Devices', {
+    schemas: ['urn:hid:scim:api:idp:2.0:Device'],
+    serialNumber: `fuzz-${Date.now()}`,
+    type: 'DT_TDSV4',
+  });
+  const organization = await created('Organizations', {
+    schemas: ['urn:hid:scim:api:idp:2.0:Organization'],
+    name: 'Fuzz',
+    externalId: `fuzz-${Date.now()}`,
+  });
+  // Those of a run that did not finish, on a shared database.
+  await removeLogStreams(port, TENANT, String(token));
+  // Port 9 (discard) refuses: deliveries fail and back off, which is all a fuzz needs.
+  const stream = await created('LogStreams', { name: 'fuzz', url: 'http://127.0.0.1:9/fuzz' });
   return {
     tenant: TENANT,
     token: String(token),
@@ -186,7 +206,24 @@ async function prepare(port: number): Promise<FuzzTarget> {
     userId: String(user.id),
     userName,
     registeredClientId: String(client.client_id),
+    registrationAccessToken: String(client.registration_access_token),
+    deviceId: String(device.id),
+    organizationId: String(organization.id),
+    logStreamId: String(stream.id),
   };
+}
+
+/**
+ * Log streams are the one thing a run leaves that keeps working: on a shared database other
+ * services would deliver them, and a tenant has at most 20. The run removes every one.
+ */
+async function removeLogStreams(port: number, tenant: string, token: string): Promise<void> {
+  const headers = { Authorization: `Bearer ${token}` };
+  const path = `/${tenant}/v2/LogStreams`;
+  const list = await send(port, { method: 'GET', path, headers });
+  const streams = (JSON.parse(list.body) as { Resources?: { id: string }[] }).Resources ?? [];
+  for (const { id } of streams)
+    await send(port, { method: 'DELETE', path: `${path}/${id}`, headers });
 }
 
 async function pool<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {

@@ -6,6 +6,11 @@ export interface FuzzRequest {
   path: string;
   headers: Record<string, string>;
   body?: string;
+  /**
+   * A route that answers with a stream (export, tail): a success is taken as soon as its
+   * head arrives, and the connection is dropped, as a client that stops reading would.
+   */
+  stream?: boolean;
 }
 
 export interface FuzzResponse {
@@ -31,7 +36,16 @@ export function send(port: number, req: FuzzRequest, timeoutMs = 30_000): Promis
       socket.destroy();
       reject(new Error(`no answer within ${timeoutMs} ms`));
     }, timeoutMs);
-    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('data', (c: Buffer) => {
+      chunks.push(c);
+      if (!req.stream) return;
+      const head = parse(Buffer.concat(chunks));
+      if (head && head.status < 400) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve({ ...head, body: '' });
+      }
+    });
     socket.on('error', () => undefined);
     socket.on('close', () => {
       clearTimeout(timer);

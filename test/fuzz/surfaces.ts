@@ -1,48 +1,20 @@
-import { FuzzRequest, encodeAny } from './http';
+import { encodeAny } from './http';
+import { nastyNumber, nastyString, nastyValue, Random, randomText } from './random';
+import { READ_SURFACES } from './surfaces-reads';
+import { json } from './surfaces-writes';
 import {
-  brokenJson,
-  mutate,
-  nastyNumber,
-  nastyString,
-  nastyValue,
-  Random,
-  randomText,
-} from './random';
+  basic,
+  bearer,
+  FuzzTarget,
+  PATCH_SCHEMA,
+  SEARCH_SCHEMA,
+  Surface,
+  USER_SCHEMA,
+  validCorrelationId,
+  withCorrelation,
+} from './target';
 
-/** What the cases act on: made once when the run starts. */
-export interface FuzzTarget {
-  tenant: string;
-  token: string;
-  clientId: string;
-  secret: string;
-  userId: string;
-  userName: string;
-  registeredClientId: string;
-}
-
-export type Surface = (r: Random, t: FuzzTarget) => FuzzRequest;
-
-const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const SEARCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
-const CID_CHARS = 'ABCXYZabcxyz0189_-.*~@+/:';
-
-const bearer = (t: FuzzTarget) => `Bearer ${t.token}`;
-const basic = (id: string, secret: string) =>
-  `Basic ${Buffer.from(`${encodeAny(id)}:${encodeAny(secret)}`).toString('base64')}`;
-
-/** Sometimes a valid correlation id, so the echo is checked on every surface. */
-function withCorrelation(r: Random, headers: Record<string, string>): Record<string, string> {
-  if (r.chance(0.5)) headers['X-Correlation-ID'] = validCorrelationId(r);
-  return headers;
-}
-
-function validCorrelationId(r: Random): string {
-  const length = 1 + r.int(64);
-  let out = '';
-  for (let i = 0; i < length; i++) out += CID_CHARS[r.int(CID_CHARS.length)];
-  return out;
-}
+export type { FuzzTarget, Surface } from './target';
 
 /** The X-Correlation-ID header itself: valid, too long, empty, repeated, hostile bytes. */
 const correlation: Surface = (r, t) => {
@@ -75,76 +47,6 @@ const correlation: Surface = (r, t) => {
     headers,
     body: 'grant_type=client_credentials&client_id=nobody&client_secret=wrong',
   };
-};
-
-/** Every write route that takes JSON, with a valid body to start from. */
-function writeRoutes(r: Random, t: FuzzTarget): { method: string; path: string; body: unknown }[] {
-  const v2 = `/${t.tenant}/v2`;
-  const user = { schemas: [USER_SCHEMA], userName: `fz-${r.int(1e9)}`, name: { givenName: 'A' } };
-  return [
-    { method: 'POST', path: `${v2}/Users`, body: user },
-    { method: 'PUT', path: `${v2}/Users/${t.userId}`, body: { ...user, userName: t.userName } },
-    {
-      method: 'PATCH',
-      path: `${v2}/Users/${t.userId}`,
-      body: {
-        schemas: [PATCH_SCHEMA],
-        Operations: [{ op: 'replace', path: 'displayName', value: 'B' }],
-      },
-    },
-    { method: 'POST', path: `${v2}/Users/.search`, body: { schemas: [SEARCH_SCHEMA], count: 1 } },
-    {
-      method: 'POST',
-      path: `${v2}/AuditRecords/.search`,
-      body: { schemas: [SEARCH_SCHEMA], filter: 'result eq "RESPONSE_SUCCESS"', count: 1 },
-    },
-    {
-      method: 'POST',
-      path: `${v2}/Events/.search`,
-      body: { filter: 'correlationId eq X', count: 1 },
-    },
-    {
-      method: 'POST',
-      path: `${v2}/Users/.import`,
-      body: { users: [{ userName: `im-${r.int(1e9)}` }] },
-    },
-    {
-      method: 'POST',
-      path: `${v2}/Devices/.import`,
-      body: { devices: [{ serialNumber: `D-${r.int(1e9)}`, type: 'TOKEN' }] },
-    },
-    {
-      method: 'POST',
-      path: `${v2}/Organizations/.import`,
-      body: { organizations: [{ name: 'Org', externalId: `o-${r.int(1e9)}` }] },
-    },
-    {
-      method: 'POST',
-      path: `/${t.tenant}/authn/register`,
-      body: { client_name: 'fuzz', scope: 'users:read' },
-    },
-    {
-      method: 'PUT',
-      path: `/${t.tenant}/authn/register/${t.registeredClientId}`,
-      body: { client_id: t.registeredClientId, client_name: 'fuzz', scope: 'users:read' },
-    },
-    {
-      method: 'POST',
-      path: `/${t.tenant}/authn/bcauthorize/${'A'.repeat(20)}/approve`,
-      body: { reason: 'ok' },
-    },
-  ];
-}
-
-const json: Surface = (r, t) => {
-  const route = r.pick(writeRoutes(r, t));
-  const valid = JSON.stringify(route.body);
-  const body = r.chance(0.8) ? JSON.stringify(mutate(r, route.body)) : brokenJson(r, valid);
-  const headers = withCorrelation(r, {
-    Authorization: bearer(t),
-    'Content-Type': r.pick(['application/scim+json', 'application/json']),
-  });
-  return { method: route.method, path: route.path, headers, body };
 };
 
 const ATTRIBUTES = [
@@ -301,7 +203,19 @@ const pathIds: Surface = (r, t) => {
     ['PUT', `${v2}/Users/${id}`],
     ['PATCH', `${v2}/Users/${id}`],
     ['GET', `${v2}/Devices/${id}`],
+    ['PUT', `${v2}/Devices/${id}`],
+    ['PATCH', `${v2}/Devices/${id}`],
+    ['DELETE', `${v2}/Devices/${id}`],
     ['GET', `${v2}/Organizations/${id}`],
+    ['PUT', `${v2}/Organizations/${id}`],
+    ['PATCH', `${v2}/Organizations/${id}`],
+    ['DELETE', `${v2}/Organizations/${id}`],
+    ['GET', `${v2}/LogStreams/${id}`],
+    ['PATCH', `${v2}/LogStreams/${id}`],
+    ['DELETE', `${v2}/LogStreams/${id}`],
+    ['GET', `${v2}/Organizations/.import/${id}`],
+    ['PUT', `/${t.tenant}/authn/register/${id}`],
+    ['POST', `/${t.tenant}/authn/bcauthorize/${id}/approve`],
     ['GET', `${v2}/AuditRecords/${id}`],
     ['GET', `${v2}/Users/.import/${id}`],
     ['GET', `${v2}/Devices/.import/${id}`],
@@ -317,6 +231,10 @@ const pathIds: Surface = (r, t) => {
   // Never the real user's DELETE: later cases need it.
   const safe = method === 'DELETE' && id === t.userId ? 'GET' : method;
   const headers = withCorrelation(r, { Authorization: bearer(t) });
+  // RFC 7592: an opaque bearer (no dots) is read as a registration access token, another door.
+  if (path.includes('/authn/register/') && r.chance(0.3)) {
+    headers.Authorization = `Bearer ${r.pick([t.registrationAccessToken, 'x'.repeat(43), 'a~b+c/d='])}`;
+  }
   let body: string | undefined;
   if (safe === 'PUT' || safe === 'PATCH' || safe === 'POST') {
     headers['Content-Type'] = 'application/json';
@@ -339,4 +257,5 @@ export const SURFACES: Record<string, Surface> = {
   'token-form': tokenForm,
   'bcauthorize-form': bcauthorizeForm,
   'path-ids': pathIds,
+  ...READ_SURFACES,
 };
