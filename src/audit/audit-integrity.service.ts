@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { KeyLike } from 'jose';
-import { scimError } from '../common/api-error';
+import { ApiError, scimError } from '../common/api-error';
 import { isUuid } from '../common/uuid';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SearchDatabase } from '../database/search-database';
@@ -30,6 +30,9 @@ export interface RecordSealProof {
   proof: string[];
 }
 
+/** When to come back after a refusal: a walk of a large trail takes seconds. */
+const VERIFY_RETRY_AFTER_SECONDS = 5;
+
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /**
@@ -40,6 +43,8 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\
 @Injectable()
 export class AuditIntegrityService {
   private sealingKeys?: Map<string, KeyLike>;
+  /** The walk running for each tenant, by its range: a trail is walked once at a time. */
+  private readonly running = new Map<string, { range: string; report: Promise<VerifyReport> }>();
 
   constructor(
     private readonly db: SearchDatabase,
@@ -51,8 +56,7 @@ export class AuditIntegrityService {
 
   async verify(tenant: string, from?: unknown, to?: unknown): Promise<VerifyReport> {
     const options = { from: instant('from', from), to: instant('to', to) };
-    const source = sqlTrailSource((text, params) => this.db.query(text, params), tenant);
-    const report = await verifyTrail(tenant, source, await this.verifierKeys(), options);
+    const report = await this.walkOnce(tenant, options);
     if (this.config.auditLogAccess) {
       await this.audit.record('verifyAuditRecords', {
         parameters: {
@@ -66,6 +70,34 @@ export class AuditIntegrityService {
         },
       });
     }
+    return report;
+  }
+
+  /**
+   * A walk reads the whole range, so calls that arrive while one runs for the same tenant
+   * share it (the same range) or are told to come back (another range): repeated calls
+   * never multiply the work, and none waits unbounded behind a queue.
+   */
+  private walkOnce(tenant: string, options: { from?: string; to?: string }): Promise<VerifyReport> {
+    const range = `${options.from ?? ''}/${options.to ?? ''}`;
+    const current = this.running.get(tenant);
+    if (current?.range === range) return current.report;
+    if (current) {
+      throw new ApiError(
+        429,
+        'too_many_requests',
+        "A verification of another range of this tenant's trail is running; retry when it has ended",
+        {
+          headers: { 'Retry-After': String(VERIFY_RETRY_AFTER_SECONDS) },
+          coalesceKey: `verify\u0000${tenant}`,
+        },
+      );
+    }
+    const source = sqlTrailSource((text, params) => this.db.query(text, params), tenant);
+    const report = this.verifierKeys()
+      .then((keys) => verifyTrail(tenant, source, keys, options))
+      .finally(() => this.running.delete(tenant));
+    this.running.set(tenant, { range, report });
     return report;
   }
 
