@@ -1,4 +1,5 @@
 import { KeyLike } from 'jose';
+import type { AuditActionParameters } from './audit-actions';
 import { AuditSealRow, sealHash, sealSignatureValid } from './audit-seal';
 import { MerkleRootBuilder } from './merkle';
 import { RecordChecker, RENDERING_DIFFERS, TrailRecordRow } from './record-check';
@@ -39,17 +40,14 @@ export interface TrailSource {
   purges?(): Promise<TrailPurge[]>;
 }
 
-/** A month of the trail that retention dropped, as its `purgeAuditRecords` record says. */
-export interface TrailPurge {
+/**
+ * A month of the trail that retention dropped, as its `purgeAuditRecords` record says (the
+ * catalogue's parameters; `seals` names the seals whose records it held, as seq ranges:
+ * `1-40,43-43`).
+ */
+export type TrailPurge = Omit<AuditActionParameters['purgeAuditRecords'], 'lastSealId'> & {
   recordId: string;
-  partition: string;
-  from: string;
-  to: string;
-  records: number;
-  /** The seals whose records it held, as seq ranges: `1-40,43-43`. */
-  seals: string;
-  lastSealSeq: string;
-}
+};
 
 export interface VerifyOptions {
   /** Check seals sealed from this instant (ISO 8601) on; the chain before is trusted. */
