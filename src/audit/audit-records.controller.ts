@@ -9,7 +9,14 @@ import {
   Post,
   Query,
 } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import { Public, RequireScopes } from '../common/access.decorators';
 import { AuditedAs } from './audit-action.decorator';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -103,6 +110,10 @@ export class AuditRecordsController {
     description: 'Check seals sealed before this instant; unsealed records are then left out',
   })
   @ApiOkResponse({ description: 'The verdict and the first failure found', schema: VERIFY_REPORT })
+  @ApiTooManyRequestsResponse({
+    description:
+      "A verification of another range of this tenant's trail is running (a call for the same range shares it); retry after `Retry-After` seconds",
+  })
   async verifyAuditRecords(@Param('tenant') tenant: string, @Query() query: Json): Promise<Json> {
     const report = await this.integrity.verify(tenant, query.from, query.to);
     return { ...report };

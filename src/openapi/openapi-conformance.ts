@@ -176,8 +176,11 @@ function addErrors(
     '500': answer('Unexpected server error (no details are given)'),
     '503': answer('Database or audit trail unavailable; nothing was changed', RETRY_AFTER),
   };
+  // A route that declares one of these answers with a body of its own keeps it; one that
+  // declares only why it answers so gets the error body and headers from here.
   for (const [status, response] of Object.entries(errors)) {
-    operation.responses[status] ??= response;
+    const declared = operation.responses[status];
+    if (!declared?.content) operation.responses[status] = { ...response, ...declared };
   }
 }
 
