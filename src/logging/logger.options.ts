@@ -59,4 +59,3 @@ function stdoutDestination(): DestinationStream {
 
 const LOG_BUFFER_BYTES = 4096;
 const LOG_FLUSH_INTERVAL_MS = 250;
-
