@@ -1,10 +1,11 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
+import { PoolClient } from 'pg';
 import { DataSource, EntitySubscriberInterface, QueryResult, QueryRunner } from 'typeorm';
 import { DatabaseError } from './database-error';
 import { timed } from './query-timing';
-import { SqlClient } from './sql-client';
+import { QueryOptions, SqlClient } from './sql-client';
 import { SET_TENANT_SCOPE, TenantScopes } from './tenant-scope';
 
 /**
@@ -32,6 +33,8 @@ export class Database implements SqlClient {
   private readonly sessionScopes = new WeakMap<object, string>();
   /** The data sources whose commits this handle follows (one in the service). */
   private readonly followed = new WeakSet<DataSource>();
+  /** The name of each statement text kept prepared (`prepare`), the same on every connection. */
+  private readonly preparedNames = new Map<string, string>();
 
   constructor(
     private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
@@ -43,8 +46,18 @@ export class Database implements SqlClient {
     return this.scopes.acrossTenants(reason, fn);
   }
 
-  async query<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-    return (await this.run(text, params)).records as T[];
+  /**
+   * Runs one statement and answers its rows. With `prepare`, the statement is kept prepared
+   * on each connection that runs it, so PostgreSQL parses and plans it once per connection
+   * rather than on every call: for the few fixed statements of the hottest writes (the text
+   * must not vary with the values, which are always parameters).
+   */
+  async query<T>(
+    text: string,
+    params: readonly unknown[] = [],
+    options: QueryOptions = {},
+  ): Promise<T[]> {
+    return (await this.run(text, params, options.prepare === true)).records as T[];
   }
 
   async execute(text: string, params: readonly unknown[] = []): Promise<number> {
@@ -73,7 +86,11 @@ export class Database implements SqlClient {
     }
   }
 
-  private async run(text: string, params: readonly unknown[]): Promise<QueryResult> {
+  private async run(
+    text: string,
+    params: readonly unknown[],
+    prepare = false,
+  ): Promise<QueryResult> {
     const manager = this.txHost.tx;
     // In a transaction the manager holds its runner; outside one a runner borrows a pooled
     // connection for this statement only, as EntityManager.query does.
@@ -81,12 +98,37 @@ export class Database implements SqlClient {
     if (!this.followed.has(manager.connection)) this.followCommits(manager.connection);
     try {
       await this.applyScope(runner, runner === manager.queryRunner);
+      if (prepare) return await timed(() => this.runPrepared(runner, text, params));
       return await timed(() => runner.query(text, params as unknown[], true));
     } catch (error) {
       throw DatabaseError.from(error);
     } finally {
       if (runner !== manager.queryRunner) await runner.release();
     }
+  }
+
+  /**
+   * A statement by name on the runner's own connection: TypeORM's query runner has no way to
+   * name one. pg parses it on the connection's first use and binds it afterwards; a prepared
+   * statement outlives a rolled-back transaction, and a dropped connection takes its own.
+   */
+  private async runPrepared(
+    runner: QueryRunner,
+    text: string,
+    params: readonly unknown[],
+  ): Promise<QueryResult> {
+    let name = this.preparedNames.get(text);
+    if (name === undefined) {
+      name = `write_${this.preparedNames.size + 1}`;
+      this.preparedNames.set(text, name);
+    }
+    const connection = (await runner.connect()) as PoolClient;
+    const raw = await connection.query({ name, text, values: params as unknown[] });
+    const result = new QueryResult();
+    result.raw = raw;
+    result.records = raw.rows;
+    result.affected = raw.rowCount ?? undefined;
+    return result;
   }
 
   /**

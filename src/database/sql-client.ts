@@ -1,6 +1,9 @@
-/** How a statement runs; only the search connections keep prepared statements. */
+/** How a statement runs. */
 export interface QueryOptions {
-  /** Keep the statement prepared on its connection when its text is seen again. */
+  /**
+   * Keep the statement prepared on its connection: on the search connections once its text
+   * is seen again; on `Database` (fixed texts of the busiest writes) from its first use.
+   */
   prepare?: boolean;
   /**
    * The statement writes (the records of reads): on the search connections it then runs on
@@ -10,7 +13,7 @@ export interface QueryOptions {
   /**
    * Rows as arrays of the columns' text, unparsed (no Date or JSON values): for long reads
    * that pass text on, where per-row parsing is most of the service's work. Search
-   * connections only, as `prepare`: `Database` answers parsed rows whatever this says.
+   * connections only: `Database` answers parsed rows whatever this says.
    */
   raw?: boolean;
 }

@@ -57,6 +57,8 @@ export class UsersRepository {
          SELECT * FROM u`,
         // As ISO 8601 text: pg's own Date formatting (local time zone) costs more per request.
         [...this.userParams(tenant, user), created.toISOString(), ...record.params],
+        // The busiest write's one fixed text: planned once per connection.
+        { prepare: true },
       );
       return rows[0];
     } catch (error) {

@@ -1,3 +1,5 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { Database } from '../../src/database/database';
 import { UsersService } from '../../src/users/users.service';
 import { user } from '../factories/user';
 import { recordsOfRequest } from '../utils/records';
@@ -45,6 +47,28 @@ describe('UsersService against the database', () => {
     );
     expect(await userRows(body.userName)).toEqual([]);
     expect(await recordsOfRequest(t, { correlationId })).toEqual([]);
+  });
+
+  it('keeps the user-and-record statement prepared on its connection, also past a rollback', async () => {
+    const correlationId = uniqueId('int-prepared');
+    await withFailingAuditInsert(t, correlationId, () =>
+      expect(
+        inContext(t, () => users.create(t.tenant, user()), { correlationId }),
+      ).rejects.toThrow(),
+    );
+    const db = t.app.get(Database);
+    const body = user();
+    // One transaction, so the create and the look at the session's statements share a connection.
+    const prepared = await inContext(t, () =>
+      t.app.get(TransactionHost).withTransaction(async () => {
+        await users.create(t.tenant, body);
+        return db.query<{ name: string }>(
+          `SELECT name FROM pg_prepared_statements WHERE statement LIKE '%INSERT INTO users%'`,
+        );
+      }),
+    );
+    expect(prepared).toHaveLength(1);
+    expect(await userRows(body.userName)).toHaveLength(1);
   });
 
   it('rolls a patch back with its record: the stored user keeps its old state', async () => {
