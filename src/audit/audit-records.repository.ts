@@ -14,6 +14,7 @@ import {
   INSERT_ABSENT_RECORDS,
   INSERT_RECORD,
   INSERT_RECORDS,
+  insertRecordArraysFrom,
   insertRecordFrom,
   WRITTEN_AUDIT_COLUMNS,
 } from './audit-records.queries';
@@ -33,6 +34,16 @@ export type NewAuditRecord = Omit<AuditRecordRow, 'created' | 'hash'> & {
 export interface PreparedAuditRecord {
   insert(first: number): string;
   params: unknown[];
+}
+
+/**
+ * Many records stamped and ready for a statement that writes them beside their changes:
+ * `insert` numbers the parameters (one array per column) from `first` and keeps the records
+ * that `where` (over the alias `r`) admits; `params` are the arrays.
+ */
+export interface PreparedAuditRecords {
+  insert(first: number, where?: string): string;
+  params: unknown[][];
 }
 
 /** A record ready to insert: stamped with its time, hash and MAC by the service. */
@@ -87,6 +98,15 @@ export class AuditRecordsRepository {
     return {
       insert: insertRecordFrom,
       params: WRITTEN_AUDIT_COLUMNS.map((column) => param(stamped, column)),
+    };
+  }
+
+  /** Many records, stamped for a statement of the caller's that writes them (column arrays). */
+  prepareMany(rows: NewAuditRecord[]): PreparedAuditRecords {
+    const stamped = rows.map((row) => this.stamp(row));
+    return {
+      insert: insertRecordArraysFrom,
+      params: WRITTEN_AUDIT_COLUMNS.map((column) => stamped.map((row) => param(row, column))),
     };
   }
 

@@ -18,6 +18,7 @@ import {
   NewAuditRecord,
   AuditRecordsRepository,
   PreparedAuditRecord,
+  PreparedAuditRecords,
 } from './audit-records.repository';
 import { AuditTarget } from './audit-target';
 import { FailureBacklog } from './failure-backlog';
@@ -62,9 +63,10 @@ export interface AuditEntry {
 }
 
 /**
- * Writes audit records, through three doors: `record` (a success, in the current
- * transaction), `recordMany` (many outcomes, successes or failures, in one statement in the
- * current transaction) and `recordFailure` (outside the failed transaction). Context
+ * Writes audit records, through these doors: `record` (a success, in the current
+ * transaction), `recordWith` and `recordManyWith` (successes written by the caller's own
+ * statement beside the change), `recordMany` (many outcomes, successes or failures, in one
+ * statement in the current transaction) and `recordFailure` (outside the failed transaction). Context
  * (tenant, correlation id, request id, actor, COI) comes from CLS, never from callers.
  */
 @Injectable()
@@ -125,6 +127,27 @@ export class AuditService {
     }
     this.metrics.auditRecordsWritten.inc({ action, result: row.result });
     return result;
+  }
+
+  /**
+   * Records the successes of many items written by the caller's own statement together with
+   * them (an import batch): `write` gets the records' INSERT and parameters
+   * (PreparedAuditRecords), and answers its result and how many records it stored (a
+   * record is stored with its item or not at all). A failure of the statement is the
+   * caller's to handle: it cannot say which of its inserts failed, and the caller can still
+   * write the items and their records apart (the import does, and then a failed record
+   * insert is the trail's unavailability, as `recordMany` reports it).
+   */
+  async recordManyWith<A extends AuditAction, T>(
+    action: A,
+    entries: AuditDetails<A>[],
+    write: (records: PreparedAuditRecords) => Promise<{ value: T; recorded: number }>,
+  ): Promise<T> {
+    const ctx = this.context.require();
+    const rows = entries.map((details) => this.row(ctx, action, 'RESPONSE_SUCCESS', details));
+    const { value, recorded } = await write(this.records.prepareMany(rows));
+    this.metrics.auditRecordsWritten.inc({ action, result: 'RESPONSE_SUCCESS' }, recorded);
+    return value;
   }
 
   /**

@@ -60,7 +60,10 @@ export class ImportBatchService {
     const items = chunk.slice(start, end).map((value, i) => ({ index: job.next_index + i, value }));
 
     const outcomes = await processor.process(job.tenant_id, items, job.options);
-    await this.audit.recordMany(outcomes.map((o) => auditEntry(spec, o)));
+    // Outcomes the processor recorded with their items are written already.
+    await this.audit.recordMany(
+      outcomes.filter((o) => !(o.ok && o.recorded)).map((o) => auditEntry(spec, o)),
+    );
     await this.repository.addErrors(coi, outcomes.flatMap(errorRow));
     if (end === chunk.length) await this.repository.deleteChunk(coi, chunkNo);
 

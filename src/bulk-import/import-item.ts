@@ -23,7 +23,13 @@ export interface ItemError {
 
 /** What became of one item: created (with its record's details) or failed alone. */
 export type ItemOutcome =
-  | { index: number; ok: true; details: AuditDetails }
+  | {
+      index: number;
+      ok: true;
+      details: AuditDetails;
+      /** Its record was written with it, by the processor's own statement. */
+      recorded?: true;
+    }
   | {
       index: number;
       ok: false;
@@ -88,14 +94,18 @@ export class BatchOutcomes<T> {
   }
 
   settle(
-    result: (row: T) => { details: AuditDetails } | { error: ItemError; names: ItemNames },
+    result: (
+      row: T,
+      /** The row's place in `rows`. */
+      at: number,
+    ) => { details: AuditDetails; recorded?: true } | { error: ItemError; names: ItemNames },
   ): ItemOutcome[] {
-    for (const { slot, row } of this.accepted) {
+    for (const [at, { slot, row }] of this.accepted.entries()) {
       const index = this.outcomes[slot].index;
-      const r = result(row);
+      const r = result(row, at);
       this.outcomes[slot] =
         'details' in r
-          ? { index, ok: true, details: r.details }
+          ? { index, ok: true, details: r.details, ...(r.recorded ? { recorded: true } : {}) }
           : { index, ok: false, error: r.error, ...r.names };
     }
     return this.outcomes;
@@ -173,6 +183,6 @@ export async function insertIsolating<R>(
  * exception, 23 integrity violation, 54 program limit such as an oversized index row), as
  * opposed to one it could not run now, which fails the batch so the job retries it.
  */
-function isRefusal(error: unknown): boolean {
+export function isRefusal(error: unknown): boolean {
   return /^(22|23|54)/.test(DatabaseError.from(error).code ?? '');
 }

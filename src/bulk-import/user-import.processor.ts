@@ -1,4 +1,5 @@
 import { auditTarget } from '../audit/audit-target';
+import { AuditDetails, AuditService } from '../audit/audit.service';
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { scimError } from '../common/api-error';
@@ -19,6 +20,7 @@ import {
   ImportItem,
   ImportProcessor,
   insertIsolating,
+  isRefusal,
   ItemNames,
   ItemOutcome,
   keyOf,
@@ -96,11 +98,15 @@ function derivedUserName(plain: Record<string, unknown>): string | undefined {
   return typeof email === 'string' && email.trim() !== '' ? email : undefined;
 }
 
-/** Creates imported users: one multi-row insert per batch, conflicts skipped per item. */
+/**
+ * Creates imported users: one statement per batch writes the users and their `createUser`
+ * records, conflicts skipped per item.
+ */
 @Injectable()
 export class UserImportProcessor implements ImportProcessor {
   constructor(
     private readonly users: UsersRepository,
+    private readonly audit: AuditService,
     private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -118,7 +124,7 @@ export class UserImportProcessor implements ImportProcessor {
     items: ImportItem[],
     options: ImportOptions,
   ): Promise<ItemOutcome[]> {
-    const batch = new BatchOutcomes<{ user: NewUser; password?: string }>();
+    const batch = new BatchOutcomes<AcceptedUser>();
     const seen = new Set<string>();
     const groups = options.group ? { groups: [{ value: options.group.value }] } : {};
     for (const { item, value: dto, error } of readItems(items, (v) =>
@@ -153,30 +159,65 @@ export class UserImportProcessor implements ImportProcessor {
         if (row.password !== undefined) row.user.passwordHash = await hashPassword(row.password);
       }),
     );
-    const { inserted, refused } = await insertIsolating(
-      this.db,
-      batch.rows,
-      (r) => r.user.id,
-      (rows) =>
-        this.users.insertMany(
-          tenant,
-          rows.map((r) => r.user),
-        ),
-    );
-    return batch.settle(({ user }) =>
+    const users = batch.rows.map((r) => r.user);
+    // What each user's record says once it is created (its password hashed by now).
+    const details = users.map(createdDetails);
+    const { inserted, refused, recorded } = await this.insert(tenant, users, details);
+    return batch.settle(({ user }, at) =>
       inserted.has(user.id)
-        ? {
-            details: {
-              target: auditTarget(user.userName, user.id),
-              changes: computeChanges(null, changeViewOfNew(user)),
-            },
-          }
+        ? { details: details[at], ...(recorded ? { recorded: true as const } : {}) }
         : {
             error: refused.has(user.id) ? UNSTORABLE_ITEM : taken(user.userName),
             names: named(user.userName),
           },
     );
   }
+
+  /**
+   * The batch's users and their records in one statement (inside a savepoint). If the
+   * database refuses it, the users alone, a refused one failing only itself (insertIsolating);
+   * their records then go with the batch's other outcomes (`recorded` false).
+   */
+  private async insert(
+    tenant: string,
+    users: NewUser[],
+    details: AuditDetails<'createUser'>[],
+  ): Promise<{ inserted: Set<string>; refused: Set<string>; recorded: boolean }> {
+    const refused = new Set<string>();
+    if (users.length === 0) return { inserted: new Set(), refused, recorded: false };
+    try {
+      const inserted = await this.db.savepoint(() =>
+        this.audit.recordManyWith('createUser', details, async (records) => {
+          const ids = await this.users.insertManyWithRecords(tenant, users, records);
+          return { value: ids, recorded: ids.size };
+        }),
+      );
+      return { inserted, refused, recorded: true };
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+    }
+    const isolated = await insertIsolating(
+      this.db,
+      users,
+      (user) => user.id,
+      (some) => this.users.insertMany(tenant, some),
+    );
+    return { ...isolated, recorded: false };
+  }
+}
+
+/** A user the batch will try to create, and its clear password to hash, if it has one. */
+interface AcceptedUser {
+  user: NewUser;
+  password?: string;
+}
+
+/** The details of a created user's `createUser` record. */
+function createdDetails(user: NewUser): AuditDetails<'createUser'> {
+  return {
+    target: auditTarget(user.userName, user.id),
+    changes: computeChanges(null, changeViewOfNew(user)),
+  };
 }
 
 function named(userName: string): ItemNames {
