@@ -60,13 +60,12 @@ export const INSERT_RECORDS = `
 /**
  * Many records' INSERT for a statement that also writes the changes they are of, one array
  * parameter per column numbered from `first` (each value is read by its own type, with no
- * JSON document to parse around them). `where` (over the alias `r`) keeps only the records
- * of what the statement's other parts wrote.
+ * JSON document to parse around them).
  */
-export function insertRecordArraysFrom(first: number, where = 'true'): string {
+export function insertRecordArraysFrom(first: number): string {
   const arrays = WRITTEN.map((column, i) => `$${i + first}::${TYPES[column]}[]`).join(', ');
   return `INSERT INTO audit_records (${COLUMNS})
-    SELECT ${COLUMNS} FROM unnest(${arrays}) AS r(${COLUMNS}) WHERE ${where}`;
+    SELECT ${COLUMNS} FROM unnest(${arrays}) AS r(${COLUMNS})`;
 }
 
 /**

@@ -38,11 +38,11 @@ export interface PreparedAuditRecord {
 
 /**
  * Many records stamped and ready for a statement that writes them beside their changes:
- * `insert` numbers the parameters (one array per column) from `first` and keeps the records
- * that `where` (over the alias `r`) admits; `params` are the arrays.
+ * `insert` numbers the parameters (one array per column) from `first`; `params` are the
+ * arrays.
  */
 export interface PreparedAuditRecords {
-  insert(first: number, where?: string): string;
+  insert(first: number): string;
   params: unknown[][];
 }
 
@@ -208,8 +208,10 @@ function hasLoneSurrogate(value: unknown): boolean {
   if (typeof value === 'string') return LONE_SURROGATE.test(value);
   if (value === null || typeof value !== 'object') return false;
   if (Array.isArray(value)) return value.some(hasLoneSurrogate);
-  for (const [k, v] of Object.entries(value)) {
-    if (LONE_SURROGATE.test(k) || hasLoneSurrogate(v)) return true;
+  // Keys, then their values: no array of entries per object (every record takes this walk).
+  const object = value as Record<string, unknown>;
+  for (const k of Object.keys(object)) {
+    if (LONE_SURROGATE.test(k) || hasLoneSurrogate(object[k])) return true;
   }
   return false;
 }

@@ -64,10 +64,11 @@ export interface AuditEntry {
 
 /**
  * Writes audit records, through these doors: `record` (a success, in the current
- * transaction), `recordWith` and `recordManyWith` (successes written by the caller's own
- * statement beside the change), `recordMany` (many outcomes, successes or failures, in one
- * statement in the current transaction) and `recordFailure` (outside the failed transaction). Context
- * (tenant, correlation id, request id, actor, COI) comes from CLS, never from callers.
+ * transaction), `recordWith` (a success written by the caller's own statement beside the
+ * change), `recordMany` (many outcomes, successes or failures, in one statement in the
+ * current transaction), `recordManyWith` (the same, written by the caller's statement beside
+ * the items) and `recordFailure` (outside the failed transaction). Context (tenant,
+ * correlation id, request id, actor, COI) comes from CLS, never from callers.
  */
 @Injectable()
 export class AuditService {
@@ -130,24 +131,25 @@ export class AuditService {
   }
 
   /**
-   * Records the successes of many items written by the caller's own statement together with
-   * them (an import batch): `write` gets the records' INSERT and parameters
-   * (PreparedAuditRecords), and answers its result and how many records it stored (a
-   * record is stored with its item or not at all). A failure of the statement is the
-   * caller's to handle: it cannot say which of its inserts failed, and the caller can still
-   * write the items and their records apart (the import does, and then a failed record
-   * insert is the trail's unavailability, as `recordMany` reports it).
+   * Records the outcomes of many items (an import batch) with the caller's own statement,
+   * which writes them beside the items, as `recordMany` would write them alone (each entry a
+   * record, a failure when its details carry a status, in the entries' order): `write` gets
+   * their INSERT and parameters (PreparedAuditRecords) and must store every one of them or
+   * fail. A failure of the statement is the caller's to handle: it cannot say which of its
+   * inserts failed, and the caller can still write the items and records apart (the import
+   * does, and then a failed record insert is the trail's unavailability, as `recordMany`
+   * reports it).
    */
-  async recordManyWith<A extends AuditAction, T>(
-    action: A,
-    entries: AuditDetails<A>[],
-    write: (records: PreparedAuditRecords) => Promise<{ value: T; recorded: number }>,
+  async recordManyWith<T>(
+    entries: AuditEntry[],
+    write: (records: PreparedAuditRecords) => Promise<T>,
   ): Promise<T> {
-    const ctx = this.context.require();
-    const rows = entries.map((details) => this.row(ctx, action, 'RESPONSE_SUCCESS', details));
-    const { value, recorded } = await write(this.records.prepareMany(rows));
-    this.metrics.auditRecordsWritten.inc({ action, result: 'RESPONSE_SUCCESS' }, recorded);
-    return value;
+    const rows = this.rows(entries);
+    const result = await write(this.records.prepareMany(rows));
+    for (const row of rows) {
+      this.metrics.auditRecordsWritten.inc({ action: row.action_name, result: row.result });
+    }
+    return result;
   }
 
   /**
@@ -157,15 +159,7 @@ export class AuditService {
    */
   async recordMany(entries: AuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const ctx = this.context.require();
-    const rows = entries.map((e) =>
-      this.row(
-        ctx,
-        e.action,
-        'status' in e.details ? 'RESPONSE_FAILURE' : 'RESPONSE_SUCCESS',
-        e.details,
-      ),
-    );
+    const rows = this.rows(entries);
     try {
       await this.records.insertMany(rows);
     } catch (error) {
@@ -204,6 +198,18 @@ export class AuditService {
       return;
     }
     this.metrics.auditRecordsWritten.inc({ action, result: 'RESPONSE_FAILURE' });
+  }
+
+  private rows(entries: AuditEntry[]): NewAuditRecord[] {
+    const ctx = this.context.require();
+    return entries.map((e) =>
+      this.row(
+        ctx,
+        e.action,
+        'status' in e.details ? 'RESPONSE_FAILURE' : 'RESPONSE_SUCCESS',
+        e.details,
+      ),
+    );
   }
 
   logFailure(error: unknown): void {

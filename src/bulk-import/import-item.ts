@@ -1,4 +1,5 @@
-import { AuditDetails } from '../audit/audit.service';
+import { AuditAction } from '../audit/audit-actions';
+import { AuditDetails, AuditEntry } from '../audit/audit.service';
 import { ApiError } from '../common/api-error';
 import { storableText } from '../common/text-safety';
 import { asObject, member, optionalString, requiredString } from '../scim/scim-members';
@@ -22,14 +23,8 @@ export interface ItemError {
 }
 
 /** What became of one item: created (with its record's details) or failed alone. */
-export type ItemOutcome =
-  | {
-      index: number;
-      ok: true;
-      details: AuditDetails;
-      /** Its record was written with it, by the processor's own statement. */
-      recorded?: true;
-    }
+export type ItemOutcome = (
+  | { index: number; ok: true; details: AuditDetails }
   | {
       index: number;
       ok: false;
@@ -37,7 +32,11 @@ export type ItemOutcome =
       key?: { name: ItemKeyName; value: string };
       /** The affected user, where there is one (a user import's userName). */
       target?: { id?: string };
-    };
+    }
+) & {
+  /** Its record is written already, by the processor's own statement. */
+  recorded?: true;
+};
 
 /**
  * Creates one kind of entity from a batch of items inside the current transaction: every item
@@ -98,18 +97,33 @@ export class BatchOutcomes<T> {
       row: T,
       /** The row's place in `rows`. */
       at: number,
-    ) => { details: AuditDetails; recorded?: true } | { error: ItemError; names: ItemNames },
+    ) => { details: AuditDetails } | { error: ItemError; names: ItemNames },
   ): ItemOutcome[] {
     for (const [at, { slot, row }] of this.accepted.entries()) {
       const index = this.outcomes[slot].index;
       const r = result(row, at);
       this.outcomes[slot] =
         'details' in r
-          ? { index, ok: true, details: r.details, ...(r.recorded ? { recorded: true } : {}) }
+          ? { index, ok: true, details: r.details }
           : { index, ok: false, error: r.error, ...r.names };
     }
     return this.outcomes;
   }
+}
+
+/** The record of an item's outcome: its action, a failure with the item's error and index. */
+export function itemRecord(action: AuditAction, outcome: ItemOutcome): AuditEntry {
+  if (outcome.ok) return { action, details: outcome.details };
+  return {
+    action,
+    details: {
+      status: outcome.error.status,
+      error: outcome.error.scimType ?? String(outcome.error.status),
+      message: outcome.error.detail,
+      parameters: { index: outcome.index },
+      ...(outcome.target ? { target: outcome.target } : {}),
+    },
+  };
 }
 
 /** Turns an expected refusal (validation, conflict) into an item error; rethrows the rest. */

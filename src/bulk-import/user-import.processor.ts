@@ -21,6 +21,7 @@ import {
   ImportProcessor,
   insertIsolating,
   isRefusal,
+  itemRecord,
   ItemNames,
   ItemOutcome,
   keyOf,
@@ -99,8 +100,8 @@ function derivedUserName(plain: Record<string, unknown>): string | undefined {
 }
 
 /**
- * Creates imported users: one statement per batch writes the users and their `createUser`
- * records, conflicts skipped per item.
+ * Creates imported users: one statement per batch writes the users and the records of all
+ * its items; a taken name or a refused value sends the batch item by item instead.
  */
 @Injectable()
 export class UserImportProcessor implements ImportProcessor {
@@ -162,49 +163,61 @@ export class UserImportProcessor implements ImportProcessor {
     const users = batch.rows.map((r) => r.user);
     // What each user's record says once it is created (its password hashed by now).
     const details = users.map(createdDetails);
-    const { inserted, refused, recorded } = await this.insert(tenant, users, details);
-    return batch.settle(({ user }, at) =>
-      inserted.has(user.id)
-        ? { details: details[at], ...(recorded ? { recorded: true as const } : {}) }
-        : {
-            error: refused.has(user.id) ? UNSTORABLE_ITEM : taken(user.userName),
-            names: named(user.userName),
-          },
+    const together = await this.insertWithRecords(tenant, users, () =>
+      batch.settle((_, at) => ({ details: details[at] })),
     );
-  }
-
-  /**
-   * The batch's users and their records in one statement (inside a savepoint). If the
-   * database refuses it, the users alone, a refused one failing only itself (insertIsolating);
-   * their records then go with the batch's other outcomes (`recorded` false).
-   */
-  private async insert(
-    tenant: string,
-    users: NewUser[],
-    details: AuditDetails<'createUser'>[],
-  ): Promise<{ inserted: Set<string>; refused: Set<string>; recorded: boolean }> {
-    const refused = new Set<string>();
-    if (users.length === 0) return { inserted: new Set(), refused, recorded: false };
-    try {
-      const inserted = await this.db.savepoint(() =>
-        this.audit.recordManyWith('createUser', details, async (records) => {
-          const ids = await this.users.insertManyWithRecords(tenant, users, records);
-          return { value: ids, recorded: ids.size };
-        }),
-      );
-      return { inserted, refused, recorded: true };
-    } catch (error) {
-      if (!isRefusal(error)) throw error;
-    }
-    const isolated = await insertIsolating(
+    if (together) return together;
+    const { inserted, refused } = await insertIsolating(
       this.db,
       users,
       (user) => user.id,
       (some) => this.users.insertMany(tenant, some),
     );
-    return { ...isolated, recorded: false };
+    return batch.settle((_, at) =>
+      inserted.has(users[at].id)
+        ? { details: details[at] }
+        : {
+            error: refused.has(users[at].id) ? UNSTORABLE_ITEM : taken(users[at].userName),
+            names: named(users[at].userName),
+          },
+    );
+  }
+
+  /**
+   * The common case in one statement (inside a savepoint): the batch's users and the records
+   * of all its items, in item order, as `outcomes` says they end if every user is created.
+   * Answers those outcomes, recorded; or undefined, with nothing written, when a user's name
+   * is taken (its record must be a failure, in its place) or the database refuses the
+   * statement: the batch then takes the path that can tell its items apart, and the batch
+   * records their outcomes.
+   */
+  private async insertWithRecords(
+    tenant: string,
+    users: NewUser[],
+    outcomes: () => ItemOutcome[],
+  ): Promise<ItemOutcome[] | undefined> {
+    if (users.length === 0) return undefined;
+    const expected = outcomes();
+    try {
+      await this.db.savepoint(() =>
+        this.audit.recordManyWith(
+          expected.map((o) => itemRecord('createUser', o)),
+          async (records) => {
+            const inserted = await this.users.insertManyWithRecords(tenant, users, records);
+            if (inserted.size < users.length) throw new UserSkipped();
+          },
+        ),
+      );
+    } catch (error) {
+      if (error instanceof UserSkipped || isRefusal(error)) return undefined;
+      throw error;
+    }
+    return expected.map((o) => ({ ...o, recorded: true }));
   }
 }
+
+/** A user of the batch was skipped (its name is taken): undo the statement's work. */
+class UserSkipped extends Error {}
 
 /** A user the batch will try to create, and its clear password to hash, if it has one. */
 interface AcceptedUser {

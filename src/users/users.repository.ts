@@ -108,10 +108,12 @@ export class UsersRepository {
   }
 
   /**
-   * Inserts many users and their records in one statement (bulk import), a user skipped as in
-   * insertMany and its record with it: `records` holds one per user, naming it by its id
-   * (`target_user_immutable_id`). One statement, so a user and its record are stored
-   * together or not at all. The columns travel as arrays, each value read by its own type.
+   * Inserts many users and every one of `records` in one statement (bulk import: the batch's
+   * users and the records of all its items), so they are stored together or not at all. A
+   * user whose userName is taken is skipped as in insertMany, but the records are written
+   * regardless: a caller that finds an id missing from the answer must not keep the
+   * statement's work (the import rolls its savepoint back). The columns travel as arrays,
+   * each value read by its own type.
    */
   async insertManyWithRecords(
     tenant: string,
@@ -127,7 +129,7 @@ export class UsersRepository {
          FROM unnest($2::uuid[], $3::text[], $4::text[], $5::boolean[], $6::text[], $7::jsonb[])
            AS x(id, user_name, external_id, active, password_hash, resource)
          ON CONFLICT DO NOTHING RETURNING id
-       ), a AS (${records.insert(8, 'r.target_user_immutable_id IN (SELECT id::text FROM u)')})
+       ), a AS (${records.insert(8)})
        SELECT id FROM u`,
       [
         tenant,

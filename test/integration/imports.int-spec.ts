@@ -62,13 +62,13 @@ describe('bulk import batches against the database', () => {
     expect(new Set(records.map((r) => r.correlation_id))).toEqual(new Set([prefix]));
   });
 
-  /** Each createUser record of the import, by the user it names, with its hash checked. */
+  /** Each createUser record of the import in the trail's order, with its hash checked. */
   const createRecords = async (coi: string) =>
     (await t.db.query(
       `SELECT r.result, r.target_user_id, r.target_user_immutable_id, r.changes, r.mac,
          r.hash = audit_record_hash(r) AS intact
        FROM audit_records r WHERE r.tenant_id = $1 AND r.coi = $2 AND r.action_name = 'createUser'
-       ORDER BY r.target_user_id`,
+       ORDER BY r.id`,
       [t.tenant, coi],
     )) as any[];
 
@@ -100,6 +100,29 @@ describe('bulk import batches against the database', () => {
     expect(records[1].changes).toEqual(
       expect.arrayContaining([{ op: 'add', attribute: 'userName', after: `${prefix}-b-1` }]),
     );
+  });
+
+  it('records a batch in item order, an item that cannot be read failing in its place', async () => {
+    const prefix = uniqueId('order');
+    const body = { users: [userBody(`${prefix}-0`), { active: true }, userBody(`${prefix}-2`)] };
+    const coi = await inContext(
+      t,
+      () => t.app.get(ImportsService).accept(IMPORT_KINDS.users, t.tenant, body),
+      { correlationId: prefix },
+    );
+    await eventually(async () => (await jobStatus(coi)) === 'completed', 30_000);
+    const records = (await t.db.query(
+      `SELECT r.result, r.target_user_id, r.action_parameters, r.hash = audit_record_hash(r) AS intact
+       FROM audit_records r WHERE r.tenant_id = $1 AND r.coi = $2 AND r.action_name = 'createUser'
+       ORDER BY r.id`,
+      [t.tenant, coi],
+    )) as any[];
+    expect(records.map((r) => [r.result, r.target_user_id, r.action_parameters.index])).toEqual([
+      ['RESPONSE_SUCCESS', `${prefix}-0`, undefined],
+      ['RESPONSE_FAILURE', null, '1'],
+      ['RESPONSE_SUCCESS', `${prefix}-2`, undefined],
+    ]);
+    expect(records.every((r) => r.intact)).toBe(true);
   });
 
   it('when the database refuses a user, creates and records the others and fails that one alone', async () => {
