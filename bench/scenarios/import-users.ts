@@ -1,6 +1,7 @@
 import { PoolClient } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { BENCH_TENANT, BenchContext, Scenario } from '../lib/context';
+import { CpuSample, cpuPerRequest } from '../lib/cpu';
 import { LoadResult } from '../lib/load';
 
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -48,6 +49,8 @@ export interface ImportRun {
   /** RSS sampled every 250 ms, with the number of users imported by then. */
   samples: { imported: number; rss: number; heap: number }[];
   failed: number;
+  /** CPU µs per user, from the first POST until every import is completed. */
+  cpu?: CpuSample;
 }
 
 /**
@@ -71,6 +74,7 @@ export async function importUsers(
     );
   }
   const samples: ImportRun['samples'] = [{ imported: 0, ...(await memory(ctx)) }];
+  const cpuBefore = ctx.cpu();
   const started = performance.now();
   const locations: string[] = [];
   const postMs: number[] = [];
@@ -107,8 +111,9 @@ export async function importUsers(
     await new Promise((r) => setTimeout(r, 250));
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuPerRequest(cpuBefore, ctx.cpu(), users);
   samples.push({ imported: users, ...(await memory(ctx)) });
-  return { users, seconds, postMs, samples, failed };
+  return { users, seconds, postMs, samples, failed, cpu };
 }
 
 /**
@@ -122,10 +127,11 @@ async function floor(
   prefix: string,
   users: number,
   connections: number,
-): Promise<number> {
+): Promise<{ seconds: number; cpu?: CpuSample }> {
   const tenant = 'bench-floor';
   await ctx.pool.query('INSERT INTO tenants (id) VALUES ($1) ON CONFLICT DO NOTHING', [tenant]);
   const batches = Array.from({ length: Math.ceil(users / FLOOR_BATCH) }, (_, b) => b);
+  const cpuBefore = ctx.cpu();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: connections }, async (_, c) => {
@@ -145,7 +151,8 @@ async function floor(
       }
     }),
   );
-  return (performance.now() - started) / 1000;
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, cpu: cpuPerRequest(cpuBefore, ctx.cpu(), users) };
 }
 
 async function floorBatch(
@@ -197,7 +204,8 @@ async function floorBatch(
   await client.query('COMMIT');
 }
 
-function row(users: number, seconds: number, latencies: number[]): LoadResult {
+/** The floor's own work is this process's (the load tool column), not the service's. */
+function row(users: number, seconds: number, latencies: number[], cpu?: CpuSample): LoadResult {
   const sorted = [...latencies].sort((a, b) => a - b);
   const at = (q: number) =>
     Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
@@ -208,6 +216,7 @@ function row(users: number, seconds: number, latencies: number[]): LoadResult {
     p99: at(0.99),
     errors: 0,
     non2xx: 0,
+    ...(cpu ? { cpu } : {}),
   };
 }
 
@@ -242,7 +251,7 @@ export const scenario: Scenario = {
     const big = await importUsers(ctx, `imp-${run}`, TOTAL);
     const floor1 = await floor(ctx, `floor1-${run}`, TOTAL, 1);
     const floor2 = await floor(ctx, `floor2-${run}`, TOTAL, 2);
-    const floorSeconds = Math.min(floor1, floor2);
+    const floorSeconds = Math.min(floor1.seconds, floor2.seconds);
     const withPasswords = WITH_PASSWORDS
       ? await importUsers(ctx, `pw-${run}`, WITH_PASSWORDS, {
           password: 'correct horse battery staple',
@@ -256,16 +265,19 @@ export const scenario: Scenario = {
       rows: [
         {
           label: `service: ${TOTAL} users, POST until completed`,
-          result: row(big.users, big.seconds, big.postMs),
+          result: row(big.users, big.seconds, big.postMs, big.cpu),
         },
         {
           label: 'floor: multi-row INSERTs of the same rows + records, 1 connection',
-          result: row(TOTAL, floor1, []),
+          result: row(TOTAL, floor1.seconds, [], floor1.cpu),
         },
-        { label: 'floor: the same over 2 connections', result: row(TOTAL, floor2, []) },
+        {
+          label: 'floor: the same over 2 connections',
+          result: row(TOTAL, floor2.seconds, [], floor2.cpu),
+        },
         {
           label: `service: ${small.users} users (warm-up)`,
-          result: row(small.users, small.seconds, small.postMs),
+          result: row(small.users, small.seconds, small.postMs, small.cpu),
         },
         ...(withPasswords
           ? [
@@ -277,7 +289,7 @@ export const scenario: Scenario = {
           : []),
       ],
       notes: [
-        'requests = users, req/s = users per second end to end (first POST until every status is completed); p50/p99 = POST response time in ms',
+        "requests = users, req/s = users per second end to end (first POST until every status is completed); p50/p99 = POST response time in ms; CPU per user (the floor's own work is the load tool column; the service's includes answering the status polls)",
         `service ${serviceRate.toFixed(0)} users/s vs the faster floor ${floorRate.toFixed(0)} users/s: ${((serviceRate / floorRate) * 100).toFixed(1)}% of it (target >= 5000 users/s end to end)`,
         `items failed: ${big.failed} (expected 0)`,
         ...memoryProfile(big),

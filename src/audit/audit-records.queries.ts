@@ -22,16 +22,51 @@ export function insertRecordFrom(first: number): string {
     VALUES (${WRITTEN.map((_, i) => `$${i + first}`).join(',')})`;
 }
 
+/** The SQL type of each written column, as a statement reads it from its parameters. */
+const TYPES: Record<(typeof WRITTEN)[number], string> = {
+  id: 'uuid',
+  tenant_id: 'text',
+  correlation_id: 'text',
+  request_id: 'uuid',
+  coi: 'text',
+  service_id: 'text',
+  service_host: 'text',
+  action_name: 'text',
+  action_parameters: 'jsonb',
+  result: 'text',
+  message: 'text',
+  return_value: 'jsonb',
+  acting_user_id: 'text',
+  acting_user_immutable_id: 'text',
+  acting_session_id: 'text',
+  acting_auth_method: 'text',
+  target_user_id: 'text',
+  target_user_immutable_id: 'text',
+  changes: 'jsonb',
+  client: 'jsonb',
+  trace_id: 'text',
+  created: 'timestamptz',
+  hash: 'text',
+  mac: 'text',
+  mac_key_id: 'text',
+};
+
 /** Many records in one statement, from a JSON array of rows. */
 export const INSERT_RECORDS = `
   INSERT INTO audit_records (${COLUMNS})
   SELECT ${COLUMNS} FROM jsonb_to_recordset($1::jsonb) AS x(
-    id uuid, tenant_id text, correlation_id text, request_id uuid, coi text, service_id text,
-    service_host text, action_name text, action_parameters jsonb, result text, message text,
-    return_value jsonb, acting_user_id text, acting_user_immutable_id text,
-    acting_session_id text, acting_auth_method text, target_user_id text,
-    target_user_immutable_id text, changes jsonb, client jsonb, trace_id text, created timestamptz,
-    hash text, mac text, mac_key_id text)`;
+    ${WRITTEN.map((column) => `${column} ${TYPES[column]}`).join(', ')})`;
+
+/**
+ * Many records' INSERT for a statement that also writes the changes they are of, one array
+ * parameter per column numbered from `first` (each value is read by its own type, with no
+ * JSON document to parse around them).
+ */
+export function insertRecordArraysFrom(first: number): string {
+  const arrays = WRITTEN.map((column, i) => `$${i + first}::${TYPES[column]}[]`).join(', ');
+  return `INSERT INTO audit_records (${COLUMNS})
+    SELECT ${COLUMNS} FROM unnest(${arrays}) AS r(${COLUMNS})`;
+}
 
 /**
  * Many records, skipping any whose id is already stored: a backlogged failure record whose

@@ -18,6 +18,7 @@ import {
   NewAuditRecord,
   AuditRecordsRepository,
   PreparedAuditRecord,
+  PreparedAuditRecords,
 } from './audit-records.repository';
 import { AuditTarget } from './audit-target';
 import { FailureBacklog } from './failure-backlog';
@@ -62,10 +63,12 @@ export interface AuditEntry {
 }
 
 /**
- * Writes audit records, through three doors: `record` (a success, in the current
- * transaction), `recordMany` (many outcomes, successes or failures, in one statement in the
- * current transaction) and `recordFailure` (outside the failed transaction). Context
- * (tenant, correlation id, request id, actor, COI) comes from CLS, never from callers.
+ * Writes audit records, through these doors: `record` (a success, in the current
+ * transaction), `recordWith` (a success written by the caller's own statement beside the
+ * change), `recordMany` (many outcomes, successes or failures, in one statement in the
+ * current transaction), `recordManyWith` (the same, written by the caller's statement beside
+ * the items) and `recordFailure` (outside the failed transaction). Context (tenant,
+ * correlation id, request id, actor, COI) comes from CLS, never from callers.
  */
 @Injectable()
 export class AuditService {
@@ -128,21 +131,35 @@ export class AuditService {
   }
 
   /**
+   * Records the outcomes of many items (an import batch) with the caller's own statement,
+   * which writes them beside the items, as `recordMany` would write them alone (each entry a
+   * record, a failure when its details carry a status, in the entries' order): `write` gets
+   * their INSERT and parameters (PreparedAuditRecords) and must store every one of them or
+   * fail. A failure of the statement is the caller's to handle: it cannot say which of its
+   * inserts failed, and the caller can still write the items and records apart (the import
+   * does, and then a failed record insert is the trail's unavailability, as `recordMany`
+   * reports it).
+   */
+  async recordManyWith<T>(
+    entries: AuditEntry[],
+    write: (records: PreparedAuditRecords) => Promise<T>,
+  ): Promise<T> {
+    const rows = this.rows(entries);
+    const result = await write(this.records.prepareMany(rows));
+    for (const row of rows) {
+      this.metrics.auditRecordsWritten.inc({ action: row.action_name, result: row.result });
+    }
+    return result;
+  }
+
+  /**
    * Records the outcomes of many items (an import batch, or a single item's failure that
    * belongs with its batch) in one statement in the current transaction: each entry is a
    * record of its own, a failure when its details carry a status.
    */
   async recordMany(entries: AuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const ctx = this.context.require();
-    const rows = entries.map((e) =>
-      this.row(
-        ctx,
-        e.action,
-        'status' in e.details ? 'RESPONSE_FAILURE' : 'RESPONSE_SUCCESS',
-        e.details,
-      ),
-    );
+    const rows = this.rows(entries);
     try {
       await this.records.insertMany(rows);
     } catch (error) {
@@ -181,6 +198,18 @@ export class AuditService {
       return;
     }
     this.metrics.auditRecordsWritten.inc({ action, result: 'RESPONSE_FAILURE' });
+  }
+
+  private rows(entries: AuditEntry[]): NewAuditRecord[] {
+    const ctx = this.context.require();
+    return entries.map((e) =>
+      this.row(
+        ctx,
+        e.action,
+        'status' in e.details ? 'RESPONSE_FAILURE' : 'RESPONSE_SUCCESS',
+        e.details,
+      ),
+    );
   }
 
   logFailure(error: unknown): void {

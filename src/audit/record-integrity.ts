@@ -43,13 +43,21 @@ export interface RecordKey {
  */
 export function jsonbText(value: unknown): string {
   if (value === null || value === undefined) return 'null';
-  if (Array.isArray(value)) return `[${value.map(jsonbText).join(', ')}]`;
-  if (typeof value === 'object') {
-    const object = value as Record<string, unknown>;
-    const keys = Object.keys(object).sort(byJsonbKeyOrder);
-    return `{${keys.map((k) => `${JSON.stringify(k)}: ${jsonbText(object[k])}`).join(', ')}}`;
+  if (typeof value !== 'object') return JSON.stringify(value);
+  // Written out by hand: every record's hash takes this path (its parameters and changes).
+  let out: string;
+  if (Array.isArray(value)) {
+    out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ', ') + jsonbText(value[i]);
+    return out + ']';
   }
-  return JSON.stringify(value);
+  const object = value as Record<string, unknown>;
+  const keys = sortedJsonbKeys(object);
+  out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    out += `${i === 0 ? '' : ', '}${JSON.stringify(keys[i])}: ${jsonbText(object[keys[i]])}`;
+  }
+  return out + '}';
 }
 
 /**
@@ -62,8 +70,19 @@ export function inJsonbKeyOrder<T>(value: T): T {
   if (Array.isArray(value)) return value.map(inJsonbKeyOrder) as T;
   const object = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(object).sort(byJsonbKeyOrder)) out[k] = inJsonbKeyOrder(object[k]);
+  for (const k of sortedJsonbKeys(object)) out[k] = inJsonbKeyOrder(object[k]);
   return out as T;
+}
+
+/** The object's keys in jsonb order; the common all-ASCII case is told apart once, not per comparison. */
+function sortedJsonbKeys(object: Record<string, unknown>): string[] {
+  const keys = Object.keys(object);
+  if (keys.length < 2) return keys;
+  return keys.sort(keys.some((k) => NOT_PLAIN.test(k)) ? byJsonbKeyOrder : byLengthThenChar);
+}
+
+function byLengthThenChar(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }
 
 /** Printable ASCII only; anything else takes the byte comparison. */

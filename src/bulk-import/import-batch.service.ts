@@ -1,13 +1,13 @@
 import { Transactional } from '@nestjs-cls/transactional';
 import { Injectable, Logger } from '@nestjs/common';
-import { AuditEntry, AuditService } from '../audit/audit.service';
+import { AuditService } from '../audit/audit.service';
 import { DatabaseError } from '../database/database-error';
 import { JobsService } from '../jobs/jobs.service';
 import { DeviceImportProcessor } from './device-import.processor';
-import { ImportProcessor, ItemOutcome } from './import-item';
+import { ImportProcessor, itemRecord, ItemOutcome } from './import-item';
 import { ImportErrorRow } from './import-job-row';
 import { ImportJobsRepository } from './import-jobs.repository';
-import { IMPORT_KINDS, ImportKind, ImportKindSpec } from './import-kinds';
+import { IMPORT_KINDS, ImportKind } from './import-kinds';
 import { OrganizationImportProcessor } from './organization-import.processor';
 import { UserImportProcessor } from './user-import.processor';
 
@@ -60,7 +60,10 @@ export class ImportBatchService {
     const items = chunk.slice(start, end).map((value, i) => ({ index: job.next_index + i, value }));
 
     const outcomes = await processor.process(job.tenant_id, items, job.options);
-    await this.audit.recordMany(outcomes.map((o) => auditEntry(spec, o)));
+    // Outcomes the processor recorded with their items are written already.
+    await this.audit.recordMany(
+      outcomes.filter((o) => !o.recorded).map((o) => itemRecord(spec.itemAction, o)),
+    );
     await this.repository.addErrors(coi, outcomes.flatMap(errorRow));
     if (end === chunk.length) await this.repository.deleteChunk(coi, chunkNo);
 
@@ -144,20 +147,6 @@ export function batchEnd(chunk: unknown[], start: number, processor: ImportProce
     if (processor.isCostly(chunk[i]) && ++costly > COSTLY_ITEMS_PER_BATCH) return i;
   }
   return chunk.length;
-}
-
-function auditEntry(spec: ImportKindSpec, outcome: ItemOutcome): AuditEntry {
-  if (outcome.ok) return { action: spec.itemAction, details: outcome.details };
-  return {
-    action: spec.itemAction,
-    details: {
-      status: outcome.error.status,
-      error: outcome.error.scimType ?? String(outcome.error.status),
-      message: outcome.error.detail,
-      parameters: { index: outcome.index },
-      ...(outcome.target ? { target: outcome.target } : {}),
-    },
-  };
 }
 
 function errorRow(outcome: ItemOutcome): ImportErrorRow[] {

@@ -1,4 +1,5 @@
-import { AuditDetails } from '../audit/audit.service';
+import { AuditAction } from '../audit/audit-actions';
+import { AuditDetails, AuditEntry } from '../audit/audit.service';
 import { ApiError } from '../common/api-error';
 import { storableText } from '../common/text-safety';
 import { asObject, member, optionalString, requiredString } from '../scim/scim-members';
@@ -22,7 +23,7 @@ export interface ItemError {
 }
 
 /** What became of one item: created (with its record's details) or failed alone. */
-export type ItemOutcome =
+export type ItemOutcome = (
   | { index: number; ok: true; details: AuditDetails }
   | {
       index: number;
@@ -31,7 +32,11 @@ export type ItemOutcome =
       key?: { name: ItemKeyName; value: string };
       /** The affected user, where there is one (a user import's userName). */
       target?: { id?: string };
-    };
+    }
+) & {
+  /** Its record is written already, by the processor's own statement. */
+  recorded?: true;
+};
 
 /**
  * Creates one kind of entity from a batch of items inside the current transaction: every item
@@ -88,11 +93,15 @@ export class BatchOutcomes<T> {
   }
 
   settle(
-    result: (row: T) => { details: AuditDetails } | { error: ItemError; names: ItemNames },
+    result: (
+      row: T,
+      /** The row's place in `rows`. */
+      at: number,
+    ) => { details: AuditDetails } | { error: ItemError; names: ItemNames },
   ): ItemOutcome[] {
-    for (const { slot, row } of this.accepted) {
+    for (const [at, { slot, row }] of this.accepted.entries()) {
       const index = this.outcomes[slot].index;
-      const r = result(row);
+      const r = result(row, at);
       this.outcomes[slot] =
         'details' in r
           ? { index, ok: true, details: r.details }
@@ -100,6 +109,21 @@ export class BatchOutcomes<T> {
     }
     return this.outcomes;
   }
+}
+
+/** The record of an item's outcome: its action, a failure with the item's error and index. */
+export function itemRecord(action: AuditAction, outcome: ItemOutcome): AuditEntry {
+  if (outcome.ok) return { action, details: outcome.details };
+  return {
+    action,
+    details: {
+      status: outcome.error.status,
+      error: outcome.error.scimType ?? String(outcome.error.status),
+      message: outcome.error.detail,
+      parameters: { index: outcome.index },
+      ...(outcome.target ? { target: outcome.target } : {}),
+    },
+  };
 }
 
 /** Turns an expected refusal (validation, conflict) into an item error; rethrows the rest. */
@@ -173,6 +197,6 @@ export async function insertIsolating<R>(
  * exception, 23 integrity violation, 54 program limit such as an oversized index row), as
  * opposed to one it could not run now, which fails the batch so the job retries it.
  */
-function isRefusal(error: unknown): boolean {
+export function isRefusal(error: unknown): boolean {
   return /^(22|23|54)/.test(DatabaseError.from(error).code ?? '');
 }

@@ -130,6 +130,7 @@ describe('batchEnd', () => {
   const users = new UserImportProcessor(
     undefined as never,
     undefined as never,
+    undefined as never,
     { limits } as never,
   );
   const withPassword = { userName: 'u', password: 'p' };

@@ -1,4 +1,5 @@
 import { auditTarget } from '../audit/audit-target';
+import { AuditDetails, AuditService } from '../audit/audit.service';
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { scimError } from '../common/api-error';
@@ -19,6 +20,8 @@ import {
   ImportItem,
   ImportProcessor,
   insertIsolating,
+  isRefusal,
+  itemRecord,
   ItemNames,
   ItemOutcome,
   keyOf,
@@ -96,11 +99,15 @@ function derivedUserName(plain: Record<string, unknown>): string | undefined {
   return typeof email === 'string' && email.trim() !== '' ? email : undefined;
 }
 
-/** Creates imported users: one multi-row insert per batch, conflicts skipped per item. */
+/**
+ * Creates imported users: one statement per batch writes the users and the records of all
+ * its items; a taken name or a refused value sends the batch item by item instead.
+ */
 @Injectable()
 export class UserImportProcessor implements ImportProcessor {
   constructor(
     private readonly users: UsersRepository,
+    private readonly audit: AuditService,
     private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -118,7 +125,7 @@ export class UserImportProcessor implements ImportProcessor {
     items: ImportItem[],
     options: ImportOptions,
   ): Promise<ItemOutcome[]> {
-    const batch = new BatchOutcomes<{ user: NewUser; password?: string }>();
+    const batch = new BatchOutcomes<AcceptedUser>();
     const seen = new Set<string>();
     const groups = options.group ? { groups: [{ value: options.group.value }] } : {};
     for (const { item, value: dto, error } of readItems(items, (v) =>
@@ -153,30 +160,77 @@ export class UserImportProcessor implements ImportProcessor {
         if (row.password !== undefined) row.user.passwordHash = await hashPassword(row.password);
       }),
     );
+    const users = batch.rows.map((r) => r.user);
+    // What each user's record says once it is created (its password hashed by now).
+    const details = users.map(createdDetails);
+    const together = await this.insertWithRecords(tenant, users, () =>
+      batch.settle((_, at) => ({ details: details[at] })),
+    );
+    if (together) return together;
     const { inserted, refused } = await insertIsolating(
       this.db,
-      batch.rows,
-      (r) => r.user.id,
-      (rows) =>
-        this.users.insertMany(
-          tenant,
-          rows.map((r) => r.user),
-        ),
+      users,
+      (user) => user.id,
+      (some) => this.users.insertMany(tenant, some),
     );
-    return batch.settle(({ user }) =>
-      inserted.has(user.id)
-        ? {
-            details: {
-              target: auditTarget(user.userName, user.id),
-              changes: computeChanges(null, changeViewOfNew(user)),
-            },
-          }
+    return batch.settle((_, at) =>
+      inserted.has(users[at].id)
+        ? { details: details[at] }
         : {
-            error: refused.has(user.id) ? UNSTORABLE_ITEM : taken(user.userName),
-            names: named(user.userName),
+            error: refused.has(users[at].id) ? UNSTORABLE_ITEM : taken(users[at].userName),
+            names: named(users[at].userName),
           },
     );
   }
+
+  /**
+   * The common case in one statement (inside a savepoint): the batch's users and the records
+   * of all its items, in item order, as `outcomes` says they end if every user is created.
+   * Answers those outcomes, recorded; or undefined, with nothing written, when a user's name
+   * is taken (its record must be a failure, in its place) or the database refuses the
+   * statement: the batch then takes the path that can tell its items apart, and the batch
+   * records their outcomes.
+   */
+  private async insertWithRecords(
+    tenant: string,
+    users: NewUser[],
+    outcomes: () => ItemOutcome[],
+  ): Promise<ItemOutcome[] | undefined> {
+    if (users.length === 0) return undefined;
+    const expected = outcomes();
+    try {
+      await this.db.savepoint(() =>
+        this.audit.recordManyWith(
+          expected.map((o) => itemRecord('createUser', o)),
+          async (records) => {
+            const inserted = await this.users.insertManyWithRecords(tenant, users, records);
+            if (inserted.size < users.length) throw new UserSkipped();
+          },
+        ),
+      );
+    } catch (error) {
+      if (error instanceof UserSkipped || isRefusal(error)) return undefined;
+      throw error;
+    }
+    return expected.map((o) => ({ ...o, recorded: true }));
+  }
+}
+
+/** A user of the batch was skipped (its name is taken): undo the statement's work. */
+class UserSkipped extends Error {}
+
+/** A user the batch will try to create, and its clear password to hash, if it has one. */
+interface AcceptedUser {
+  user: NewUser;
+  password?: string;
+}
+
+/** The details of a created user's `createUser` record. */
+function createdDetails(user: NewUser): AuditDetails<'createUser'> {
+  return {
+    target: auditTarget(user.userName, user.id),
+    changes: computeChanges(null, changeViewOfNew(user)),
+  };
 }
 
 function named(userName: string): ItemNames {

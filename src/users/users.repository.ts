@@ -5,7 +5,7 @@ import { SearchTable } from '../search/search.queries';
 import { NewUser, UserRow } from './user-row';
 import { Database } from '../database/database';
 import { DatabaseError } from '../database/database-error';
-import { PreparedAuditRecord } from '../audit/audit-records.repository';
+import { PreparedAuditRecord, PreparedAuditRecords } from '../audit/audit-records.repository';
 
 const COLUMNS = `id, tenant_id, user_name, external_id, active, service_account, password_hash,
   resource, version, created, last_modified`;
@@ -104,6 +104,44 @@ export class UsersRepository {
             resource: u.resource,
           })),
         ),
+      ],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /**
+   * Inserts many users and every one of `records` in one statement (bulk import: the batch's
+   * users and the records of all its items), so they are stored together or not at all. A
+   * user whose userName is taken is skipped as in insertMany, but the records are written
+   * regardless: a caller that finds an id missing from the answer must not keep the
+   * statement's work (the import rolls its savepoint back). The columns travel as arrays,
+   * each value read by its own type.
+   */
+  async insertManyWithRecords(
+    tenant: string,
+    users: NewUser[],
+    records: PreparedAuditRecords,
+  ): Promise<Set<string>> {
+    if (users.length === 0) return new Set();
+    const rows = await this.db.query<{ id: string }>(
+      `WITH u AS (
+         INSERT INTO users (id, tenant_id, user_name, external_id, active, service_account,
+           password_hash, resource)
+         SELECT x.id, $1, x.user_name, x.external_id, x.active, false, x.password_hash, x.resource
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::boolean[], $6::text[], $7::jsonb[])
+           AS x(id, user_name, external_id, active, password_hash, resource)
+         ON CONFLICT DO NOTHING RETURNING id
+       ), a AS (${records.insert(8)})
+       SELECT id FROM u`,
+      [
+        tenant,
+        users.map((u) => u.id),
+        users.map((u) => u.userName),
+        users.map((u) => u.externalId ?? null),
+        users.map((u) => u.active),
+        users.map((u) => u.passwordHash ?? null),
+        users.map((u) => JSON.stringify(u.resource)),
+        ...records.params,
       ],
     );
     return new Set(rows.map((r) => r.id));
