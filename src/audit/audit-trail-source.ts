@@ -106,8 +106,9 @@ const SEALS_FROM = `SELECT ${SEAL_COLUMNS} FROM audit_seals s
  * each page is one statement on its own, so a check of millions of records never holds a
  * cursor or a snapshot for long. A page's records are handed on as they arrive, in the
  * batches each socket read brings (`streamRows`), and are checked while PostgreSQL renders
- * the next ones: memory holds a few hundred records, not pages of them, and no record lives
- * long enough for the garbage collector to copy it. Since a page's statement lasts as long
+ * the next ones: memory holds a socket read's worth of records (the rest of a page at most,
+ * while the check awaits a signature or a full row), and no record lives long enough for
+ * the garbage collector to copy it. Since a page's statement lasts as long
  * as its records take to check, pages are kept well within the search connections'
  * statement timeout. The same SQL serves the service (search connections) and
  * `npm run audit:verify --database-url` (offline).
