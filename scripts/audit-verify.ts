@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'pg';
 import { TENANT_SETTING } from '../src/database/tenant-scope';
 import { sealingKeysFromJwks } from '../src/audit/audit-seal';
-import { sqlTrailSource } from '../src/audit/audit-trail-source';
+import { pgTrailDatabase, sqlTrailSource } from '../src/audit/audit-trail-source';
 import { VerifyReport, verifyTrail } from '../src/audit/audit-verifier';
 import { parseRecordKeys } from '../src/audit/record-integrity';
 
@@ -98,7 +98,7 @@ async function offline(
     (o['record-keys-file'] ? readFileSync(o['record-keys-file'], 'utf8') : undefined);
   const recordKeys = keysText !== undefined ? parseRecordKeys(keysText) : undefined;
   if (keysText !== undefined && !recordKeys) throw new CannotCheck('the record keys are malformed');
-  // Two connections: the next page is read while the current one is checked.
+  // Two connections: a record's full row can be read while a page is still streaming.
   const pool = new Pool({ connectionString: o['database-url'], max: 2 });
   // Row-level security shows a role without BYPASSRLS only the rows of the session's tenant
   // (docs/audit-integrity.md); the client queues this before the first page is read.
@@ -106,10 +106,7 @@ async function offline(
     void client.query(`SELECT set_config('${TENANT_SETTING}', $1, false)`, [tenant]);
   });
   try {
-    const source = sqlTrailSource(
-      async <T>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as T[],
-      tenant,
-    );
+    const source = sqlTrailSource(pgTrailDatabase(pool), tenant);
     return await verifyTrail(
       tenant,
       source,

@@ -91,6 +91,13 @@ export const scenario: Scenario = {
       if (Date.now() - sealStart > 300_000) throw new Error('sealing did not finish');
       await new Promise((r) => setTimeout(r, 1000));
     }
+    // What autovacuum does to an insert-only table (audit-search and audit-export do the same;
+    // the test server runs without it). Without statistics the planner sorts the rest of the
+    // trail for every page, on disk, instead of reading it in commit-order index order.
+    const sealedSeconds = (Date.now() - sealStart) / 1000;
+    const vacuumStarted = Date.now();
+    await ctx.pool.query('VACUUM (ANALYZE) audit_records');
+    const vacuumSeconds = (Date.now() - vacuumStarted) / 1000;
     const runs = [];
     for (let i = 0; i < 3; i++) runs.push(await verify());
     const rates = runs.map((r) => r.report.checkedRecords / r.seconds).sort((a, b) => a - b);
@@ -104,7 +111,7 @@ export const scenario: Scenario = {
       notes: [
         `records checked per second, 3 runs: ${rates.map((r) => r.toFixed(0)).join(', ')} (median ${rates[1].toFixed(0)}; target >= 100,000)`,
         `records per CPU second of the service process (independent of other load on the machine): ${perCpu.map((r) => r.toFixed(0)).join(', ')}`,
-        `each run: ${runs.map((r) => `${r.seconds.toFixed(2)} s`).join(', ')}; load of ${ROWS} records ${loadSeconds.toFixed(1)} s; all sealed ${((Date.now() - sealStart) / 1000).toFixed(1)} s after the load`,
+        `each run: ${runs.map((r) => `${r.seconds.toFixed(2)} s`).join(', ')}; load of ${ROWS} records ${loadSeconds.toFixed(1)} s; all sealed ${sealedSeconds.toFixed(1)} s after the load; VACUUM ANALYZE ${vacuumSeconds.toFixed(1)} s`,
       ],
     };
   },

@@ -15,6 +15,10 @@ function heldDatabase() {
       statements++;
       return new Promise<unknown[]>((resolve) => waiting.push(() => resolve([])));
     },
+    stream: () => {
+      statements++;
+      return new Promise<number>((resolve) => waiting.push(() => resolve(0)));
+    },
   };
   const release = async () => {
     // Each answer lets the walk issue its next statement: answer until it stops asking.

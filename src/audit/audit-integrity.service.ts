@@ -93,7 +93,13 @@ export class AuditIntegrityService {
         },
       );
     }
-    const source = sqlTrailSource((text, params) => this.db.query(text, params), tenant);
+    const source = sqlTrailSource(
+      {
+        query: (text, params) => this.db.query(text, params),
+        stream: (text, params, onRow) => this.db.stream(text, params, onRow),
+      },
+      tenant,
+    );
     const report = this.verifierKeys()
       .then((keys) => verifyTrail(tenant, source, keys, options))
       .finally(() => this.running.delete(tenant));

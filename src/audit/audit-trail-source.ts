@@ -1,9 +1,44 @@
+import { ClientBase, Pool, QueryResultRow } from 'pg';
+import { streamRows } from '../database/stream-rows';
 import { AuditSealRow } from './audit-seal';
 import { TrailPosition, TrailPurge, TrailSource, VerifiedRecordRow } from './audit-verifier';
 import { TrailRecordRow } from './record-check';
 
 /** Runs one statement and answers its rows: a pool, a client or the search connections. */
 export type RunQuery = <T>(text: string, params: unknown[]) => Promise<T[]>;
+
+/** Runs one statement and hands each row to `onRow` as it arrives (`streamRows`). */
+export type StreamQuery = <T extends QueryResultRow>(
+  text: string,
+  params: unknown[],
+  onRow: (row: T) => void,
+) => Promise<unknown>;
+
+/** Where the trail is read: the search connections, or a pool or client of its own. */
+export interface TrailDatabase {
+  query: RunQuery;
+  stream: StreamQuery;
+}
+
+/** A trail database on a `pg` pool (`npm run audit:verify`) or a connected client. */
+export function pgTrailDatabase(pg: Pool | ClientBase): TrailDatabase {
+  return {
+    query: async <T>(text: string, params: unknown[]) => (await pg.query(text, params)).rows as T[],
+    stream: async (text, params, onRow) => {
+      if (!(pg instanceof Pool)) return streamRows(pg, { text, values: params }, onRow);
+      const client = await pg.connect();
+      let failure: Error | undefined;
+      try {
+        return await streamRows(client, { text, values: params }, onRow);
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error(String(error));
+        throw error;
+      } finally {
+        client.release(failure);
+      }
+    },
+  };
+}
 
 const ISO = (column: string) =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -69,27 +104,32 @@ const SEALS_FROM = `SELECT ${SEAL_COLUMNS} FROM audit_seals s
 /**
  * The trail of one tenant read in pages by key (commit order for records, seq for seals):
  * each page is one statement on its own, so a check of millions of records never holds a
- * statement, a cursor or the whole trail in memory (two pages at most: the next page is
- * read while the current one is checked). The same SQL serves the service (search
- * connections) and `npm run audit:verify --database-url` (offline).
+ * cursor or a snapshot for long. A page's records are handed on as they arrive, in the
+ * batches each socket read brings (`streamRows`), and are checked while PostgreSQL renders
+ * the next ones: memory holds a socket read's worth of records (the rest of a page at most,
+ * while the check awaits a signature or a full row), and no record lives long enough for
+ * the garbage collector to copy it. Since a page's statement lasts as long
+ * as its records take to check, pages are kept well within the search connections'
+ * statement timeout. The same SQL serves the service (search connections) and
+ * `npm run audit:verify --database-url` (offline).
  */
-export function sqlTrailSource(query: RunQuery, tenant: string, pageSize = 20_000): TrailSource {
-  const page = (after: TrailPosition) =>
-    query<TrailRecordRow>(RECORDS_AFTER, [tenant, after.xactId, after.id, pageSize]);
+export function sqlTrailSource(db: TrailDatabase, tenant: string, pageSize = 5_000): TrailSource {
+  const query = db.query;
   return {
     async *records(after: TrailPosition) {
-      let next = page(after);
-      for (;;) {
-        const rows = await next;
-        const last = rows[rows.length - 1];
-        const more = rows.length === pageSize;
-        // Asked for before this page is checked: PostgreSQL reads while Node hashes.
-        if (more) next = page({ xactId: last.xact_id, id: last.id });
-        // A page the consumer leaves unread must not leave a rejected read unhandled.
-        else next = Promise.resolve([]);
-        next.catch(() => undefined);
-        yield rows;
-        if (!more) return;
+      for (let from = after; ;) {
+        let count = 0;
+        let last: TrailRecordRow | undefined;
+        const page = arriving<TrailRecordRow>((onRow) =>
+          db.stream(RECORDS_AFTER, [tenant, from.xactId, from.id, pageSize], onRow),
+        );
+        for await (const rows of page) {
+          count += rows.length;
+          last = rows[rows.length - 1];
+          yield rows;
+        }
+        if (count < pageSize || !last) return;
+        from = { xactId: last.xact_id, id: last.id };
       }
     },
     async record(id: string) {
@@ -137,4 +177,49 @@ export function sqlTrailSource(query: RunQuery, tenant: string, pageSize = 20_00
       return rows[0]?.seq ? BigInt(rows[0].seq) : undefined;
     },
   };
+}
+
+/**
+ * The rows of one statement as they arrive, in the batches they arrived in: whatever came
+ * since the consumer last asked. The consumer runs after each socket read (a promise's
+ * continuation), so a batch is about one read's worth of rows. A consumer that stops asking
+ * leaves the statement to end on its own; its rows are then dropped with the batch.
+ */
+async function* arriving<T>(
+  run: (onRow: (row: T) => void) => Promise<unknown>,
+): AsyncGenerator<T[], void, undefined> {
+  let batch: T[] = [];
+  let wake: (() => void) | undefined;
+  let ended = false;
+  let failure: { error: unknown } | undefined;
+  const awake = () => {
+    wake?.();
+    wake = undefined;
+  };
+  run((row) => {
+    batch.push(row);
+    awake();
+  }).then(
+    () => {
+      ended = true;
+      awake();
+    },
+    (error: unknown) => {
+      failure = { error };
+      awake();
+    },
+  );
+  for (;;) {
+    if (batch.length > 0) {
+      const rows = batch;
+      batch = [];
+      yield rows;
+    } else if (failure) {
+      throw failure.error;
+    } else if (ended) {
+      return;
+    } else {
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  }
 }

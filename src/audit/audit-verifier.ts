@@ -32,7 +32,7 @@ export interface TrailSource {
   seal(seq: bigint): Promise<AuditSealRow | undefined>;
   /** The first seq sealed at or after `time`; undefined when none. */
   firstSeqFrom(time: string): Promise<bigint | undefined>;
-  /** Records after `after` in commit order, a page at a time. */
+  /** Records after `after` in commit order, in batches (as they arrive from the database). */
   records(after: TrailPosition): AsyncIterable<TrailRecordRow[]>;
   /** One record's full row, to check it the generic way when its rendered text differs. */
   record(id: string): Promise<VerifiedRecordRow | undefined>;
@@ -197,7 +197,7 @@ export async function verifyTrail(
         }
         const root = new MerkleRootBuilder();
         for (let i = 0; i < seal.record_count; i++) {
-          // Within a page a record is taken synchronously; only a new page is awaited.
+          // Within a batch a record is taken synchronously; only a new batch is awaited.
           const r = records.take() ?? (await records.load());
           if (!r || compare(r, last) > 0) {
             if (r) records.back();
@@ -297,24 +297,24 @@ async function checkFullRow(
   return checker.checkMacOf(full);
 }
 
-/** The records of a trail, a page at a time: taking one within a page allocates nothing. */
+/** The records of a trail, a batch at a time: taking one within a batch allocates nothing. */
 class RecordCursor {
   private rows: TrailRecordRow[] = [];
   private index = 0;
 
-  constructor(private readonly pages: AsyncIterator<TrailRecordRow[]>) {}
+  constructor(private readonly batches: AsyncIterator<TrailRecordRow[]>) {}
 
-  /** The next record of the current page; undefined when the page is used up. */
+  /** The next record of the current batch; undefined when the batch is used up. */
   take(): TrailRecordRow | undefined {
     return this.index < this.rows.length ? this.rows[this.index++] : undefined;
   }
 
-  /** Reads the next page and takes its first record; undefined at the end of the trail. */
+  /** Awaits the next batch and takes its first record; undefined at the end of the trail. */
   async load(): Promise<TrailRecordRow | undefined> {
     for (;;) {
-      const page = await this.pages.next();
-      if (page.done) return undefined;
-      this.rows = page.value;
+      const batch = await this.batches.next();
+      if (batch.done) return undefined;
+      this.rows = batch.value;
       this.index = 0;
       const r = this.take();
       if (r) return r;

@@ -1,5 +1,4 @@
-import { createHmac } from 'node:crypto';
-import { HmacSha256, RecordChecker, RENDERING_DIFFERS, TrailRecordRow } from './record-check';
+import { RecordChecker, RecordMacs, RENDERING_DIFFERS, TrailRecordRow } from './record-check';
 import {
   canonicalRecordText,
   HashedRecordFields,
@@ -32,12 +31,15 @@ const fields: HashedRecordFields = {
 };
 
 describe('the bulk record check', () => {
-  it('computes HMAC-SHA256 as createHmac does, for short, long and non-ASCII keys and messages', () => {
+  it('computes record MACs as recordMac does, for short, long and non-ASCII keys and tenants', () => {
+    const id = fields.id;
     for (const secret of [Buffer.alloc(16, 7), Buffer.alloc(64, 9), Buffer.alloc(100, 3)]) {
-      const hmac = new HmacSha256(secret);
-      for (const message of ['', 'abc', 'é✓😀'.repeat(20), 'x'.repeat(171), 'y'.repeat(2000)]) {
-        const expected = createHmac('sha256', secret).update(message).digest('base64url');
-        expect(hmac.digest(message)).toBe(expected);
+      const key = { id: 'k', secret };
+      for (const tenant of ['t', 'acmé', 'é✓😀"\\'.repeat(20), 'x'.repeat(2000)]) {
+        const macs = new RecordMacs(secret, tenant);
+        for (const hash of [recordHash(fields), recordHash({ ...fields, tenant_id: tenant })]) {
+          expect(macs.digest(id, hash)).toBe(recordMac(key, tenant, id, hash));
+        }
       }
     }
   });

@@ -1,5 +1,5 @@
-import { createHmac, hash as oneShotHash } from 'node:crypto';
-import { RecordKey } from './record-integrity';
+import { hash as oneShotHash } from 'node:crypto';
+import { RecordKey, recordMac } from './record-integrity';
 
 /**
  * A record as the trail's verifier reads it in bulk: the statement renders the hashed
@@ -22,8 +22,8 @@ export const RENDERING_DIFFERS = Symbol('rendering differs');
 
 /**
  * Checks records one after the other with as little per record as `node:crypto` allows:
- * one-shot SHA-256 of the canonical text, HMAC as two one-shot hashes over buffers padded
- * with the key once, and the Merkle leaf from the stored hash written into a reused buffer.
+ * one-shot SHA-256 of the canonical text, the MAC as two one-shot hashes over buffers laid
+ * out once (`RecordMacs`), and the Merkle leaf from the stored hash written into a reused buffer.
  * Digests are strings, not Buffers: a Buffer per digest (five per record) is an ArrayBuffer
  * for the garbage collector to track, which cost as much as the hashing. Not reentrant:
  * `leaf` is the last checked record's and is overwritten by the next check.
@@ -31,17 +31,14 @@ export const RENDERING_DIFFERS = Symbol('rendering differs');
 export class RecordChecker {
   /** The last record's Merkle leaf (SHA-256 of 0x00 ‖ its hash), as a binary string. */
   leaf = '';
-  private readonly macs = new Map<string, HmacSha256>();
+  private readonly macs = new Map<string, RecordMacs>();
   private readonly leafInput = Buffer.alloc(33);
-  /** `["audit-record","<tenant>","` — the MAC's text up to the id, the same for every record. */
-  private readonly macPrefix: string;
 
   constructor(
-    tenant: string,
+    private readonly tenant: string,
     private readonly recordKeys: Map<string, RecordKey> | undefined,
   ) {
-    this.macPrefix = `["audit-record",${JSON.stringify(tenant)},"`;
-    for (const [id, key] of recordKeys ?? []) this.macs.set(id, new HmacSha256(key.secret));
+    for (const [id, key] of recordKeys ?? []) this.macs.set(id, new RecordMacs(key.secret, tenant));
   }
 
   /**
@@ -76,11 +73,13 @@ export class RecordChecker {
     if (r.mac === null || r.mac_key_id === null) {
       return r.xact_id === '0' ? undefined : 'it has no MAC: it was not written by the service';
     }
-    const hmac = this.macs.get(r.mac_key_id);
-    if (!hmac) return `its MAC key ${r.mac_key_id} is unknown`;
-    // The id is a uuid column and the hash was just matched as hex, so neither needs JSON
-    // escaping: this is `JSON.stringify(['audit-record', tenant, id, hash])` (recordMac).
-    const expected = hmac.digest(`${this.macPrefix}${r.id}","${hash}"]`);
+    const macs = this.macs.get(r.mac_key_id);
+    if (!macs) return `its MAC key ${r.mac_key_id} is unknown`;
+    // The id is a uuid column's text (36 characters) and the hash was just matched as hex.
+    const expected =
+      r.id.length === UUID_LENGTH
+        ? macs.digest(r.id, hash)
+        : recordMac(this.recordKeys.get(r.mac_key_id)!, this.tenant, r.id, hash);
     if (!sameText(expected, r.mac)) {
       return 'its MAC does not match: it was written or rewritten without the record key';
     }
@@ -96,38 +95,44 @@ function sameText(a: string, b: string): boolean {
   return difference === 0;
 }
 
-/** Room for a MAC's message; tenants are short, a longer message takes `createHmac`. */
-const MESSAGE_ROOM = 512;
+const UUID_LENGTH = 36;
+const HASH_LENGTH = 64;
 
 /**
- * HMAC-SHA256 (RFC 2104) of short messages under one key, as two one-shot SHA-256 over
- * buffers padded with the key once: `createHmac` builds a new object and imports the key on
- * every call, which cost more than the record's hash itself. `record-check.spec.ts` holds it
- * equal to `createHmac`.
+ * Record MACs (`recordMac`: HMAC-SHA256 of `["audit-record","<tenant>","<id>","<hash>"]`) of
+ * one tenant under one key, as two one-shot SHA-256 over buffers laid out once: the key's
+ * pads and the message's fixed text are written at construction, and a record writes only
+ * its id and hash (ASCII of fixed lengths) into place. `createHmac` built a new object and
+ * imported the key on every call, which cost more than the record's hash itself; building
+ * the message as a string cost a concatenation and a UTF-8 encoding more per record.
+ * `record-check.spec.ts` holds it equal to `recordMac`.
  */
-export class HmacSha256 {
-  private readonly inner = Buffer.alloc(64 + MESSAGE_ROOM);
+export class RecordMacs {
+  private readonly inner: Buffer;
   private readonly outer = Buffer.alloc(64 + 32);
-  /** The inner input of the last message's length (a MAC's message has one length per tenant). */
-  private innerInput = this.inner.subarray(0, 64);
+  private readonly idAt: number;
+  private readonly hashAt: number;
 
-  constructor(private readonly secret: Buffer) {
+  constructor(secret: Buffer, tenant: string) {
     const key = secret.length > 64 ? oneShotHash('sha256', secret, 'buffer') : secret;
+    const prefix = Buffer.from(`["audit-record",${JSON.stringify(tenant)},"`, 'utf8');
+    this.idAt = 64 + prefix.length;
+    this.hashAt = this.idAt + UUID_LENGTH + 3;
+    this.inner = Buffer.alloc(this.hashAt + HASH_LENGTH + 2);
     for (let i = 0; i < 64; i++) {
       this.inner[i] = (key[i] ?? 0) ^ 0x36;
       this.outer[i] = (key[i] ?? 0) ^ 0x5c;
     }
+    prefix.copy(this.inner, 64);
+    this.inner.write('","', this.idAt + UUID_LENGTH, 'latin1');
+    this.inner.write('"]', this.hashAt + HASH_LENGTH, 'latin1');
   }
 
-  /** The MAC of `message`, base64url. */
-  digest(message: string): string {
-    // A UTF-8 character is at most 3 bytes per UTF-16 unit: what passes always fits whole.
-    if (message.length * 3 > MESSAGE_ROOM) {
-      return createHmac('sha256', this.secret).update(message).digest('base64url');
-    }
-    const length = 64 + this.inner.write(message, 64, 'utf8');
-    if (this.innerInput.length !== length) this.innerInput = this.inner.subarray(0, length);
-    this.outer.write(oneShotHash('sha256', this.innerInput, 'binary'), 64, 'latin1');
+  /** The MAC (base64url) of the record `id` (a uuid's text) with `hash` (64 hex digits). */
+  digest(id: string, hash: string): string {
+    this.inner.write(id, this.idAt, 'latin1');
+    this.inner.write(hash, this.hashAt, 'latin1');
+    this.outer.write(oneShotHash('sha256', this.inner, 'binary'), 64, 'latin1');
     return oneShotHash('sha256', this.outer, 'base64url');
   }
 }

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Pool, PoolClient, PoolConfig } from 'pg';
+import { Pool, PoolClient, PoolConfig, QueryResultRow } from 'pg';
 import { PoolStats, poolStats } from './pool-stats';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { DatabaseError } from './database-error';
 import { DATABASE_URL } from './database-url.module';
 import { timed } from './query-timing';
 import { QueryOptions, SqlClient } from './sql-client';
+import { streamRows } from './stream-rows';
 import { SET_TENANT_SCOPE, TenantScopes } from './tenant-scope';
 
 /** Rows as arrays of text: every column keeps PostgreSQL's text form. */
@@ -136,15 +137,52 @@ export class SearchDatabase implements SqlClient, OnApplicationShutdown {
     params: readonly unknown[] = [],
     options: QueryOptions = {},
   ): Promise<T[]> {
-    return (await this.run(text, params, options)).rows as T[];
+    return (await this.result(text, params, options)).rows as T[];
   }
 
   async execute(text: string, params: readonly unknown[] = []): Promise<number> {
-    return (await this.run(text, params, { writes: true })).rowCount ?? 0;
+    return (await this.result(text, params, { writes: true })).rowCount ?? 0;
   }
 
-  private async run(text: string, params: readonly unknown[], options: QueryOptions) {
+  /**
+   * Runs one statement and hands each row to `onRow` as it arrives (`streamRows`), instead of
+   * answering them all at the end: for long reads that look at each row once. Resolves with
+   * the number of rows. `onRow` runs while the statement runs, so the statement takes as
+   * long as the caller's work on its rows: keep such statements to a bounded number of rows
+   * (the search connections' statement timeout applies).
+   */
+  async stream<T extends QueryResultRow>(
+    text: string,
+    params: readonly unknown[],
+    onRow: (row: T) => void,
+    options: QueryOptions = {},
+  ): Promise<number> {
+    return this.onConnection(options, (client) =>
+      streamRows<T>(
+        client,
+        { text, values: params as unknown[], ...(options.raw ? RAW_ROWS : {}) },
+        onRow,
+      ),
+    );
+  }
+
+  private result(text: string, params: readonly unknown[], options: QueryOptions) {
     const name = options.prepare ? this.preparedName(text) : undefined;
+    return this.onConnection(options, (client) =>
+      client.query({
+        text,
+        values: params as unknown[],
+        ...(name ? { name } : {}),
+        ...(options.raw ? RAW_ROWS : {}),
+      }),
+    );
+  }
+
+  /** Runs `statement` on a search connection in the current tenant scope. */
+  private async onConnection<R>(
+    options: QueryOptions,
+    statement: (client: PoolClient) => Promise<R>,
+  ): Promise<R> {
     const pool = !options.writes && this.readsFrom === 'replica' ? this.replica! : this.pool;
     const scope = this.scopes.current();
     let client: PoolClient | undefined;
@@ -157,14 +195,7 @@ export class SearchDatabase implements SqlClient, OnApplicationShutdown {
         this.sessionScopes.set(client, scope.key);
       }
       const connection = client;
-      return await timed(() =>
-        connection.query({
-          text,
-          values: params as unknown[],
-          ...(name ? { name } : {}),
-          ...(options.raw ? RAW_ROWS : {}),
-        }),
-      );
+      return await timed(() => statement(connection));
     } catch (error) {
       failure = error instanceof Error ? error : new Error(String(error));
       throw DatabaseError.from(error);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { sealingKeysFromJwks } from '../../src/audit/audit-seal';
-import { sqlTrailSource } from '../../src/audit/audit-trail-source';
+import { pgTrailDatabase, sqlTrailSource } from '../../src/audit/audit-trail-source';
 import { VerifierKeys, VerifyReport, verifyTrail } from '../../src/audit/audit-verifier';
 import { AuditKeysService } from '../../src/audit/audit-keys.service';
 import { migrations } from '../../src/database/migrations';
@@ -154,9 +154,7 @@ describe('migration 1765000001000-PartitionAuditRecords on an existing trail', (
   });
 
   async function verifyHere(tenant: string, keys: VerifierKeys): Promise<VerifyReport> {
-    const query = async <T>(text: string, params: unknown[]) =>
-      (await superuser.query(text, params)).rows as T[];
-    return verifyTrail(tenant, sqlTrailSource(query, tenant), keys);
+    return verifyTrail(tenant, sqlTrailSource(pgTrailDatabase(superuser), tenant), keys);
   }
 
   it('keeps every record and seal, and the trail verifies before and after', async () => {

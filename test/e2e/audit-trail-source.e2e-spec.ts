@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { CANONICAL_TEXT_SQL, VERIFIED_RECORD_COLUMNS } from '../../src/audit/audit-trail-source';
-import { VerifiedRecordRow, VerifyReport } from '../../src/audit/audit-verifier';
+import {
+  CANONICAL_TEXT_SQL,
+  pgTrailDatabase,
+  sqlTrailSource,
+  VERIFIED_RECORD_COLUMNS,
+} from '../../src/audit/audit-trail-source';
+import { TRAIL_START, VerifiedRecordRow, VerifyReport } from '../../src/audit/audit-verifier';
 import {
   canonicalRecordText,
   HashedRecordFields,
@@ -9,7 +15,9 @@ import {
   recordHash,
   recordMac,
 } from '../../src/audit/record-integrity';
+import { streamRows } from '../../src/database/stream-rows';
 import { useTestApp } from '../utils/suite';
+import { TEST_DB_SUPERUSER_ENV } from '../utils/test-database';
 
 const RECORD_KEYS = `k1:${randomBytes(32).toString('base64')}`;
 const KEY = parseRecordKeys(RECORD_KEYS)![0];
@@ -50,7 +58,7 @@ function row(tenant: string, n: number, over: Partial<HashedRecordFields>): Hash
  * the record must still verify, and still fail when it is edited.
  */
 describe('the verifier statement renders the canonical text (docs/audit-integrity.md)', () => {
-  const s = useTestApp({ tenants: 2, env: { AUDIT_RECORD_KEYS: RECORD_KEYS } });
+  const s = useTestApp({ tenants: 3, env: { AUDIT_RECORD_KEYS: RECORD_KEYS } });
 
   async function verify(tenant: string): Promise<VerifyReport> {
     const res = await s.t.request({
@@ -172,5 +180,55 @@ describe('the verifier statement renders the canonical text (docs/audit-integrit
     expect(report.verified).toBe(false);
     expect(report.firstFailure).toMatchObject({ recordId: odd.id });
     expect(report.firstFailure!.reason).toMatch(/hash/);
+  });
+
+  it('hands on every record once, in commit order, across pages, as the rows arrive', async () => {
+    const tenant = s.t.tenants[2];
+    await insert(Array.from({ length: 23 }, (_, n) => row(tenant, n, {})));
+    const expected = (
+      await s.t.db.query<{ id: string }[]>(
+        'SELECT id FROM audit_records WHERE tenant_id = $1 ORDER BY xact_id, id',
+        [tenant],
+      )
+    ).map((r) => r.id);
+    const client = new Client({ connectionString: process.env[TEST_DB_SUPERUSER_ENV] });
+    await client.connect();
+    try {
+      const db = pgTrailDatabase(client);
+      // Pages of 5 and of the whole trail and more: the last page full, short or empty.
+      for (const pageSize of [5, 23, 100]) {
+        const seen: string[] = [];
+        for await (const rows of sqlTrailSource(db, tenant, pageSize).records(TRAIL_START)) {
+          expect(rows.length).toBeGreaterThan(0);
+          seen.push(...rows.map((r) => r.id));
+        }
+        expect(seen).toEqual(expected);
+      }
+      const after: string[] = [];
+      // The statement's failure (here: a malformed position) ends the walk with its error.
+      const broken = sqlTrailSource(db, tenant, 5).records({ xactId: '0', id: 'not-a-uuid' });
+      await expect(
+        (async () => {
+          for await (const rows of broken) after.push(...rows.map((r) => r.id));
+        })(),
+      ).rejects.toThrow(/uuid/);
+      expect(after).toEqual([]);
+      // A row handler's exception stops the rows, ends the statement and is the answer.
+      const handed: number[] = [];
+      const stopped = streamRows<{ n: number }>(
+        client,
+        { text: 'SELECT generate_series(1, 5) AS n' },
+        (r) => {
+          if (r.n === 3) throw new Error('stop at 3');
+          handed.push(r.n);
+        },
+      );
+      await expect(stopped).rejects.toThrow('stop at 3');
+      expect(handed).toEqual([1, 2]);
+      // The connection is usable after both.
+      expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await client.end();
+    }
   });
 });
