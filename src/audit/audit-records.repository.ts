@@ -15,11 +15,13 @@ import {
   INSERT_RECORD,
   INSERT_RECORDS,
   insertRecordArraysFrom,
+  JSONB_AUDIT_COLUMNS,
   insertRecordFrom,
   WRITTEN_AUDIT_COLUMNS,
 } from './audit-records.queries';
 import { AuditKeysService } from './audit-keys.service';
-import { recordHash, recordMac } from './record-integrity';
+import { jsonArrayText } from '../database/json-array-param';
+import { RecordJsonbTexts, recordHash, recordJsonbTexts, recordMac } from './record-integrity';
 
 /** The stored columns of one record as its writer builds them. */
 export type NewAuditRecord = Omit<AuditRecordRow, 'created' | 'hash'> & {
@@ -38,12 +40,12 @@ export interface PreparedAuditRecord {
 
 /**
  * Many records stamped and ready for a statement that writes them beside their changes:
- * `insert` numbers the parameters (one array per column) from `first`; `params` are the
- * arrays.
+ * `insert` numbers the parameters (one per column: an array, or a JSON array for a jsonb
+ * column) from `first`; `params` are their values.
  */
 export interface PreparedAuditRecords {
   insert(first: number): string;
-  params: unknown[][];
+  params: unknown[];
 }
 
 /** A record ready to insert: stamped with its time, hash and MAC by the service. */
@@ -103,10 +105,15 @@ export class AuditRecordsRepository {
 
   /** Many records, stamped for a statement of the caller's that writes them (column arrays). */
   prepareMany(rows: NewAuditRecord[]): PreparedAuditRecords {
-    const stamped = rows.map((row) => this.stamp(row));
+    const texts: RecordJsonbTexts[] = [];
+    const stamped = rows.map((row) => this.stamp(row, texts));
     return {
       insert: insertRecordArraysFrom,
-      params: WRITTEN_AUDIT_COLUMNS.map((column) => stamped.map((row) => param(row, column))),
+      params: WRITTEN_AUDIT_COLUMNS.map((column) =>
+        isJsonbColumn(column)
+          ? jsonArrayText(texts.map((t) => t[column]))
+          : stamped.map((row) => row[column]),
+      ),
     };
   }
 
@@ -144,7 +151,7 @@ export class AuditRecordsRepository {
    * first (a lone surrogate becomes U+FFFD, as PostgreSQL would store it), so the hash is
    * that of what is stored.
    */
-  private stamp(row: NewAuditRecord): StampedAuditRecord {
+  private stamp(row: NewAuditRecord, texts?: RecordJsonbTexts[]): StampedAuditRecord {
     const key = this.keys.currentRecordKey();
     // One copy of the row, hashed once complete but for its hash and MAC (which it excludes).
     const stamped = stampedCopy(
@@ -152,7 +159,10 @@ export class AuditRecordsRepository {
       row.created ?? new Date().toISOString(),
       key.id,
     );
-    stamped.hash = recordHash(stamped);
+    // The jsonb text the hash covers; kept in `texts` for a writer that sends it as it is.
+    const rendered = recordJsonbTexts(stamped);
+    texts?.push(rendered);
+    stamped.hash = recordHash(stamped, rendered);
     stamped.mac = recordMac(key, stamped.tenant_id, stamped.id, stamped.hash);
     return stamped;
   }
@@ -225,6 +235,12 @@ function wellFormed<T>(value: T): T {
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => [wellFormed(k), wellFormed(v)]),
   ) as T;
+}
+
+const JSONB_COLUMNS: ReadonlySet<string> = new Set(JSONB_AUDIT_COLUMNS);
+
+function isJsonbColumn(column: string): column is keyof RecordJsonbTexts {
+  return JSONB_COLUMNS.has(column);
 }
 
 function param(row: StampedAuditRecord, column: keyof StampedAuditRecord): unknown {
