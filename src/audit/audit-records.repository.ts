@@ -21,7 +21,13 @@ import {
 } from './audit-records.queries';
 import { AuditKeysService } from './audit-keys.service';
 import { jsonArrayText } from '../database/json-array-param';
-import { RecordJsonbTexts, recordHash, recordJsonbTexts, recordMac } from './record-integrity';
+import {
+  canonicalRecordText,
+  canonicalTextHash,
+  RecordJsonbTexts,
+  recordJsonbTexts,
+  recordMac,
+} from './record-integrity';
 
 /** The stored columns of one record as its writer builds them. */
 export type NewAuditRecord = Omit<AuditRecordRow, 'created' | 'hash'> & {
@@ -153,16 +159,21 @@ export class AuditRecordsRepository {
    */
   private stamp(row: NewAuditRecord, texts?: RecordJsonbTexts[]): StampedAuditRecord {
     const key = this.keys.currentRecordKey();
+    const created = row.created ?? new Date().toISOString();
     // One copy of the row, hashed once complete but for its hash and MAC (which it excludes).
-    const stamped = stampedCopy(
-      hasLoneSurrogate(row) ? wellFormed(row) : row,
-      row.created ?? new Date().toISOString(),
-      key.id,
-    );
+    let stamped = stampedCopy(row, created, key.id);
     // The jsonb text the hash covers; kept in `texts` for a writer that sends it as it is.
-    const rendered = recordJsonbTexts(stamped);
+    let rendered = recordJsonbTexts(stamped);
+    let canonical = canonicalRecordText(stamped, rendered);
+    // Every field is in the text, as JSON, which writes a lone surrogate as an escape: only
+    // a text with one (rare) needs the copy made well-formed, and rendered again.
+    if (ESCAPED_SURROGATE.test(canonical)) {
+      stamped = stampedCopy(wellFormed(row), created, key.id);
+      rendered = recordJsonbTexts(stamped);
+      canonical = canonicalRecordText(stamped, rendered);
+    }
     texts?.push(rendered);
-    stamped.hash = recordHash(stamped, rendered);
+    stamped.hash = canonicalTextHash(canonical);
     stamped.mac = recordMac(key, stamped.tenant_id, stamped.id, stamped.hash);
     return stamped;
   }
@@ -211,20 +222,13 @@ function stampedCopy(row: NewAuditRecord, created: string, keyId: string): Stamp
   };
 }
 
+/** A surrogate code unit, paired or not. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/;
-
-/** Whether any string in `value`, key or value, holds a lone surrogate (rare: then copy). */
-function hasLoneSurrogate(value: unknown): boolean {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value);
-  if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
-  // Keys, then their values: no array of entries per object (every record takes this walk).
-  const object = value as Record<string, unknown>;
-  for (const k of Object.keys(object)) {
-    if (LONE_SURROGATE.test(k) || hasLoneSurrogate(object[k])) return true;
-  }
-  return false;
-}
+/**
+ * How JSON.stringify writes a lone surrogate (a pair stays as it is). Also met where a
+ * string holds a backslash and `ud800` as text: then the copy is made for nothing.
+ */
+const ESCAPED_SURROGATE = /\\ud[89a-f][0-9a-f]{2}/;
 
 function wellFormed<T>(value: T): T {
   if (typeof value === 'string') {

@@ -150,8 +150,13 @@ export function recordHash(
   r: HashedRecordFields,
   texts: RecordJsonbTexts = recordJsonbTexts(r),
 ): string {
+  return canonicalTextHash(canonicalRecordText(r, texts));
+}
+
+/** SHA-256 (hex) of a record's canonical text (canonicalRecordText). */
+export function canonicalTextHash(text: string): string {
   // One-shot: no Hash object per record (every write and every verified record pays this).
-  return hash('sha256', canonicalRecordText(r, texts), 'hex');
+  return hash('sha256', text, 'hex');
 }
 
 const j = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
