@@ -1,3 +1,4 @@
+import { jsonbArrayParam } from '../database/json-array-param';
 import { AUDIT_RECORD_COLUMNS } from './audit-record';
 
 /**
@@ -57,13 +58,21 @@ export const INSERT_RECORDS = `
   SELECT ${COLUMNS} FROM jsonb_to_recordset($1::jsonb) AS x(
     ${WRITTEN.map((column) => `${column} ${TYPES[column]}`).join(', ')})`;
 
+/** The written columns of type jsonb. */
+export const JSONB_AUDIT_COLUMNS = WRITTEN.filter((column) => TYPES[column] === 'jsonb');
+
 /**
- * Many records' INSERT for a statement that also writes the changes they are of, one array
- * parameter per column numbered from `first` (each value is read by its own type, with no
- * JSON document to parse around them).
+ * Many records' INSERT for a statement that also writes the changes they are of, one
+ * parameter per column numbered from `first`: an array of the column's type, or for a jsonb
+ * column one JSON array of its values (jsonbArrayParam; `null` for SQL NULL, none of the
+ * values being a JSON null), built from the text the record's hash rendered.
  */
 export function insertRecordArraysFrom(first: number): string {
-  const arrays = WRITTEN.map((column, i) => `$${i + first}::${TYPES[column]}[]`).join(', ');
+  const arrays = WRITTEN.map((column, i) =>
+    TYPES[column] === 'jsonb'
+      ? jsonbArrayParam(`$${i + first}`)
+      : `$${i + first}::${TYPES[column]}[]`,
+  ).join(', ');
   return `INSERT INTO audit_records (${COLUMNS})
     SELECT ${COLUMNS} FROM unnest(${arrays}) AS r(${COLUMNS})`;
 }

@@ -15,11 +15,19 @@ import {
   INSERT_RECORD,
   INSERT_RECORDS,
   insertRecordArraysFrom,
+  JSONB_AUDIT_COLUMNS,
   insertRecordFrom,
   WRITTEN_AUDIT_COLUMNS,
 } from './audit-records.queries';
 import { AuditKeysService } from './audit-keys.service';
-import { recordHash, recordMac } from './record-integrity';
+import { jsonArrayText } from '../database/json-array-param';
+import {
+  canonicalRecordText,
+  canonicalTextHash,
+  RecordJsonbTexts,
+  recordJsonbTexts,
+  recordMac,
+} from './record-integrity';
 
 /** The stored columns of one record as its writer builds them. */
 export type NewAuditRecord = Omit<AuditRecordRow, 'created' | 'hash'> & {
@@ -38,12 +46,12 @@ export interface PreparedAuditRecord {
 
 /**
  * Many records stamped and ready for a statement that writes them beside their changes:
- * `insert` numbers the parameters (one array per column) from `first`; `params` are the
- * arrays.
+ * `insert` numbers the parameters (one per column: an array, or a JSON array for a jsonb
+ * column) from `first`; `params` are their values.
  */
 export interface PreparedAuditRecords {
   insert(first: number): string;
-  params: unknown[][];
+  params: unknown[];
 }
 
 /** A record ready to insert: stamped with its time, hash and MAC by the service. */
@@ -103,10 +111,15 @@ export class AuditRecordsRepository {
 
   /** Many records, stamped for a statement of the caller's that writes them (column arrays). */
   prepareMany(rows: NewAuditRecord[]): PreparedAuditRecords {
-    const stamped = rows.map((row) => this.stamp(row));
+    const texts: RecordJsonbTexts[] = [];
+    const stamped = rows.map((row) => this.stamp(row, texts));
     return {
       insert: insertRecordArraysFrom,
-      params: WRITTEN_AUDIT_COLUMNS.map((column) => stamped.map((row) => param(row, column))),
+      params: WRITTEN_AUDIT_COLUMNS.map((column) =>
+        isJsonbColumn(column)
+          ? jsonArrayText(texts.map((t) => t[column]))
+          : stamped.map((row) => row[column]),
+      ),
     };
   }
 
@@ -144,15 +157,23 @@ export class AuditRecordsRepository {
    * first (a lone surrogate becomes U+FFFD, as PostgreSQL would store it), so the hash is
    * that of what is stored.
    */
-  private stamp(row: NewAuditRecord): StampedAuditRecord {
+  private stamp(row: NewAuditRecord, texts?: RecordJsonbTexts[]): StampedAuditRecord {
     const key = this.keys.currentRecordKey();
+    const created = row.created ?? new Date().toISOString();
     // One copy of the row, hashed once complete but for its hash and MAC (which it excludes).
-    const stamped = stampedCopy(
-      hasLoneSurrogate(row) ? wellFormed(row) : row,
-      row.created ?? new Date().toISOString(),
-      key.id,
-    );
-    stamped.hash = recordHash(stamped);
+    let stamped = stampedCopy(row, created, key.id);
+    // The jsonb text the hash covers; kept in `texts` for a writer that sends it as it is.
+    let rendered = recordJsonbTexts(stamped);
+    let canonical = canonicalRecordText(stamped, rendered);
+    // Every field is in the text, as JSON, which writes a lone surrogate as an escape: only
+    // a text with one (rare) needs the copy made well-formed, and rendered again.
+    if (ESCAPED_SURROGATE.test(canonical)) {
+      stamped = stampedCopy(wellFormed(row), created, key.id);
+      rendered = recordJsonbTexts(stamped);
+      canonical = canonicalRecordText(stamped, rendered);
+    }
+    texts?.push(rendered);
+    stamped.hash = canonicalTextHash(canonical);
     stamped.mac = recordMac(key, stamped.tenant_id, stamped.id, stamped.hash);
     return stamped;
   }
@@ -201,20 +222,13 @@ function stampedCopy(row: NewAuditRecord, created: string, keyId: string): Stamp
   };
 }
 
+/** A surrogate code unit, paired or not. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/;
-
-/** Whether any string in `value`, key or value, holds a lone surrogate (rare: then copy). */
-function hasLoneSurrogate(value: unknown): boolean {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value);
-  if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
-  // Keys, then their values: no array of entries per object (every record takes this walk).
-  const object = value as Record<string, unknown>;
-  for (const k of Object.keys(object)) {
-    if (LONE_SURROGATE.test(k) || hasLoneSurrogate(object[k])) return true;
-  }
-  return false;
-}
+/**
+ * How JSON.stringify writes a lone surrogate (a pair stays as it is). Also met where a
+ * string holds a backslash and `ud800` as text: then the copy is made for nothing.
+ */
+const ESCAPED_SURROGATE = /\\ud[89a-f][0-9a-f]{2}/;
 
 function wellFormed<T>(value: T): T {
   if (typeof value === 'string') {
@@ -225,6 +239,12 @@ function wellFormed<T>(value: T): T {
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => [wellFormed(k), wellFormed(v)]),
   ) as T;
+}
+
+const JSONB_COLUMNS: ReadonlySet<string> = new Set(JSONB_AUDIT_COLUMNS);
+
+function isJsonbColumn(column: string): column is keyof RecordJsonbTexts {
+  return JSONB_COLUMNS.has(column);
 }
 
 function param(row: StampedAuditRecord, column: keyof StampedAuditRecord): unknown {

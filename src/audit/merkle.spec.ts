@@ -7,6 +7,22 @@ const leaves = (n: number) =>
   );
 
 describe('Merkle trees over record hashes (RFC 6962)', () => {
+  it('hashes a leaf as SHA-256 of 0x00 and the bytes of the record hash, whatever the text', () => {
+    const expected = (hex: string) =>
+      createHash('sha256')
+        .update(Buffer.from([0]))
+        .update(Buffer.from(hex, 'hex'))
+        .digest();
+    const hash = createHash('sha256').update('record').digest('hex');
+    const other = createHash('sha256').update('other').digest('hex');
+    for (const text of [hash, other, hash, `${hash.slice(0, 62)}zz`, `${hash}00`, 'ab', '']) {
+      expect(leafHash(text)).toEqual(expected(text));
+    }
+    // Each answer is its own buffer, not the reused input.
+    expect(leafHash(hash)).not.toBe(leafHash(hash));
+    expect(leafHash(hash).equals(leafHash(other))).toBe(false);
+  });
+
   it('folds leaves as they arrive to the recursive definition', () => {
     for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 31, 100]) {
       const all = leaves(n);

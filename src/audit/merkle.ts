@@ -7,9 +7,19 @@ import { createHash, hash as oneShotHash } from 'node:crypto';
  * chain head; an inclusion proof is the audit path of §2.1.1.
  */
 const LEAF = Buffer.from([0]);
+/** The input of one leaf, reused: the sealer and the verifier hash a leaf per record. */
+const leafInput = Buffer.alloc(33, 0);
 
 export function leafHash(recordHashHex: string): Buffer {
-  return createHash('sha256').update(LEAF).update(Buffer.from(recordHashHex, 'hex')).digest();
+  // A record's hash is 64 hex digits; anything else is hashed as the bytes it decodes to.
+  if (recordHashHex.length !== 64 || leafInput.write(recordHashHex, 1, 'hex') !== 32) {
+    return oneShotHash(
+      'sha256',
+      Buffer.concat([LEAF, Buffer.from(recordHashHex, 'hex')]),
+      'buffer',
+    );
+  }
+  return oneShotHash('sha256', leafInput, 'buffer');
 }
 
 /** The input of one node, reused: a node costs one hash and no allocation but its digest. */

@@ -6,6 +6,8 @@ import {
   jsonbText,
   parseRecordKeys,
   macMatches,
+  recordHash,
+  recordJsonbTexts,
   recordMac,
 } from './record-integrity';
 
@@ -46,6 +48,20 @@ describe('record hash and MAC', () => {
     expect(canonicalRecordText({ ...full, changes: [] })).toBe(
       jsonbText(canonicalRecord({ ...full, changes: [] })),
     );
+  });
+
+  it('renders the jsonb members once, as the hash covers them, null where unset', () => {
+    const full = { ...base, changes: [{ attribute: 'active', op: 'add', after: true }] };
+    const texts = recordJsonbTexts(full);
+    expect(texts).toEqual({
+      action_parameters: jsonbText(full.action_parameters),
+      return_value: jsonbText(full.return_value),
+      changes: jsonbText(full.changes),
+      client: 'null',
+    });
+    expect(JSON.parse(texts.changes)).toEqual(full.changes);
+    expect(recordHash(full, texts)).toBe(recordHash(full));
+    expect(recordJsonbTexts({ ...base, return_value: null }).return_value).toBe('null');
   });
 
   it('binds the MAC to the tenant, the id and the hash', () => {

@@ -125,10 +125,38 @@ export function canonicalRecord(r: HashedRecordFields): unknown {
   };
 }
 
+/**
+ * The record's jsonb members as jsonb text (`null` where unset): rendered once for its hash,
+ * and a writer may send the same text to be stored instead of rendering the values again.
+ */
+export interface RecordJsonbTexts {
+  action_parameters: string;
+  return_value: string;
+  changes: string;
+  client: string;
+}
+
+export function recordJsonbTexts(r: HashedRecordFields): RecordJsonbTexts {
+  return {
+    action_parameters: jsonbText(r.action_parameters),
+    return_value: jsonbText(r.return_value),
+    changes: jsonbText(r.changes),
+    client: jsonbText(r.client),
+  };
+}
+
 /** SHA-256 (hex) of the record's canonical content: API.md §4 `hash`. */
-export function recordHash(r: HashedRecordFields): string {
+export function recordHash(
+  r: HashedRecordFields,
+  texts: RecordJsonbTexts = recordJsonbTexts(r),
+): string {
+  return canonicalTextHash(canonicalRecordText(r, texts));
+}
+
+/** SHA-256 (hex) of a record's canonical text (canonicalRecordText). */
+export function canonicalTextHash(text: string): string {
   // One-shot: no Hash object per record (every write and every verified record pays this).
-  return hash('sha256', canonicalRecordText(r), 'hex');
+  return hash('sha256', text, 'hex');
 }
 
 const j = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
@@ -139,18 +167,21 @@ const j = (value: string | null): string => (value === null ? 'null' : JSON.stri
  * fixed keys for each one cost most of its time. `record-integrity.spec.ts` holds the two
  * equal.
  */
-export function canonicalRecordText(r: HashedRecordFields): string {
+export function canonicalRecordText(
+  r: HashedRecordFields,
+  texts: RecordJsonbTexts = recordJsonbTexts(r),
+): string {
   // changes, client and traceId are keys only when set (records before them hash as they did).
-  const client = r.client == null ? '' : `"client": ${jsonbText(r.client)}, `;
-  const changes = r.changes == null ? '' : `"changes": ${jsonbText(r.changes)}, `;
+  const client = r.client == null ? '' : `"client": ${texts.client}, `;
+  const changes = r.changes == null ? '' : `"changes": ${texts.changes}, `;
   const trace = r.trace_id == null ? '' : `"traceId": ${j(r.trace_id)}, `;
   return (
     `{"id": ${j(r.id)}, "coi": ${j(r.coi)}, ` +
-    `"action": {"actionName": ${j(r.action_name)}, "actionParameters": ${jsonbText(r.action_parameters)}}, ` +
+    `"action": {"actionName": ${j(r.action_name)}, "actionParameters": ${texts.action_parameters}}, ` +
     `${client}"result": ${j(r.result)}, ${changes}"created": ${j(r.created)}, "message": ${j(r.message)}, ` +
     `"service": {"id": ${j(r.service_id)}, "host": ${j(r.service_host)}}, ${trace}` +
     `"tenantId": ${j(r.tenant_id)}, "requestId": ${j(r.request_id)}, ` +
-    `"returnValue": ${jsonbText(r.return_value)}, ` +
+    `"returnValue": ${texts.return_value}, ` +
     `"actingUserId": {"id": ${j(r.acting_user_id)}, "sessionId": ${j(r.acting_session_id)}, ` +
     `"immutableId": ${j(r.acting_user_immutable_id)}, "authenticationMethod": ${j(r.acting_auth_method)}}, ` +
     `"targetUserId": {"id": ${j(r.target_user_id)}, "immutableId": ${j(r.target_user_immutable_id)}}, ` +

@@ -3,6 +3,7 @@ import { readDeviceInput } from '../devices/device-input';
 import { batchEnd, COSTLY_ITEMS_PER_BATCH } from './import-batch.service';
 import { readOrganizationInput } from '../organizations/organization-input';
 import { readImportedUser, UserImportProcessor } from './user-import.processor';
+import { USER_SCHEMA } from '../users/user.schema';
 
 const limits = { userNameLength: 256, stringLength: 1024 };
 
@@ -59,6 +60,23 @@ describe('readImportedUser', () => {
     expect(refusal(() => readImportedUser({ userName: 'u', passwordHash: 7 }, limits))).toBe(
       '400 invalidValue',
     );
+  });
+
+  it('leaves the item it reads as it was, with or without a passwordHash', () => {
+    const hash = '$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy';
+    for (const item of [
+      { UserName: 'u' },
+      { userName: 'u', PASSWORDHASH: null },
+      { userName: 'u', passwordHash: hash },
+    ]) {
+      const before = structuredClone(item);
+      const user = readImportedUser(item, limits);
+      expect(item).toEqual(before);
+      expect(user).toMatchObject({ userName: 'u', schemas: [USER_SCHEMA] });
+      expect(Object.keys(user).filter((k) => k.toLowerCase() === 'passwordhash')).toEqual(
+        'passwordHash' in item ? ['passwordHash'] : [],
+      );
+    }
   });
 });
 

@@ -25,10 +25,17 @@ export class ImportsService {
 
   /**
    * Checks the envelope and limits, then in one transaction stores the job with its items,
-   * records the `start` step under a fresh COI and enqueues the job. Returns the COI.
+   * records the `start` step under a fresh COI and enqueues the job. Returns the COI once
+   * that committed, and has this instance's idle import workers look for the job at once.
    */
-  @Transactional()
   async accept(spec: ImportKindSpec, tenant: string, body: unknown): Promise<string> {
+    const coi = await this.store(spec, tenant, body);
+    this.jobs.wake(IMPORT_QUEUE);
+    return coi;
+  }
+
+  @Transactional()
+  private async store(spec: ImportKindSpec, tenant: string, body: unknown): Promise<string> {
     const { items, options } = readImportEnvelope(spec, body, {
       maxItems: this.config.limits.importMaxItems,
       stringLength: this.config.limits.stringLength,

@@ -86,7 +86,10 @@ function readPasswordHash(object: Record<string, unknown>): string | undefined {
 
 function withoutMember(object: Record<string, unknown>, name: string): Record<string, unknown> {
   const lower = name.toLowerCase();
-  return Object.fromEntries(Object.entries(object).filter(([k]) => k.toLowerCase() !== lower));
+  const named = (k: string) => k.toLowerCase() === lower;
+  // Most items have no such member: they are not copied for nothing (the caller copies).
+  if (!Object.keys(object).some(named)) return object;
+  return Object.fromEntries(Object.entries(object).filter(([k]) => !named(k)));
 }
 
 function derivedUserName(plain: Record<string, unknown>): string | undefined {

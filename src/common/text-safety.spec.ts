@@ -38,6 +38,16 @@ describe('text safety', () => {
     let deep: unknown = 'x\u0000';
     for (let i = 0; i < 20_000; i++) deep = [deep];
     expect(findUnsafeText(deep)?.problem).toBe('NUL');
+    let safe: unknown = { k: ['x', '\ud83d\ude00'] };
+    for (let i = 0; i < 20_000; i++) safe = i % 2 ? [safe] : { [`m${i}`]: safe, n: 'y' };
+    expect(findUnsafeText(safe)).toBeUndefined();
+  });
+
+  it('finds the same unsafe text as before when several are: member names first', () => {
+    const value = { a: ['ok', { b: '\ud800' }], ['c\u0000']: 'x', d: 'e\u0000' };
+    expect(findUnsafeText(value, 'item')).toEqual({ path: 'item.c\ufffd', problem: 'NUL' });
+    const { a, d } = value;
+    expect(findUnsafeText({ a, d })).toEqual({ path: 'a[1].b', problem: 'surrogate' });
   });
 
   it('says what and where', () => {

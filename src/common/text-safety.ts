@@ -26,6 +26,32 @@ export function unsafeProblem(text: string): UnsafeText['problem'] | undefined {
  * cannot store. Iterative, so a deep value cannot overflow the stack.
  */
 export function findUnsafeText(value: unknown, root = ''): UnsafeText | undefined {
+  // Every body and import item is checked, and nearly all are safe: the paths are built
+  // only for a value known to need one.
+  return hasUnsafeText(value) ? locateUnsafeText(value, root) : undefined;
+}
+
+/** Whether any string or member name in the value is unsafe (iterative, no path per member). */
+function hasUnsafeText(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current === 'string') {
+      if (UNSAFE.test(current)) return true;
+    } else if (Array.isArray(current)) {
+      for (const element of current as unknown[]) stack.push(element);
+    } else if (current !== null && typeof current === 'object') {
+      const object = current as Record<string, unknown>;
+      for (const key of Object.keys(object)) {
+        if (UNSAFE.test(key)) return true;
+        stack.push(object[key]);
+      }
+    }
+  }
+  return false;
+}
+
+function locateUnsafeText(value: unknown, root: string): UnsafeText | undefined {
   const stack: [unknown, string][] = [[value, root]];
   while (stack.length > 0) {
     const [current, path] = stack.pop()!;

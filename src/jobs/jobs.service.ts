@@ -68,6 +68,8 @@ export class JobsService implements OnModuleInit, BeforeApplicationShutdown {
   private stopping = false;
   private declaring: Promise<void> = Promise.resolve();
   private readonly workers: Promise<void>[] = [];
+  /** Per queue, how to end the pause of each of this instance's idle workers (wake). */
+  private readonly sleepers = new Map<string, Set<() => void>>();
   /** Half of the stop's budget: HTTP and the database still need the rest. */
   private readonly stopBudgetMs: number;
 
@@ -104,6 +106,8 @@ export class JobsService implements OnModuleInit, BeforeApplicationShutdown {
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    // Idle workers stop now instead of after their pause.
+    for (const queue of this.sleepers.keys()) this.wake(queue);
     if (!this.started) return;
     this.started = false;
     const budget = this.stopBudgetMs;
@@ -182,8 +186,33 @@ export class JobsService implements OnModuleInit, BeforeApplicationShutdown {
           .complete(queue, job.id)
           .catch((e: unknown) => this.logger.error({ err: e, queue }, 'could not complete job'));
       }
-      if (jobs.length === 0 && !this.stopping) await delay(pause);
+      if (jobs.length === 0 && !this.stopping) await this.pause(queue, pause);
     }
+  }
+
+  /**
+   * Ends the pause of this instance's idle workers of `queue`, so they fetch now rather than
+   * at their next poll: for a caller whose job has just committed (an import waits for no
+   * poll before its first batch). Jobs enqueued elsewhere are found by polling, as before.
+   */
+  wake(queue: string): void {
+    for (const end of this.sleepers.get(queue) ?? []) end();
+  }
+
+  /** The pause between polls of an idle worker, `ms` or until wake(queue). */
+  private pause(queue: string, ms: number): Promise<void> {
+    let sleepers = this.sleepers.get(queue);
+    if (!sleepers) this.sleepers.set(queue, (sleepers = new Set()));
+    const all = sleepers;
+    return new Promise((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        all.delete(end);
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      all.add(end);
+    });
   }
 
   /**

@@ -1,5 +1,6 @@
 import { ApiError } from '../common/api-error';
 import { UserRow } from './user-row';
+import { UserDto } from './user.dto';
 import {
   canonicaliseKeys,
   resourceOf,
@@ -167,6 +168,28 @@ describe('user mapper', () => {
         limits,
       );
       expect(resourceOf(dto)).toEqual({ displayName: 'D', name: { givenName: 'G' } });
+    });
+
+    it('copies the data as a JSON round trip would, sharing nothing with the DTO', () => {
+      const emails = [{ value: 'a@example.com', primary: true }];
+      const plain = { userName: 'x', emails, name: { givenName: 'G', familyName: undefined } };
+      const copy = resourceOf(plain as unknown as UserDto);
+      expect(copy).toStrictEqual(JSON.parse(JSON.stringify({ emails, name: plain.name })));
+      expect(copy.emails).not.toBe(emails);
+      expect((copy.emails as unknown[])[0]).not.toBe(emails[0]);
+      // What only the round trip gives: class instances flattened, odd values as JSON has them.
+      const odd = {
+        userName: 'x',
+        title: new String('t'),
+        addresses: [undefined, { formatted: 'f' }],
+        displayName: { toJSON: () => 'D' },
+        nickName: Object.assign(Object.create(null), { a: NaN }),
+      };
+      expect(resourceOf(odd as unknown as UserDto)).toStrictEqual(
+        JSON.parse(JSON.stringify({ ...odd, userName: undefined })),
+      );
+      const proto = JSON.parse('{"userName": "x", "name": {"__proto__": {"a": 1}}}');
+      expect(resourceOf(proto)).toStrictEqual(JSON.parse('{"name": {"__proto__": {"a": 1}}}'));
     });
   });
 

@@ -130,7 +130,42 @@ export function resourceOf(dto: UserDto): Record<string, unknown> {
   for (const [key, value] of Object.entries(dto)) {
     if (!COLUMN_ATTRIBUTES.has(key) && value !== undefined) out[key] = value;
   }
-  return JSON.parse(JSON.stringify(out)) as Record<string, unknown>;
+  // A copy as JSON would carry it; plain data (the fast path's) is copied without the text.
+  const copy = plainCopy(out);
+  return (copy === NOT_PLAIN ? JSON.parse(JSON.stringify(out)) : copy) as Record<string, unknown>;
+}
+
+const NOT_PLAIN = Symbol('not plain JSON data');
+
+/**
+ * A deep copy of plain JSON data (strings, finite numbers, booleans, null, arrays, objects
+ * of Object's prototype; undefined members left out), or NOT_PLAIN for anything a JSON round
+ * trip would change otherwise (a class instance, an undefined array element, ...).
+ */
+function plainCopy(value: unknown): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : NOT_PLAIN;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (const element of value as unknown[]) {
+      const copy = element === undefined ? NOT_PLAIN : plainCopy(element);
+      if (copy === NOT_PLAIN) return NOT_PLAIN;
+      out.push(copy);
+    }
+    return out;
+  }
+  if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) {
+    return NOT_PLAIN;
+  }
+  const object = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(object)) {
+    if (object[key] === undefined) continue;
+    const copy = key === '__proto__' ? NOT_PLAIN : plainCopy(object[key]);
+    if (copy === NOT_PLAIN) return NOT_PLAIN;
+    out[key] = copy;
+  }
+  return out;
 }
 
 export function userVersion(row: UserRow): string {

@@ -6,6 +6,7 @@ import { NewUser, UserRow } from './user-row';
 import { Database } from '../database/database';
 import { DatabaseError } from '../database/database-error';
 import { PreparedAuditRecord, PreparedAuditRecords } from '../audit/audit-records.repository';
+import { jsonbArrayParam } from '../database/json-array-param';
 
 const COLUMNS = `id, tenant_id, user_name, external_id, active, service_account, password_hash,
   resource, version, created, last_modified`;
@@ -115,7 +116,7 @@ export class UsersRepository {
    * user whose userName is taken is skipped as in insertMany, but the records are written
    * regardless: a caller that finds an id missing from the answer must not keep the
    * statement's work (the import rolls its savepoint back). The columns travel as arrays,
-   * each value read by its own type.
+   * each value read by its own type; the resources, jsonb, as one JSON array.
    */
   async insertManyWithRecords(
     tenant: string,
@@ -128,7 +129,8 @@ export class UsersRepository {
          INSERT INTO users (id, tenant_id, user_name, external_id, active, service_account,
            password_hash, resource)
          SELECT x.id, $1, x.user_name, x.external_id, x.active, false, x.password_hash, x.resource
-         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::boolean[], $6::text[], $7::jsonb[])
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::boolean[], $6::text[],
+           ${jsonbArrayParam('$7')})
            AS x(id, user_name, external_id, active, password_hash, resource)
          ON CONFLICT DO NOTHING RETURNING id
        ), a AS (${records.insert(8)})
@@ -140,7 +142,7 @@ export class UsersRepository {
         users.map((u) => u.externalId ?? null),
         users.map((u) => u.active),
         users.map((u) => u.passwordHash ?? null),
-        users.map((u) => JSON.stringify(u.resource)),
+        JSON.stringify(users.map((u) => u.resource)),
         ...records.params,
       ],
     );

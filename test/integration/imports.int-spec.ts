@@ -104,7 +104,13 @@ describe('bulk import batches against the database', () => {
 
   it('records a batch in item order, an item that cannot be read failing in its place', async () => {
     const prefix = uniqueId('order');
-    const body = { users: [userBody(`${prefix}-0`), { active: true }, userBody(`${prefix}-2`)] };
+    const body = {
+      users: [
+        userBody(`${prefix}-0`, { name: { familyName: 'Zero' } }),
+        { active: true },
+        userBody(`${prefix}-2`, { name: { familyName: 'Two' } }),
+      ],
+    };
     const coi = await inContext(
       t,
       () => t.app.get(ImportsService).accept(IMPORT_KINDS.users, t.tenant, body),
@@ -112,7 +118,8 @@ describe('bulk import batches against the database', () => {
     );
     await eventually(async () => (await jobStatus(coi)) === 'completed', 30_000);
     const records = (await t.db.query(
-      `SELECT r.result, r.target_user_id, r.action_parameters, r.hash = audit_record_hash(r) AS intact
+      `SELECT r.result, r.target_user_id, r.action_parameters, r.hash = audit_record_hash(r) AS intact,
+         r.return_value IS NULL AS no_return_value, r.changes IS NULL AS no_changes
        FROM audit_records r WHERE r.tenant_id = $1 AND r.coi = $2 AND r.action_name = 'createUser'
        ORDER BY r.id`,
       [t.tenant, coi],
@@ -123,6 +130,18 @@ describe('bulk import batches against the database', () => {
       ['RESPONSE_SUCCESS', `${prefix}-2`, undefined],
     ]);
     expect(records.every((r) => r.intact)).toBe(true);
+    // The jsonb columns travel as JSON arrays: an unset one is SQL NULL, not a JSON null.
+    expect(records.map((r) => [r.no_return_value, r.no_changes])).toEqual([
+      [true, false],
+      [false, true],
+      [true, false],
+    ]);
+    const resources = (await t.db.query(
+      `SELECT resource->'name'->>'familyName' AS family FROM users
+       WHERE tenant_id = $1 AND user_name LIKE $2 ORDER BY user_name`,
+      [t.tenant, `${prefix}-%`],
+    )) as { family: string | null }[];
+    expect(resources.map((r) => r.family)).toEqual(['Zero', 'Two']);
   });
 
   it('when the database refuses a user, creates and records the others and fails that one alone', async () => {
