@@ -4,6 +4,7 @@ import { AddressInfo, createServer } from 'node:net';
 import { StartupError } from './common/startup-error';
 import { AppConfig } from './config/app-config';
 import { EmbeddedPostgresLauncher } from './database/embedded-postgres.launcher';
+import { flushLogs } from './logging/logger.options';
 
 const logger = new Logger('Service');
 
@@ -36,6 +37,8 @@ export async function listenOrExplain(app: NestFastifyApplication, config: AppCo
   const host = ['0.0.0.0', '::'].includes(config.host) ? 'localhost' : config.host;
   const base = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   logger.log(`Listening on ${base} (docs at ${base}/docs, health at ${base}/health/ready)`);
+  // Start-up is over: its lines go out now rather than with the next periodic flush.
+  flushLogs();
 }
 
 function explainListenError(error: unknown, config: AppConfig): never {

@@ -49,12 +49,24 @@ export function loggerOptions(config: AppConfig, destination?: DestinationStream
  * the last few lines.
  */
 function stdoutDestination(): DestinationStream {
-  return pino.destination({
+  stdout = pino.destination({
     dest: 1,
     sync: false,
     minLength: LOG_BUFFER_BYTES,
     periodicFlush: LOG_FLUSH_INTERVAL_MS,
   });
+  return stdout;
+}
+
+let stdout: ReturnType<typeof pino.destination> | undefined;
+
+/**
+ * Writes out what the stdout buffer holds now, without waiting for the next periodic flush:
+ * for lines an operator waits for, such as where the service listens once it has started.
+ */
+export function flushLogs(): void {
+  // A failed write of a log line has nowhere better to be reported.
+  stdout?.flush(() => undefined);
 }
 
 const LOG_BUFFER_BYTES = 4096;
