@@ -4,9 +4,10 @@ import { AuditService } from '../audit/audit.service';
 import { DatabaseError } from '../database/database-error';
 import { JobsService } from '../jobs/jobs.service';
 import { DeviceImportProcessor } from './device-import.processor';
-import { ImportProcessor, itemRecord, ItemOutcome } from './import-item';
-import { ImportErrorRow } from './import-job-row';
+import { ImportItem, ImportProcessor, itemRecord, ItemOutcome } from './import-item';
+import { ImportErrorRow, ImportJobRow } from './import-job-row';
 import { ImportJobsRepository } from './import-jobs.repository';
+import { Lookahead } from './import-lookahead';
 import { IMPORT_KINDS, ImportKind } from './import-kinds';
 import { OrganizationImportProcessor } from './organization-import.processor';
 import { UserImportProcessor } from './user-import.processor';
@@ -46,20 +47,29 @@ export class ImportBatchService {
   ) {}
 
   @Transactional()
-  async runBatch(coi: string, handOffAfter: number): Promise<BatchResult> {
+  async runBatch(
+    coi: string,
+    handOffAfter: number,
+    ahead: Lookahead = new Lookahead(),
+  ): Promise<BatchResult> {
     const job = await this.repository.lockForBatch(coi);
     if (!job) return 'busy';
     if (job.status === 'completed' || job.status === 'failed') return 'finished';
     const spec = IMPORT_KINDS[job.kind];
     const processor = this.processor(job.kind);
     const chunkNo = Math.floor(job.next_index / job.chunk_size);
-    const chunk = await this.repository.readChunk(coi, chunkNo);
+    const chunk = ahead.chunk(coi, chunkNo) ?? (await this.repository.readChunk(coi, chunkNo));
     if (!chunk) throw new Error(`import ${coi} has no chunk ${chunkNo} to resume from`);
     const start = job.next_index - chunkNo * job.chunk_size;
     const end = batchEnd(chunk, start, processor);
     const items = chunk.slice(start, end).map((value, i) => ({ index: job.next_index + i, value }));
+    const prepared = await ahead.prepared(coi, job.next_index, items.length);
+    const next = processor.prepare && (await this.nextItems(job, chunkNo, chunk, end, ahead));
 
-    const outcomes = await processor.process(job.tenant_id, items, job.options);
+    const outcomes = await processor.process(job.tenant_id, items, job.options, {
+      prepared,
+      whileWriting: next && (() => ahead.prepare(coi, next, processor, job)),
+    });
     // Outcomes the processor recorded with their items are written already.
     await this.audit.recordMany(
       outcomes.filter((o) => !o.recorded).map((o) => itemRecord(spec.itemAction, o)),
@@ -93,6 +103,33 @@ export class ImportBatchService {
       return 'handed-off';
     }
     return 'more';
+  }
+
+  /**
+   * The items of the batch after this one (which ends at `end` of its chunk), the next
+   * chunk read now when this batch ends its chunk, so that batch can be prepared while this
+   * one is written; none when this batch is the import's last.
+   */
+  private async nextItems(
+    job: ImportJobRow,
+    chunkNo: number,
+    chunk: unknown[],
+    end: number,
+    ahead: Lookahead,
+  ): Promise<ImportItem[] | undefined> {
+    const first = chunkNo * job.chunk_size + end;
+    if (first >= job.import_size) return undefined;
+    let items = chunk;
+    let from = end;
+    if (end === chunk.length) {
+      const read = await this.repository.readChunk(job.id, chunkNo + 1);
+      if (!read) return undefined;
+      ahead.keepChunk(job.id, chunkNo + 1, read);
+      items = read;
+      from = 0;
+    }
+    const to = batchEnd(items, from, this.processor(job.kind));
+    return items.slice(from, to).map((value, i) => ({ index: first + i, value }));
   }
 
   /**

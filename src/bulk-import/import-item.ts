@@ -43,9 +43,29 @@ export type ItemOutcome = (
  * gets exactly one outcome, in order, and an item's failure must never abort the batch.
  */
 export interface ImportProcessor {
-  process(tenant: string, items: ImportItem[], options: ImportOptions): Promise<ItemOutcome[]>;
+  process(
+    tenant: string,
+    items: ImportItem[],
+    options: ImportOptions,
+    ahead?: BatchAhead,
+  ): Promise<ItemOutcome[]>;
   /** Items that are expensive to create (a password to hash); a batch takes few of them. */
   isCostly?(value: unknown): boolean;
+  /**
+   * The part of a batch's work that needs no statement (reading, validating, building rows
+   * and records), done ahead: while the database writes one batch, the next is prepared, so
+   * the service and PostgreSQL work at once instead of in turn. What it builds is handed back
+   * to `process` (`BatchAhead.prepared`) only for the same items; it must not throw.
+   */
+  prepare?(tenant: string, items: ImportItem[], options: ImportOptions): unknown;
+}
+
+/** What a batch gets from the batch before it, and gives to the one after it. */
+export interface BatchAhead {
+  /** What `prepare` built for exactly this batch's items, if anything. */
+  prepared?: unknown;
+  /** Called once the batch's main statement is on its way to the database. */
+  whileWriting?: () => void;
 }
 
 export type Limits = { userNameLength: number; stringLength: number };

@@ -3,6 +3,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { RequestContextService } from '../context/request-context.service';
 import { JobsService } from '../jobs/jobs.service';
 import { IMPORT_QUEUE, ImportBatchService, ImportJobPayload } from './import-batch.service';
+import { Lookahead } from './import-lookahead';
 
 /**
  * Retries of one job before its import is declared failed. With back-off doubling from a
@@ -46,7 +47,8 @@ export class ImportWorker implements OnModuleInit {
     this.context.setCoi(coi);
     const handOffAfter = Date.now() + (this.config.jobs.importExpireSeconds * 1000) / 3;
     try {
-      while ((await this.batches.runBatch(coi, handOffAfter)) === 'more');
+      const ahead = new Lookahead();
+      while ((await this.batches.runBatch(coi, handOffAfter, ahead)) === 'more');
     } catch (error) {
       if (retryCount < IMPORT_RETRY_LIMIT) throw error;
       this.logger.error({ err: error, coi }, 'import failed on its last attempt');

@@ -1,5 +1,5 @@
 import { auditTarget } from '../audit/audit-target';
-import { AuditDetails, AuditService } from '../audit/audit.service';
+import { AuditDetails, AuditService, StampedAuditEntries } from '../audit/audit.service';
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { scimError } from '../common/api-error';
@@ -16,6 +16,7 @@ import { hashPassword, isImportablePasswordHash } from '../common/secrets';
 import { ImportOptions } from './import-envelope';
 import {
   asObject,
+  BatchAhead,
   BatchOutcomes,
   ImportItem,
   ImportProcessor,
@@ -127,7 +128,58 @@ export class UserImportProcessor implements ImportProcessor {
     tenant: string,
     items: ImportItem[],
     options: ImportOptions,
+    ahead: BatchAhead = {},
   ): Promise<ItemOutcome[]> {
+    const prepared = (ahead.prepared as PreparedUsers | undefined) ?? this.read(items, options);
+    const { batch } = prepared;
+    // scrypt runs on the libuv pool, so the batch's passwords hash in parallel.
+    await Promise.all(
+      batch.rows.map(async (row) => {
+        if (row.password !== undefined) row.user.passwordHash = await hashPassword(row.password);
+      }),
+    );
+    const { users, details, expected, records } = prepared.built ?? this.build(batch);
+    const together = await this.insertWithRecords(
+      tenant,
+      users,
+      expected,
+      records,
+      ahead.whileWriting,
+    );
+    if (together) return together;
+    const { inserted, refused } = await insertIsolating(
+      this.db,
+      users,
+      (user) => user.id,
+      (some) => this.users.insertMany(tenant, some),
+    );
+    return batch.settle((_, at) =>
+      inserted.has(users[at].id)
+        ? { details: details[at] }
+        : {
+            error: refused.has(users[at].id) ? UNSTORABLE_ITEM : taken(users[at].userName),
+            names: named(users[at].userName),
+          },
+    );
+  }
+
+  /**
+   * Reads, validates and builds a batch ahead of its turn; its rows and stamped records too
+   * when none of its users has a password to hash (hashing waits for the batch itself).
+   */
+  prepare(_tenant: string, items: ImportItem[], options: ImportOptions): PreparedUsers | undefined {
+    try {
+      const prepared = this.read(items, options);
+      const costly = prepared.batch.rows.some((row) => row.password !== undefined);
+      return costly ? prepared : { ...prepared, built: this.build(prepared.batch) };
+    } catch {
+      // The batch reads its items again in its turn, and fails there if it must.
+      return undefined;
+    }
+  }
+
+  /** Reads the batch's items: each is failed at once or accepted as a user to create. */
+  private read(items: ImportItem[], options: ImportOptions): PreparedUsers {
     const batch = new BatchOutcomes<AcceptedUser>();
     const seen = new Set<string>();
     const groups = options.group ? { groups: [{ value: options.group.value }] } : {};
@@ -151,44 +203,30 @@ export class UserImportProcessor implements ImportProcessor {
           userName: dto.userName,
           externalId: dto.externalId,
           active: dto.active ?? true,
-          // A hash made elsewhere is stored as given; a clear password is hashed below.
+          // A hash made elsewhere is stored as given; a clear password is hashed before build.
           passwordHash: passwordHash ?? null,
           resource: { ...resourceOf(scim), ...groups },
         },
       });
     }
-    // scrypt runs on the libuv pool, so the batch's passwords hash in parallel.
-    await Promise.all(
-      batch.rows.map(async (row) => {
-        if (row.password !== undefined) row.user.passwordHash = await hashPassword(row.password);
-      }),
-    );
+    return { batch };
+  }
+
+  /**
+   * The batch's users (their passwords hashed by now), what each one's record says once it
+   * is created, the outcomes if every user is created, and those outcomes' records, stamped.
+   */
+  private build(batch: BatchOutcomes<AcceptedUser>): BuiltUsers {
     const users = batch.rows.map((r) => r.user);
-    // What each user's record says once it is created (its password hashed by now).
     const details = users.map(createdDetails);
-    const together = await this.insertWithRecords(tenant, users, () =>
-      batch.settle((_, at) => ({ details: details[at] })),
-    );
-    if (together) return together;
-    const { inserted, refused } = await insertIsolating(
-      this.db,
-      users,
-      (user) => user.id,
-      (some) => this.users.insertMany(tenant, some),
-    );
-    return batch.settle((_, at) =>
-      inserted.has(users[at].id)
-        ? { details: details[at] }
-        : {
-            error: refused.has(users[at].id) ? UNSTORABLE_ITEM : taken(users[at].userName),
-            names: named(users[at].userName),
-          },
-    );
+    const expected = batch.settle((_, at) => ({ details: details[at] }));
+    const records = this.audit.stampMany(expected.map((o) => itemRecord('createUser', o)));
+    return { users, details, expected, records };
   }
 
   /**
    * The common case in one statement (inside a savepoint): the batch's users and the records
-   * of all its items, in item order, as `outcomes` says they end if every user is created.
+   * of all its items, in item order, as `expected` says they end if every user is created.
    * Answers those outcomes, recorded; or undefined, with nothing written, when a user's name
    * is taken (its record must be a failure, in its place) or the database refuses the
    * statement: the batch then takes the path that can tell its items apart, and the batch
@@ -197,19 +235,19 @@ export class UserImportProcessor implements ImportProcessor {
   private async insertWithRecords(
     tenant: string,
     users: NewUser[],
-    outcomes: () => ItemOutcome[],
+    expected: ItemOutcome[],
+    records: StampedAuditEntries,
+    whileWriting?: () => void,
   ): Promise<ItemOutcome[] | undefined> {
     if (users.length === 0) return undefined;
-    const expected = outcomes();
     try {
       await this.db.savepoint(() =>
-        this.audit.recordManyWith(
-          expected.map((o) => itemRecord('createUser', o)),
-          async (records) => {
-            const inserted = await this.users.insertManyWithRecords(tenant, users, records);
-            if (inserted.size < users.length) throw new UserSkipped();
-          },
-        ),
+        this.audit.recordManyWith(records, async (prepared) => {
+          const insert = this.users.insertManyWithRecords(tenant, users, prepared);
+          whileWriting?.();
+          const inserted = await insert;
+          if (inserted.size < users.length) throw new UserSkipped();
+        }),
       );
     } catch (error) {
       if (error instanceof UserSkipped || isRefusal(error)) return undefined;
@@ -217,6 +255,20 @@ export class UserImportProcessor implements ImportProcessor {
     }
     return expected.map((o) => ({ ...o, recorded: true }));
   }
+}
+
+/** A batch read ahead of its turn, and built too when it has no password to hash. */
+interface PreparedUsers {
+  batch: BatchOutcomes<AcceptedUser>;
+  built?: BuiltUsers;
+}
+
+interface BuiltUsers {
+  users: NewUser[];
+  details: AuditDetails<'createUser'>[];
+  /** The outcomes if every user is created (the batch's own, settled that way). */
+  expected: ItemOutcome[];
+  records: StampedAuditEntries;
 }
 
 /** A user of the batch was skipped (its name is taken): undo the statement's work. */
