@@ -1,6 +1,7 @@
 import {
   canonicalRecord,
   canonicalRecordText,
+  changesJsonbText,
   HashedRecordFields,
   inJsonbKeyOrder,
   jsonbText,
@@ -62,6 +63,32 @@ describe('record hash and MAC', () => {
     expect(JSON.parse(texts.changes)).toEqual(full.changes);
     expect(recordHash(full, texts)).toBe(recordHash(full));
     expect(recordJsonbTexts({ ...base, return_value: null }).return_value).toBe('null');
+  });
+
+  it('writes changes in their known member order exactly as the general path sorts them', () => {
+    const cases: unknown[] = [
+      [],
+      [{ attribute: 'userName', op: 'add', after: 'a@example.com' }],
+      [
+        { op: 'replace', attribute: 'name.givenName', before: 'A', after: 'B ✓ "q" \\ \n' },
+        { attribute: 'password', op: 'replace', valueOmitted: true },
+        { attribute: 'x', op: 'add', after: 'y'.repeat(256) + '…', truncated: true },
+        { attribute: 'emails[type eq "work"].value', op: 'remove', before: '\ud800' },
+      ],
+      // Not plain changes: the general path, the same text.
+      [{ attribute: 'a', op: 'add', after: 3 }],
+      [{ attribute: 'a', op: 'add', extra: 'member' }],
+      [{ attribute: 'a', op: 'add', after: undefined }],
+      [{ attribute: 'a', op: 'add', after: { nested: true } }],
+      [{ attribute: 'a', op: 'add' }, 'not an object', null, ['array']],
+      [Object.assign(Object.create(null) as object, { attribute: 'a', op: 'add' })],
+      { not: 'a list' },
+      null,
+      undefined,
+    ];
+    for (const changes of cases) expect(changesJsonbText(changes)).toBe(jsonbText(changes));
+    const full = { ...base, changes: cases[2] };
+    expect(recordJsonbTexts(full).changes).toBe(jsonbText(cases[2]));
   });
 
   it('binds the MAC to the tenant, the id and the hash', () => {
