@@ -246,6 +246,36 @@ describe('bulk import of users', () => {
     ).toHaveLength(1);
   });
 
+  it('writes records that verify, whether their batch was prepared ahead or not', async () => {
+    // Batches of 3: the second and later ones are prepared while the one before is written;
+    // one has a password (hashed in its own turn), one a taken name (item by item).
+    const users: unknown[] = Array.from({ length: 10 }, (_, i) => userBody(`ahead-${i}`));
+    users[4] = { ...userBody('ahead-4'), password: 'Correct-Horse-9' };
+    users[7] = userBody('ahead-1');
+    const { coi, status } = await importUsers({ users, group: { value: 'UG_ROOT' } }, 'ahead');
+    expect(status).toMatchObject({ importSize: 10, nbImported: 9, nbFailed: 1 });
+    const records = await recordsOfCoi(t, coi);
+    expect(records).toHaveLength(12);
+    expect(records.every((r) => r.correlation_id === 'ahead' && r.tenant_id === t.tenant)).toBe(
+      true,
+    );
+    const created = records.filter((r) => r.action_name === 'createUser');
+    const shared = { Action: 'createUser', COI: coi };
+    expect(created.map((r) => r.action_parameters)).toEqual(
+      created.map((_, i) => (i === 7 ? { ...shared, index: '7' } : shared)),
+    );
+    expect(created[0].changes).toEqual(
+      expect.arrayContaining([{ attribute: 'userName', op: 'add', after: 'ahead-0' }]),
+    );
+    const res = await t.request({
+      method: 'GET',
+      url: `/${t.tenant}/v2/AuditRecords/.verify`,
+      token: await t.adminToken(),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ verified: true });
+  });
+
   it('hashes imported passwords and never shows or records them', async () => {
     const { coi, status } = await importUsers({
       users: [userBody('pw-user', { password: 'correct horse battery staple' })],
