@@ -65,16 +65,23 @@ export const JSONB_AUDIT_COLUMNS = WRITTEN.filter((column) => TYPES[column] === 
  * Many records' INSERT for a statement that also writes the changes they are of, one
  * parameter per column numbered from `first`: an array of the column's type, or for a jsonb
  * column one JSON array of its values (jsonbArrayParam; `null` for SQL NULL, none of the
- * values being a JSON null), built from the text the record's hash rendered.
+ * values being a JSON null), built from the text the record's hash rendered. A column whose
+ * value every record shares (`shared[i]`, in WRITTEN order: the tenant, correlation id, COI,
+ * actor, client… of one batch) is one value instead, read once by the statement.
  */
-export function insertRecordArraysFrom(first: number): string {
-  const arrays = WRITTEN.map((column, i) =>
-    TYPES[column] === 'jsonb'
-      ? jsonbArrayParam(`$${i + first}`)
-      : `$${i + first}::${TYPES[column]}[]`,
-  ).join(', ');
+export function insertRecordArraysFrom(first: number, shared: readonly boolean[] = []): string {
+  const varying: string[] = [];
+  const arrays: string[] = [];
+  const values = WRITTEN.map((column, i) => {
+    const p = `$${i + first}`;
+    const jsonb = TYPES[column] === 'jsonb';
+    if (shared[i]) return jsonb ? `NULLIF(${p}::text, 'null')::jsonb` : `${p}::${TYPES[column]}`;
+    varying.push(column);
+    arrays.push(jsonb ? jsonbArrayParam(p) : `${p}::${TYPES[column]}[]`);
+    return `r.${column}`;
+  });
   return `INSERT INTO audit_records (${COLUMNS})
-    SELECT ${COLUMNS} FROM unnest(${arrays}) AS r(${COLUMNS})`;
+    SELECT ${values.join(', ')} FROM unnest(${arrays.join(', ')}) AS r(${varying.join(', ')})`;
 }
 
 /**

@@ -113,12 +113,22 @@ export class AuditRecordsRepository {
   prepareMany(rows: NewAuditRecord[]): PreparedAuditRecords {
     const texts: RecordJsonbTexts[] = [];
     const stamped = rows.map((row) => this.stamp(row, texts));
+    const columns = WRITTEN_AUDIT_COLUMNS.map((column): (string | null)[] =>
+      isJsonbColumn(column) ? texts.map((t) => t[column]) : stamped.map((row) => row[column]),
+    );
+    // A batch's records share most columns (its context): those are sent once, not per
+    // record. Never all of them (every record has its own id), so some array remains.
+    const shared = columns.map(
+      (values) => values.length > 1 && values.every((value) => value === values[0]),
+    );
     return {
-      insert: insertRecordArraysFrom,
-      params: WRITTEN_AUDIT_COLUMNS.map((column) =>
-        isJsonbColumn(column)
-          ? jsonArrayText(texts.map((t) => t[column]))
-          : stamped.map((row) => row[column]),
+      insert: (first) => insertRecordArraysFrom(first, shared),
+      params: columns.map((values, i) =>
+        shared[i]
+          ? values[0]
+          : isJsonbColumn(WRITTEN_AUDIT_COLUMNS[i])
+            ? jsonArrayText(values as string[])
+            : values,
       ),
     };
   }
