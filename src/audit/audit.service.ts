@@ -152,9 +152,7 @@ export class AuditService {
   ): Promise<T> {
     const { rows, records } = Array.isArray(entries) ? this.stampMany(entries) : entries;
     const result = await write(records);
-    for (const row of rows) {
-      this.metrics.auditRecordsWritten.inc({ action: row.action_name, result: row.result });
-    }
+    this.countWritten(rows);
     return result;
   }
 
@@ -182,9 +180,7 @@ export class AuditService {
       for (const row of rows) this.metrics.auditWriteFailures.inc({ action: row.action_name });
       throw new AuditUnavailableError(error);
     }
-    for (const row of rows) {
-      this.metrics.auditRecordsWritten.inc({ action: row.action_name, result: row.result });
-    }
+    this.countWritten(rows);
   }
 
   /**
@@ -226,6 +222,22 @@ export class AuditService {
         e.details,
       ),
     );
+  }
+
+  /** Counts written records, once per action and result (a batch is mostly one of them). */
+  private countWritten(rows: NewAuditRecord[]): void {
+    let action = rows[0]?.action_name;
+    let result = rows[0]?.result;
+    let n = 0;
+    for (const row of rows) {
+      if (row.action_name === action && row.result === result) {
+        n++;
+        continue;
+      }
+      this.metrics.auditRecordsWritten.inc({ action, result }, n);
+      [action, result, n] = [row.action_name, row.result, 1];
+    }
+    if (n > 0) this.metrics.auditRecordsWritten.inc({ action, result }, n);
   }
 
   logFailure(error: unknown): void {

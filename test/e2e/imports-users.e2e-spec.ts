@@ -252,7 +252,16 @@ describe('bulk import of users', () => {
     const users: unknown[] = Array.from({ length: 10 }, (_, i) => userBody(`ahead-${i}`));
     users[4] = { ...userBody('ahead-4'), password: 'Correct-Horse-9' };
     users[7] = userBody('ahead-1');
+    const written = async (result: string) => {
+      const text = (await t.request({ method: 'GET', url: '/metrics' })).body;
+      const line = `audit_records_written_total{action="createUser",result="${result}"} `;
+      const at = text.indexOf(line);
+      return at < 0 ? 0 : parseInt(text.slice(at + line.length), 10);
+    };
+    const [ok, failed] = [await written('RESPONSE_SUCCESS'), await written('RESPONSE_FAILURE')];
     const { coi, status } = await importUsers({ users, group: { value: 'UG_ROOT' } }, 'ahead');
+    expect(await written('RESPONSE_SUCCESS')).toBe(ok + 9);
+    expect(await written('RESPONSE_FAILURE')).toBe(failed + 1);
     expect(status).toMatchObject({ importSize: 10, nbImported: 9, nbFailed: 1 });
     const records = await recordsOfCoi(t, coi);
     expect(records).toHaveLength(12);
