@@ -31,5 +31,4 @@ EXPOSE 3000
 STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=5 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# A larger young generation: see docs/operations.md (Node flags).
-CMD ["node", "--max-semi-space-size=64", "dist/main.js"]
+CMD ["node", "dist/main.js"]

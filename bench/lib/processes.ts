@@ -6,9 +6,6 @@ export const ROOT = join(__dirname, '..', '..');
 
 export { freePort } from '../../test/utils/service-process';
 
-/** The Node flags `npm start` and the Docker image run the service with (docs/operations.md). */
-export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=64'];
-
 /**
  * Starts an entry point as its own Node process: compiled JavaScript as deployed, or a
  * TypeScript file through ts-node (the floor servers). BENCH_SERVICE_NODE_ARGS (e.g.
@@ -18,7 +15,7 @@ export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=64'];
 export function startNode(entry: string, env: Record<string, string>, quiet = true): ChildProcess {
   const serviceArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const args = entry.endsWith('.js')
-    ? [...SERVICE_NODE_FLAGS, ...serviceArgs, entry]
+    ? [...serviceArgs, entry]
     : ['-r', 'ts-node/register/transpile-only', entry];
   return spawn(process.execPath, args, {
     cwd: ROOT,
