@@ -7,7 +7,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Database } from '../database/database';
 import { NewUser } from '../users/user-row';
 import { UserDto } from '../users/user.dto';
-import { validateUserFast } from '../users/user.fast-path';
+import { validateCanonicalUserFast } from '../users/user.fast-path';
 import { canonicaliseKeys, changeViewOfNew, resourceOf } from '../users/user.mapper';
 import { computeChanges } from '../scim/scim-changes';
 import { USER_SCHEMA } from '../users/user.schema';
@@ -55,7 +55,7 @@ export function readImportedUser(value: unknown, limits: Limits): ImportedUser {
     }
     plain.userName = userName;
   }
-  const dto: ImportedUser = validateUserFast(plain, limits);
+  const dto: ImportedUser = validateCanonicalUserFast(plain, limits);
   if (passwordHash !== undefined) {
     if (dto.password !== undefined) {
       throw scimError(400, 'invalidValue', 'A user has a password or a passwordHash, not both');

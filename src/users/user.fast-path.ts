@@ -29,7 +29,13 @@ const READ_ONLY = new Set(['id', 'meta', 'groups']);
  * slow path, which also words every error.
  */
 export function validateUserFast(body: unknown, limits: UserLimits): UserDto {
-  const plain = isObject(body) ? plainUser(canonicaliseKeys(body)) : undefined;
+  return validateCanonicalUserFast(isObject(body) ? canonicaliseKeys(body) : body, limits);
+}
+
+/** validateUserFast for a body whose keys are canonical already (canonicaliseKeys). */
+export function validateCanonicalUserFast(body: unknown, limits: UserLimits): UserDto {
+  const plain = isObject(body) ? plainUser(body) : undefined;
+  // The slow path canonicalises again, which changes nothing.
   return plain ? checkUser(plain, limits) : validateUser(body, limits);
 }
 

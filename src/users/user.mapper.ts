@@ -112,16 +112,24 @@ function findLongString(value: unknown, max: number, path = ''): string | undefi
     return value.length > max && path !== 'userName' ? path : undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
+      if (cannotHoldLongString(value[i], max)) continue;
       const hit = findLongString(value[i], max, `${path}[${i}]`);
       if (hit) return hit;
     }
   } else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
+    for (const k of Object.keys(value)) {
+      const v = (value as Record<string, unknown>)[k];
+      if (cannotHoldLongString(v, max)) continue;
       const hit = findLongString(v, max, path ? `${path}.${k}` : k);
       if (hit) return hit;
     }
   }
   return undefined;
+}
+
+/** A short string or a scalar: no path is built for what cannot be too long. */
+function cannotHoldLongString(value: unknown, max: number): boolean {
+  return typeof value === 'string' ? value.length <= max : !value || typeof value !== 'object';
 }
 
 /** The part of a validated user that lives in the `resource` jsonb column. */
