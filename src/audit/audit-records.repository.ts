@@ -26,8 +26,15 @@ import {
   canonicalTextHash,
   RecordJsonbTexts,
   recordJsonbTexts,
+  RecordKey,
   recordMac,
 } from './record-integrity';
+import { RecordMacs } from './record-check';
+
+/** A record id's text: a uuid (RecordMacs writes it into place, at its fixed length). */
+const UUID_TEXT_LENGTH = 36;
+/** MAC writers kept (one per tenant and key written to); all are dropped past this. */
+const MAC_WRITERS_KEPT = 1000;
 
 /** The stored columns of one record as its writer builds them. */
 export type NewAuditRecord = Omit<AuditRecordRow, 'created' | 'hash'> & {
@@ -73,6 +80,7 @@ export class AuditRecordsRepository {
   /** What an audit search reads: each record's id and its JSON. */
   readonly table: SearchTable;
   private readonly findByIdSql: string;
+  private readonly macWriters = new Map<string, RecordMacs>();
 
   constructor(
     private readonly db: SearchDatabase,
@@ -184,8 +192,26 @@ export class AuditRecordsRepository {
     }
     texts?.push(rendered);
     stamped.hash = canonicalTextHash(canonical);
-    stamped.mac = recordMac(key, stamped.tenant_id, stamped.id, stamped.hash);
+    stamped.mac =
+      stamped.id.length === UUID_TEXT_LENGTH
+        ? this.macs(key, stamped.tenant_id).digest(stamped.id, stamped.hash)
+        : recordMac(key, stamped.tenant_id, stamped.id, stamped.hash);
     return stamped;
+  }
+
+  /**
+   * The MAC writer of a tenant under a key (RecordMacs: the key's pads laid out once, not
+   * imported again for every record), kept for the tenants written to lately.
+   */
+  private macs(key: RecordKey, tenant: string): RecordMacs {
+    const name = `${key.id}\n${tenant}`;
+    let macs = this.macWriters.get(name);
+    if (!macs) {
+      if (this.macWriters.size >= MAC_WRITERS_KEPT) this.macWriters.clear();
+      macs = new RecordMacs(key.secret, tenant);
+      this.macWriters.set(name, macs);
+    }
+    return macs;
   }
 
   async findById(tenant: string, id: string): Promise<AuditRecordJsonRow | undefined> {
