@@ -145,10 +145,9 @@ export function recordJsonbTexts(r: HashedRecordFields): RecordJsonbTexts {
   };
 }
 
-/** An AttributeChange's members in jsonb order (by length, then bytes), as JSON keys. */
-const CHANGE_MEMBERS = ['op', 'after', 'before', 'attribute', 'truncated', 'valueOmitted'].map(
-  (name) => [name, `${JSON.stringify(name)}: `] as const,
-);
+/** An AttributeChange's members in jsonb order (by length, then bytes), and their JSON keys. */
+const CHANGE_NAMES = ['op', 'after', 'before', 'attribute', 'truncated', 'valueOmitted'];
+const CHANGE_KEYS = CHANGE_NAMES.map((name) => `${JSON.stringify(name)}: `);
 
 /**
  * `jsonbText(changes)`, with the members of each change written in their known order
@@ -173,14 +172,14 @@ function changeJsonbText(change: unknown): string | undefined {
   const c = change as Record<string, unknown>;
   let out = '{';
   let written = 0;
-  for (const [name, key] of CHANGE_MEMBERS) {
-    const v = c[name];
+  for (let i = 0; i < CHANGE_NAMES.length; i++) {
+    const v = c[CHANGE_NAMES[i]];
     if (v === undefined) continue;
     let text: string;
     if (typeof v === 'string') text = JSON.stringify(v);
     else if (typeof v === 'boolean') text = v ? 'true' : 'false';
     else return undefined;
-    out += (written++ === 0 ? key : `, ${key}`) + text;
+    out += written++ === 0 ? CHANGE_KEYS[i] + text : ', ' + CHANGE_KEYS[i] + text;
   }
   // Any other member (or one set to undefined) leaves it to the general path.
   let own = 0;
