@@ -56,12 +56,6 @@ export interface FailureDetails<A extends AuditAction = AuditAction> extends Aud
   error: string;
 }
 
-/** The records of many outcomes, stamped and ready for the statement that writes them. */
-export interface StampedAuditEntries {
-  rows: NewAuditRecord[];
-  records: PreparedAuditRecords;
-}
-
 /** One outcome of a multi-item operation: a success, or a failure when it has a status. */
 export interface AuditEntry {
   action: AuditAction;
@@ -147,23 +141,13 @@ export class AuditService {
    * reports it).
    */
   async recordManyWith<T>(
-    entries: AuditEntry[] | StampedAuditEntries,
+    entries: AuditEntry[],
     write: (records: PreparedAuditRecords) => Promise<T>,
   ): Promise<T> {
-    const { rows, records } = Array.isArray(entries) ? this.stampMany(entries) : entries;
-    const result = await write(records);
+    const rows = this.rows(entries);
+    const result = await write(this.records.prepareMany(rows));
     this.countWritten(rows);
     return result;
-  }
-
-  /**
-   * Builds and stamps the records of many outcomes ahead of the statement that writes them
-   * (`recordManyWith`), with the context of now: an import prepares its next batch while the
-   * database writes the current one. Each record's `created` is the time it was stamped.
-   */
-  stampMany(entries: AuditEntry[]): StampedAuditEntries {
-    const rows = this.rows(entries);
-    return { rows, records: this.records.prepareMany(rows) };
   }
 
   /**

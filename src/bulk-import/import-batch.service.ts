@@ -70,10 +70,6 @@ export class ImportBatchService {
       prepared,
       whileWriting: next && (() => ahead.prepare(coi, next, processor, job)),
     });
-    // A batch whose records are written apart (item by item) stamps them now, after the
-    // next batch's were stamped ahead: that one stamps its own again, so records keep their
-    // items' order by time and id.
-    if (outcomes.some((o) => !o.recorded)) ahead.forget();
     // Outcomes the processor recorded with their items are written already.
     await this.audit.recordMany(
       outcomes.filter((o) => !o.recorded).map((o) => itemRecord(spec.itemAction, o)),

@@ -50,13 +50,6 @@ describe('Lookahead', () => {
     }
   });
 
-  it('forgets what it prepared when told to', async () => {
-    const ahead = new Lookahead();
-    ahead.prepare('a', items(3, 3), processor(), job);
-    ahead.forget();
-    expect(await ahead.prepared('a', 3, 3)).toBeUndefined();
-  });
-
   it('prepares nothing for a processor without prepare or for no items', async () => {
     const ahead = new Lookahead();
     ahead.prepare('a', items(0, 3), { process: () => Promise.resolve([]) }, job);

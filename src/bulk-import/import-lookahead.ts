@@ -32,11 +32,6 @@ export class Lookahead {
     return ready.prepared;
   }
 
-  /** Drops the batch prepared ahead (its next batch prepares itself). */
-  forget(): void {
-    this.ready = undefined;
-  }
-
   /**
    * Prepares `items` once the current statement is on its way (setImmediate runs after the
    * promise jobs that send it), so the preparation runs while the database works.

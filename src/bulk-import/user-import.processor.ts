@@ -1,5 +1,5 @@
 import { auditTarget } from '../audit/audit-target';
-import { AuditDetails, AuditService, StampedAuditEntries } from '../audit/audit.service';
+import { AuditDetails, AuditService } from '../audit/audit.service';
 import { Inject, Injectable } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { scimError } from '../common/api-error';
@@ -138,14 +138,8 @@ export class UserImportProcessor implements ImportProcessor {
         if (row.password !== undefined) row.user.passwordHash = await hashPassword(row.password);
       }),
     );
-    const { users, details, expected, records } = prepared.built ?? this.build(batch);
-    const together = await this.insertWithRecords(
-      tenant,
-      users,
-      expected,
-      records,
-      ahead.whileWriting,
-    );
+    const { users, details, expected } = prepared.built ?? this.build(batch);
+    const together = await this.insertWithRecords(tenant, users, expected, ahead.whileWriting);
     if (together) return together;
     const { inserted, refused } = await insertIsolating(
       this.db,
@@ -164,8 +158,9 @@ export class UserImportProcessor implements ImportProcessor {
   }
 
   /**
-   * Reads, validates and builds a batch ahead of its turn; its rows and stamped records too
-   * when none of its users has a password to hash (hashing waits for the batch itself).
+   * Reads, validates and builds a batch ahead of its turn: its users and what their records
+   * will say, when none of them has a password to hash (hashing waits for the batch itself).
+   * The records are stamped in the batch's own turn.
    */
   prepare(_tenant: string, items: ImportItem[], options: ImportOptions): PreparedUsers | undefined {
     try {
@@ -214,14 +209,13 @@ export class UserImportProcessor implements ImportProcessor {
 
   /**
    * The batch's users (their passwords hashed by now), what each one's record says once it
-   * is created, the outcomes if every user is created, and those outcomes' records, stamped.
+   * is created, and the outcomes if every user is created.
    */
   private build(batch: BatchOutcomes<AcceptedUser>): BuiltUsers {
     const users = batch.rows.map((r) => r.user);
     const details = users.map(createdDetails);
     const expected = batch.settle((_, at) => ({ details: details[at] }));
-    const records = this.audit.stampMany(expected.map((o) => itemRecord('createUser', o)));
-    return { users, details, expected, records };
+    return { users, details, expected };
   }
 
   /**
@@ -236,18 +230,22 @@ export class UserImportProcessor implements ImportProcessor {
     tenant: string,
     users: NewUser[],
     expected: ItemOutcome[],
-    records: StampedAuditEntries,
     whileWriting?: () => void,
   ): Promise<ItemOutcome[] | undefined> {
     if (users.length === 0) return undefined;
     try {
       await this.db.savepoint(() =>
-        this.audit.recordManyWith(records, async (prepared) => {
-          const insert = this.users.insertManyWithRecords(tenant, users, prepared);
-          whileWriting?.();
-          const inserted = await insert;
-          if (inserted.size < users.length) throw new UserSkipped();
-        }),
+        // Stamped here, in the batch's own transaction, never ahead: a record's `created`
+        // is not before its transaction began (the log streams' commit horizon needs it).
+        this.audit.recordManyWith(
+          expected.map((o) => itemRecord('createUser', o)),
+          async (records) => {
+            const insert = this.users.insertManyWithRecords(tenant, users, records);
+            whileWriting?.();
+            const inserted = await insert;
+            if (inserted.size < users.length) throw new UserSkipped();
+          },
+        ),
       );
     } catch (error) {
       if (error instanceof UserSkipped || isRefusal(error)) return undefined;
@@ -268,7 +266,6 @@ interface BuiltUsers {
   details: AuditDetails<'createUser'>[];
   /** The outcomes if every user is created (the batch's own, settled that way). */
   expected: ItemOutcome[];
-  records: StampedAuditEntries;
 }
 
 /** A user of the batch was skipped (its name is taken): undo the statement's work. */

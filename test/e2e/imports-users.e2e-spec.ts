@@ -247,11 +247,11 @@ describe('bulk import of users', () => {
   });
 
   it('writes records that verify, whether their batch was prepared ahead or not', async () => {
-    // Batches of 3: the second and later ones are prepared while the one before is written;
-    // one has a password (hashed in its own turn), one a taken name (item by item).
-    const users: unknown[] = Array.from({ length: 10 }, (_, i) => userBody(`ahead-${i}`));
-    users[4] = { ...userBody('ahead-4'), password: 'Correct-Horse-9' };
-    users[7] = userBody('ahead-1');
+    // Batches of 3: each is read and built while the one before it is written; the third
+    // has a password (hashed in its own turn), the fourth a taken name (item by item).
+    const users: unknown[] = Array.from({ length: 15 }, (_, i) => userBody(`ahead-${i}`));
+    users[7] = { ...userBody('ahead-7'), password: 'Correct-Horse-9' };
+    users[10] = userBody('ahead-1');
     const written = async (result: string) => {
       const text = (await t.request({ method: 'GET', url: '/metrics' })).body;
       const line = `audit_records_written_total{action="createUser",result="${result}"} `;
@@ -260,22 +260,31 @@ describe('bulk import of users', () => {
     };
     const [ok, failed] = [await written('RESPONSE_SUCCESS'), await written('RESPONSE_FAILURE')];
     const { coi, status } = await importUsers({ users, group: { value: 'UG_ROOT' } }, 'ahead');
-    expect(await written('RESPONSE_SUCCESS')).toBe(ok + 9);
+    expect(await written('RESPONSE_SUCCESS')).toBe(ok + 14);
     expect(await written('RESPONSE_FAILURE')).toBe(failed + 1);
-    expect(status).toMatchObject({ importSize: 10, nbImported: 9, nbFailed: 1 });
+    expect(status).toMatchObject({ importSize: 15, nbImported: 14, nbFailed: 1 });
     const records = await recordsOfCoi(t, coi);
-    expect(records).toHaveLength(12);
+    expect(records).toHaveLength(17);
     expect(records.every((r) => r.correlation_id === 'ahead' && r.tenant_id === t.tenant)).toBe(
       true,
     );
     const created = records.filter((r) => r.action_name === 'createUser');
     const shared = { Action: 'createUser', COI: coi };
     expect(created.map((r) => r.action_parameters)).toEqual(
-      created.map((_, i) => (i === 7 ? { ...shared, index: '7' } : shared)),
+      created.map((_, i) => (i === 10 ? { ...shared, index: '10' } : shared)),
     );
     expect(created[0].changes).toEqual(
       expect.arrayContaining([{ attribute: 'userName', op: 'add', after: 'ahead-0' }]),
     );
+    // Stamped in their batch's own transaction, not while the batch before it was written:
+    // no record is older than the transaction that wrote it (users.created is its start).
+    const early = await t.db.query(
+      `SELECT r.id FROM audit_records r JOIN users u
+         ON u.tenant_id = r.tenant_id AND u.id::text = r.target_user_immutable_id
+       WHERE r.tenant_id = $1 AND r.coi = $2 AND r.created < u.created`,
+      [t.tenant, coi],
+    );
+    expect(early).toEqual([]);
     const res = await t.request({
       method: 'GET',
       url: `/${t.tenant}/v2/AuditRecords/.verify`,
