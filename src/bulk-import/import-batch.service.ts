@@ -68,7 +68,7 @@ export class ImportBatchService {
 
     const outcomes = await processor.process(job.tenant_id, items, job.options, {
       prepared,
-      whileWriting: next && (() => ahead.prepare(coi, next, processor, job)),
+      whileWriting: next && (() => ahead.prepare(coi, next, processor, job.options)),
     });
     // Outcomes the processor recorded with their items are written already.
     await this.audit.recordMany(

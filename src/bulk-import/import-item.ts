@@ -52,12 +52,14 @@ export interface ImportProcessor {
   /** Items that are expensive to create (a password to hash); a batch takes few of them. */
   isCostly?(value: unknown): boolean;
   /**
-   * The part of a batch's work that needs no statement (reading, validating, building rows
-   * and records), done ahead: while the database writes one batch, the next is prepared, so
-   * the service and PostgreSQL work at once instead of in turn. What it builds is handed back
-   * to `process` (`BatchAhead.prepared`) only for the same items; it must not throw.
+   * The part of a batch's work that needs no statement and no clock (reading, validating,
+   * building rows and what their records will say), done ahead: while the database writes
+   * one batch, the next is prepared, so the service and PostgreSQL work at once instead of in
+   * turn. Records are stamped by `process`, in the batch's own transaction. What it builds is
+   * handed back to `process` (`BatchAhead.prepared`) only for the same items; if it throws,
+   * nothing is handed back and the batch does the work itself.
    */
-  prepare?(tenant: string, items: ImportItem[], options: ImportOptions): unknown;
+  prepare?(items: ImportItem[], options: ImportOptions): unknown;
 }
 
 /** What a batch gets from the batch before it, and gives to the one after it. */

@@ -1,5 +1,5 @@
 import { ImportItem, ImportProcessor } from './import-item';
-import { ImportJobRow } from './import-job-row';
+import { ImportOptions } from './import-envelope';
 
 /**
  * What one worker's run of an import carries from a batch to the next: the next chunk, read
@@ -34,13 +34,15 @@ export class Lookahead {
 
   /**
    * Prepares `items` once the current statement is on its way (setImmediate runs after the
-   * promise jobs that send it), so the preparation runs while the database works.
+   * promise jobs that send it), so the preparation runs while the database works. A
+   * preparation that throws leaves nothing prepared: the batch reads its items again in its
+   * turn, and fails there if it must.
    */
   prepare(
     coi: string,
     items: ImportItem[],
     processor: ImportProcessor,
-    job: { tenant_id: string; options: ImportJobRow['options'] },
+    options: ImportOptions,
   ): void {
     if (!processor.prepare || items.length === 0) return;
     const prepare = processor.prepare.bind(processor);
@@ -49,7 +51,13 @@ export class Lookahead {
       first: items[0].index,
       count: items.length,
       prepared: new Promise((resolve) =>
-        setImmediate(() => resolve(prepare(job.tenant_id, items, job.options))),
+        setImmediate(() => {
+          try {
+            resolve(prepare(items, options));
+          } catch {
+            resolve(undefined);
+          }
+        }),
       ),
     };
   }

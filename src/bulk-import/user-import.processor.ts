@@ -162,15 +162,10 @@ export class UserImportProcessor implements ImportProcessor {
    * will say, when none of them has a password to hash (hashing waits for the batch itself).
    * The records are stamped in the batch's own turn.
    */
-  prepare(_tenant: string, items: ImportItem[], options: ImportOptions): PreparedUsers | undefined {
-    try {
-      const prepared = this.read(items, options);
-      const costly = prepared.batch.rows.some((row) => row.password !== undefined);
-      return costly ? prepared : { ...prepared, built: this.build(prepared.batch) };
-    } catch {
-      // The batch reads its items again in its turn, and fails there if it must.
-      return undefined;
-    }
+  prepare(items: ImportItem[], options: ImportOptions): PreparedUsers {
+    const prepared = this.read(items, options);
+    const costly = prepared.batch.rows.some((row) => row.password !== undefined);
+    return costly ? prepared : { ...prepared, built: this.build(prepared.batch) };
   }
 
   /** Reads the batch's items: each is failed at once or accepted as a user to create. */
