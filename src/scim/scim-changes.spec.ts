@@ -126,7 +126,70 @@ describe('computeChanges', () => {
     });
   });
 
+  it("reads only a resource's own members, never what every object inherits", () => {
+    expect(computeChanges({ a: '1' }, { a: '1', constructor: 'c' })).toEqual([
+      { attribute: 'constructor', op: 'add', after: 'c' },
+    ]);
+    expect(computeChanges({ toString: 't' }, {})).toEqual([
+      { attribute: 'toString', op: 'remove', before: 't' },
+    ]);
+    expect(computeChanges({ x: { hasOwnProperty: 1 } }, { x: { hasOwnProperty: 1 } })).toEqual([]);
+  });
+
   it('leaves out server-owned attributes', () => {
     expect(computeChanges({ id: '1', meta: { version: '1' } }, { id: '1', meta: {} })).toEqual([]);
+  });
+
+  it('lists a created resource exactly as the general walk from an empty one does', () => {
+    // computeChanges(null, x) takes its own path; from {} it takes the general walk.
+    const fixed: Record<string, unknown>[] = [
+      user,
+      { id: '1', meta: { version: '1' }, schemas: [], password: 'p', client_secret: null },
+      { emails: [], groups: [{ value: 'a' }, { value: 'a' }], tags: ['x', 'y'], n: 0 },
+      {
+        emails: [
+          { type: 'work', value: 'w' },
+          { type: 'work', value: 'h' },
+        ],
+        x: null,
+      },
+      { phones: [{ value: '1' }, { value: 2 }], name: { givenName: undefined, f: { g: 'h' } } },
+      { list: [{ type: 'a', token: 's', sub: { z: 1 } }, 'plain'], long: 'x'.repeat(300) },
+      { ['__proto__']: 'own', constructor: 'c', 'a.b': true, emails: [{ value: 'v', type: 3 }] },
+    ];
+    let seed = 7;
+    const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const names = ['type', 'value', 'display', 'password', 'meta', 'id', 'givenName', 'x'];
+    const value = (depth: number): unknown => {
+      switch (next(depth > 2 ? 5 : 8)) {
+        case 0:
+          return names[next(names.length)];
+        case 1:
+          return next(3) === 0 ? null : next(2) === 0;
+        case 2:
+          return next(100);
+        case 3:
+          return undefined;
+        case 4:
+          return 'v'.repeat(next(300));
+        case 5:
+        case 6:
+          return Array.from({ length: next(4) }, () => value(depth + 1));
+        default:
+          return object(depth + 1);
+      }
+    };
+    const object = (depth: number): Record<string, unknown> =>
+      Object.fromEntries(
+        Array.from({ length: next(5) }, () => [names[next(names.length)], value(depth)]),
+      );
+    const generated = Array.from({ length: 2000 }, () => object(0));
+    for (const after of [...fixed, ...generated]) {
+      expect(computeChanges(null, after)).toEqual(computeChanges({}, after));
+      expect(computeChanges(undefined, after, { ignore: new Set() })).toEqual(
+        computeChanges({}, after, { ignore: new Set() }),
+      );
+    }
+    expect(computeChanges(null, null)).toEqual([]);
   });
 });

@@ -52,6 +52,7 @@ export function computeChanges(
 ): AttributeChange[] {
   const ignore = options.ignore ?? DEFAULT_IGNORE;
   const isSecret = options.isSecret ?? isSecretKey;
+  if (before === null || before === undefined) return added(after ?? {}, ignore, isSecret);
   const out: AttributeChange[] = [];
   // `skip`: a `type` that names an element is in its path already; a `value` that names one
   // is kept, so an element with nothing else (a group) still shows as added or removed.
@@ -59,7 +60,7 @@ export function computeChanges(
     for (const key of unionKeys(b, a)) {
       if ((top && ignore.has(key)) || key === skip) continue;
       const path = prefix ? `${prefix}.${key}` : key;
-      const [x, y] = [b[key], a[key]];
+      const [x, y] = [own(b, key), own(a, key)];
       if (isSecret(key)) {
         if (!sameJson(x, y)) out.push({ attribute: path, op: opOf(x, y), valueOmitted: true });
       } else if (isObject(x) || isObject(y)) {
@@ -100,6 +101,51 @@ export function computeChanges(
     }
   };
   walk(before ?? {}, after ?? {}, '', true);
+  return out;
+}
+
+/**
+ * `computeChanges(null, after)` without the general walk: a created resource has nothing to
+ * compare with, so every attribute set is an `add`, listed in the order the general walk
+ * lists it (each key once, in its object's order; the elements of a multi-valued attribute in
+ * their order). Imports pay this for every item; `scim-changes.spec.ts` holds it equal to
+ * the general walk from `{}`.
+ */
+function added(
+  after: Json,
+  ignore: ReadonlySet<string>,
+  isSecret: (name: string) => boolean,
+): AttributeChange[] {
+  const out: AttributeChange[] = [];
+  const walk = (a: Json, prefix: string, top: boolean, skip?: string) => {
+    for (const key of Object.keys(a)) {
+      if ((top && ignore.has(key)) || key === skip) continue;
+      const y = a[key];
+      if (!present(y)) continue;
+      const path = prefix ? `${prefix}.${key}` : key;
+      if (isSecret(key)) out.push({ attribute: path, op: 'add', valueOmitted: true });
+      else if (isObject(y)) walk(y, path, false);
+      else if (Array.isArray(y)) multi(path, y);
+      else out.push(change(path, undefined, y));
+    }
+  };
+  const multi = (path: string, ys: unknown[]) => {
+    const key = elementKey(ys, [], ys);
+    if (!key) {
+      out.push(change(path, undefined, ys));
+      return;
+    }
+    for (const y of ys) {
+      const k = (y as Json)[key];
+      walk(
+        y as Json,
+        `${path}[${key} eq ${JSON.stringify(k)}]`,
+        false,
+        key === 'type' ? key : undefined,
+      );
+    }
+  };
+  walk(after, '', true);
   return out;
 }
 
@@ -153,6 +199,12 @@ const present = (v: unknown) => v !== undefined && v !== null;
 const isObject = (v: unknown): v is Json =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * A member the object has itself: a key one side lacks (`constructor`, `__proto__`) must not
+ * read what every object inherits.
+ */
+const own = (o: Json, key: string): unknown => (Object.hasOwn(o, key) ? o[key] : undefined);
+
 function unionKeys(a: Json, b: Json): string[] {
   return [...new Set([...Object.keys(a), ...Object.keys(b)])];
 }
@@ -167,5 +219,5 @@ function sameJson(a: unknown, b: unknown): boolean {
     return a.length === bs.length && a.every((v, i) => sameJson(v, bs[i]));
   }
   const keys = unionKeys(a as Json, b as Json);
-  return keys.every((k) => sameJson((a as Json)[k], (b as Json)[k]));
+  return keys.every((k) => sameJson(own(a as Json, k), own(b as Json, k)));
 }
