@@ -21,6 +21,7 @@ import {
 } from './audit-records.queries';
 import { AuditKeysService } from './audit-keys.service';
 import { jsonArrayText } from '../database/json-array-param';
+import { arrayLiteral } from '../database/array-literal';
 import {
   canonicalRecordText,
   canonicalTextHash,
@@ -120,7 +121,11 @@ export class AuditRecordsRepository {
   /** Many records, stamped for a statement of the caller's that writes them (column arrays). */
   prepareMany(rows: NewAuditRecord[]): PreparedAuditRecords {
     const texts: RecordJsonbTexts[] = [];
-    const stamped = rows.map((row) => this.stamp(row, texts));
+    let previous: StampedAuditRecord | undefined;
+    const stamped = rows.map(
+      (row) =>
+        (previous = this.stamp(row, texts, previous && { fields: previous, texts: texts.at(-1)! })),
+    );
     const columns = WRITTEN_AUDIT_COLUMNS.map((column): (string | null)[] =>
       isJsonbColumn(column) ? texts.map((t) => t[column]) : stamped.map((row) => row[column]),
     );
@@ -136,7 +141,7 @@ export class AuditRecordsRepository {
           ? values[0]
           : isJsonbColumn(WRITTEN_AUDIT_COLUMNS[i])
             ? jsonArrayText(values as string[])
-            : values,
+            : arrayLiteral(values),
       ),
     };
   }
@@ -175,13 +180,17 @@ export class AuditRecordsRepository {
    * first (a lone surrogate becomes U+FFFD, as PostgreSQL would store it), so the hash is
    * that of what is stored.
    */
-  private stamp(row: NewAuditRecord, texts?: RecordJsonbTexts[]): StampedAuditRecord {
+  private stamp(
+    row: NewAuditRecord,
+    texts?: RecordJsonbTexts[],
+    previous?: { fields: StampedAuditRecord; texts: RecordJsonbTexts },
+  ): StampedAuditRecord {
     const key = this.keys.currentRecordKey();
     const created = row.created ?? new Date().toISOString();
     // One copy of the row, hashed once complete but for its hash and MAC (which it excludes).
     let stamped = stampedCopy(row, created, key.id);
     // The jsonb text the hash covers; kept in `texts` for a writer that sends it as it is.
-    let rendered = recordJsonbTexts(stamped);
+    let rendered = recordJsonbTexts(stamped, previous);
     let canonical = canonicalRecordText(stamped, rendered);
     // Every field is in the text, as JSON, which writes a lone surrogate as an escape: only
     // a text with one (rare) needs the copy made well-formed, and rendered again.

@@ -140,13 +140,20 @@ export class AuditService {
    * does, and then a failed record insert is the trail's unavailability, as `recordMany`
    * reports it).
    */
-  async recordManyWith<T>(
+  recordManyWith<T>(
     entries: AuditEntry[],
     write: (records: PreparedAuditRecords) => Promise<T>,
   ): Promise<T> {
+    // Not async: neither the entries nor their rows (a batch of them, with their changes)
+    // are held while the statement runs, only their counts.
     const rows = this.rows(entries);
-    const result = await write(this.records.prepareMany(rows));
-    this.countWritten(rows);
+    const counts = writtenCounts(rows);
+    return this.counted(write(this.records.prepareMany(rows)), counts);
+  }
+
+  private async counted<T>(written: Promise<T>, counts: WrittenCount[]): Promise<T> {
+    const result = await written;
+    this.countWritten(counts);
     return result;
   }
 
@@ -164,7 +171,7 @@ export class AuditService {
       for (const row of rows) this.metrics.auditWriteFailures.inc({ action: row.action_name });
       throw new AuditUnavailableError(error);
     }
-    this.countWritten(rows);
+    this.countWritten(writtenCounts(rows));
   }
 
   /**
@@ -198,34 +205,49 @@ export class AuditService {
 
   private rows(entries: AuditEntry[]): NewAuditRecord[] {
     const ctx = this.context.require();
-    return entries.map((e) =>
-      this.row(
+    // The entries that give no parameters of their own (a batch's created items) share one
+    // parameters object per action, so a writer renders its text once for them all.
+    const plain = new Map<AuditAction, Record<string, string>>();
+    return entries.map((e) => {
+      let parameters: Record<string, string> | undefined;
+      if (e.details.parameters === undefined) {
+        parameters = plain.get(e.action) ?? this.parameters(ctx, e.action, e.details);
+        plain.set(e.action, parameters);
+      }
+      return this.row(
         ctx,
         e.action,
         'status' in e.details ? 'RESPONSE_FAILURE' : 'RESPONSE_SUCCESS',
         e.details,
-      ),
-    );
+        parameters,
+      );
+    });
   }
 
-  /** Counts written records, once per action and result (a batch is mostly one of them). */
-  private countWritten(rows: NewAuditRecord[]): void {
-    let action = rows[0]?.action_name;
-    let result = rows[0]?.result;
-    let n = 0;
-    for (const row of rows) {
-      if (row.action_name === action && row.result === result) {
-        n++;
-        continue;
-      }
+  /** Counts written records (writtenCounts). */
+  private countWritten(counts: WrittenCount[]): void {
+    for (const { action, result, n } of counts) {
       this.metrics.auditRecordsWritten.inc({ action, result }, n);
-      [action, result, n] = [row.action_name, row.result, 1];
     }
-    if (n > 0) this.metrics.auditRecordsWritten.inc({ action, result }, n);
   }
 
   logFailure(error: unknown): void {
     this.logger.error({ err: error }, 'could not write a failure audit record');
+  }
+
+  /** A record's `actionParameters`: its action, the caller's parameters, the COI; redacted. */
+  private parameters(
+    ctx: RequestContext,
+    action: AuditAction,
+    details: AuditDetails | FailureDetails,
+  ): Record<string, string> {
+    const parameters: Record<string, string> = { Action: action };
+    const given = (details.parameters ?? {}) as Record<string, string | number | undefined>;
+    for (const [k, v] of Object.entries(given)) {
+      if (v !== undefined) parameters[k] = String(v);
+    }
+    if (ctx.coi) parameters.COI = ctx.coi;
+    return redactParameters(parameters);
   }
 
   /** The stored columns of one record, from the context and the caller's details. */
@@ -234,16 +256,11 @@ export class AuditService {
     action: AuditAction,
     result: AuditResult,
     details: AuditDetails | FailureDetails,
+    parameters: Record<string, string> = this.parameters(ctx, action, details),
   ): NewAuditRecord {
     if (!ctx.tenant) throw new ApiError(500, 'server_error', 'audit record without a tenant');
     const actor = details.actor ?? ctx.actor;
     const actingId = actor?.id ?? ctx.claimedClientId;
-    const parameters: Record<string, string> = { Action: action };
-    const given = (details.parameters ?? {}) as Record<string, string | number | undefined>;
-    for (const [k, v] of Object.entries(given)) {
-      if (v !== undefined) parameters[k] = String(v);
-    }
-    if (ctx.coi) parameters.COI = ctx.coi;
     // The typed column and the parameter are one value, whichever way the caller gave it: the
     // indexed column is what `coi` and `action.actionParameters.COI` searches read.
     const coi = parameters.COI;
@@ -257,7 +274,7 @@ export class AuditService {
       service_id: this.config.serviceId,
       service_host: this.host,
       action_name: action,
-      action_parameters: redactParameters(parameters),
+      action_parameters: parameters,
       result,
       message: details.message ?? null,
       return_value: failure ? { status: String(failure.status), error: failure.error } : null,
@@ -273,4 +290,21 @@ export class AuditService {
       ...(details.at ? { created: details.at.toISOString() } : {}),
     };
   }
+}
+
+interface WrittenCount {
+  action: string;
+  result: string;
+  n: number;
+}
+
+/** How many of the rows each action and result has, by runs (a batch is mostly one run). */
+function writtenCounts(rows: NewAuditRecord[]): WrittenCount[] {
+  const counts: WrittenCount[] = [];
+  for (const row of rows) {
+    const last = counts.at(-1);
+    if (last && last.action === row.action_name && last.result === row.result) last.n++;
+    else counts.push({ action: row.action_name, result: row.result, n: 1 });
+  }
+  return counts;
 }

@@ -136,12 +136,23 @@ export interface RecordJsonbTexts {
   client: string;
 }
 
-export function recordJsonbTexts(r: HashedRecordFields): RecordJsonbTexts {
+export function recordJsonbTexts(
+  r: HashedRecordFields,
+  /**
+   * The record rendered before it, in a batch: a member that is the very same object (the
+   * batch's shared parameters, its caller's client) takes the text rendered for it then.
+   */
+  previous?: { fields: HashedRecordFields; texts: RecordJsonbTexts },
+): RecordJsonbTexts {
+  const same = (name: 'action_parameters' | 'client') =>
+    previous !== undefined && r[name] !== null && r[name] === previous.fields[name];
   return {
-    action_parameters: jsonbText(r.action_parameters),
+    action_parameters: same('action_parameters')
+      ? previous!.texts.action_parameters
+      : jsonbText(r.action_parameters),
     return_value: jsonbText(r.return_value),
     changes: changesJsonbText(r.changes),
-    client: jsonbText(r.client),
+    client: same('client') ? previous!.texts.client : jsonbText(r.client),
   };
 }
 

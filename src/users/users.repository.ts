@@ -7,6 +7,7 @@ import { Database } from '../database/database';
 import { DatabaseError } from '../database/database-error';
 import { PreparedAuditRecord, PreparedAuditRecords } from '../audit/audit-records.repository';
 import { jsonbArrayParam } from '../database/json-array-param';
+import { arrayLiteral } from '../database/array-literal';
 
 const COLUMNS = `id, tenant_id, user_name, external_id, active, service_account, password_hash,
   resource, version, created, last_modified`;
@@ -114,7 +115,7 @@ export class UsersRepository {
    * Inserts many users and every one of `records` in one statement (bulk import: the batch's
    * users and the records of all its items), so they are stored together or not at all. A
    * user whose userName is taken is skipped as in insertMany, but the records are written
-   * regardless: a caller that finds an id missing from the answer must not keep the
+   * regardless: a caller that is answered fewer users than it sent must not keep the
    * statement's work (the import rolls its savepoint back). The columns travel as arrays,
    * each value read by its own type; the resources, jsonb, as one JSON array.
    */
@@ -122,9 +123,9 @@ export class UsersRepository {
     tenant: string,
     users: NewUser[],
     records: PreparedAuditRecords,
-  ): Promise<Set<string>> {
-    if (users.length === 0) return new Set();
-    const rows = await this.db.query<{ id: string }>(
+  ): Promise<number> {
+    if (users.length === 0) return 0;
+    const [{ inserted }] = await this.db.query<{ inserted: number }>(
       `WITH u AS (
          INSERT INTO users (id, tenant_id, user_name, external_id, active, service_account,
            password_hash, resource)
@@ -132,21 +133,21 @@ export class UsersRepository {
          FROM unnest($2::uuid[], $3::text[], $4::text[], $5::boolean[], $6::text[],
            ${jsonbArrayParam('$7')})
            AS x(id, user_name, external_id, active, password_hash, resource)
-         ON CONFLICT DO NOTHING RETURNING id
+         ON CONFLICT DO NOTHING RETURNING 1
        ), a AS (${records.insert(8)})
-       SELECT id FROM u`,
+       SELECT count(*)::int AS inserted FROM u`,
       [
         tenant,
-        users.map((u) => u.id),
-        users.map((u) => u.userName),
-        users.map((u) => u.externalId ?? null),
+        arrayLiteral(users.map((u) => u.id)),
+        arrayLiteral(users.map((u) => u.userName)),
+        arrayLiteral(users.map((u) => u.externalId ?? null)),
         users.map((u) => u.active),
-        users.map((u) => u.passwordHash ?? null),
+        arrayLiteral(users.map((u) => u.passwordHash ?? null)),
         JSON.stringify(users.map((u) => u.resource)),
         ...records.params,
       ],
     );
-    return new Set(rows.map((r) => r.id));
+    return inserted;
   }
 
   async findById(tenant: string, id: string): Promise<UserRow | undefined> {
