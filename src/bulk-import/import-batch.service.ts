@@ -75,18 +75,16 @@ export class ImportBatchService {
       outcomes.filter((o) => !o.recorded).map((o) => itemRecord(spec.itemAction, o)),
     );
     await this.repository.addErrors(coi, outcomes.flatMap(errorRow));
-    if (end === chunk.length) await this.repository.deleteChunk(coi, chunkNo);
 
     const imported = outcomes.filter((o) => o.ok).length;
     const failed = outcomes.length - imported;
     const nextIndex = job.next_index + items.length;
     const done = nextIndex >= job.import_size;
-    await this.repository.advance(coi, {
-      nextIndex,
-      imported,
-      failed,
-      status: done ? 'completed' : 'running',
-    });
+    await this.repository.advance(
+      coi,
+      { nextIndex, imported, failed, status: done ? 'completed' : 'running' },
+      end === chunk.length ? chunkNo : undefined,
+    );
     this.logger.log({ coi, from: job.next_index, to: nextIndex, imported, failed }, 'import batch');
     if (done) {
       await this.audit.record(spec.importAction, {

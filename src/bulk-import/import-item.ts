@@ -53,9 +53,9 @@ export interface ImportProcessor {
   isCostly?(value: unknown): boolean;
   /**
    * The part of a batch's work that needs no statement and no clock (reading, validating,
-   * building rows and what their records will say), done ahead: while the database writes
-   * one batch, the next is prepared, so the service and PostgreSQL work at once instead of in
-   * turn. Records are stamped by `process`, in the batch's own transaction. What it builds is
+   * building rows), done ahead: while the database writes one batch, the next is prepared,
+   * so the service and PostgreSQL work at once instead of in turn. Records are made and
+   * stamped by `process`, in the batch's own transaction. What it builds is
    * handed back to `process` (`BatchAhead.prepared`) only for the same items; if it throws,
    * nothing is handed back and the batch does the work itself.
    */
@@ -114,6 +114,10 @@ export class BatchOutcomes<T> {
     return this.accepted.map((a) => a.row);
   }
 
+  /**
+   * The outcomes of every item, in order, if each accepted row ends as `result` says: a new
+   * array each time (the batch keeps none of them), so it may be asked more than once.
+   */
   settle(
     result: (
       row: T,
@@ -121,15 +125,16 @@ export class BatchOutcomes<T> {
       at: number,
     ) => { details: AuditDetails } | { error: ItemError; names: ItemNames },
   ): ItemOutcome[] {
+    const outcomes = [...this.outcomes];
     for (const [at, { slot, row }] of this.accepted.entries()) {
-      const index = this.outcomes[slot].index;
+      const index = outcomes[slot].index;
       const r = result(row, at);
-      this.outcomes[slot] =
+      outcomes[slot] =
         'details' in r
           ? { index, ok: true, details: r.details }
           : { index, ok: false, error: r.error, ...r.names };
     }
-    return this.outcomes;
+    return outcomes;
   }
 }
 

@@ -66,13 +66,6 @@ export class ImportJobsRepository {
     return rows[0]?.items;
   }
 
-  async deleteChunk(id: string, chunkNo: number): Promise<void> {
-    await this.db.query('DELETE FROM import_chunks WHERE job_id = $1 AND chunk_no = $2', [
-      id,
-      chunkNo,
-    ]);
-  }
-
   async addErrors(id: string, errors: ImportErrorRow[]): Promise<void> {
     if (errors.length === 0) return;
     await this.db.query(
@@ -92,15 +85,28 @@ export class ImportJobsRepository {
     );
   }
 
+  /**
+   * Moves the job on past a batch and, when the batch ended its chunk (`doneChunk`), deletes
+   * that chunk in the same statement: one round trip a batch instead of two.
+   */
   async advance(
     id: string,
     progress: { nextIndex: number; imported: number; failed: number; status: ImportStatus },
+    doneChunk?: number,
   ): Promise<void> {
     await this.db.query(
-      `UPDATE import_jobs SET next_index = $2, nb_imported = nb_imported + $3,
+      `WITH done AS (DELETE FROM import_chunks WHERE job_id = $1 AND chunk_no = $6)
+       UPDATE import_jobs SET next_index = $2, nb_imported = nb_imported + $3,
          nb_failed = nb_failed + $4, status = $5, last_modified = date_trunc('milliseconds', now())
        WHERE id = $1`,
-      [id, progress.nextIndex, progress.imported, progress.failed, progress.status],
+      [
+        id,
+        progress.nextIndex,
+        progress.imported,
+        progress.failed,
+        progress.status,
+        doneChunk ?? null,
+      ],
     );
   }
 

@@ -130,16 +130,16 @@ export class UserImportProcessor implements ImportProcessor {
     options: ImportOptions,
     ahead: BatchAhead = {},
   ): Promise<ItemOutcome[]> {
-    const prepared = (ahead.prepared as PreparedUsers | undefined) ?? this.read(items, options);
-    const { batch } = prepared;
+    const batch =
+      (ahead.prepared as BatchOutcomes<AcceptedUser> | undefined) ?? this.read(items, options);
     // scrypt runs on the libuv pool, so the batch's passwords hash in parallel.
     await Promise.all(
       batch.rows.map(async (row) => {
         if (row.password !== undefined) row.user.passwordHash = await hashPassword(row.password);
       }),
     );
-    const { users, details, expected } = prepared.built ?? this.build(batch);
-    const together = await this.insertWithRecords(tenant, users, expected, ahead.whileWriting);
+    const users = batch.rows.map((r) => r.user);
+    const together = await this.insertWithRecords(tenant, batch, users, ahead.whileWriting);
     if (together) return together;
     const { inserted, refused } = await insertIsolating(
       this.db,
@@ -149,7 +149,7 @@ export class UserImportProcessor implements ImportProcessor {
     );
     return batch.settle((_, at) =>
       inserted.has(users[at].id)
-        ? { details: details[at] }
+        ? { details: createdDetails(users[at]) }
         : {
             error: refused.has(users[at].id) ? UNSTORABLE_ITEM : taken(users[at].userName),
             names: named(users[at].userName),
@@ -158,21 +158,17 @@ export class UserImportProcessor implements ImportProcessor {
   }
 
   /**
-   * Reads, validates and builds a batch ahead of its turn: its users and what their records
-   * will say, when none of them has a password to hash (hashing waits for the batch itself).
-   * The records are stamped in the batch's own turn.
+   * Reads and validates a batch ahead of its turn: its users, ready to insert once their
+   * passwords (if any) are hashed in the batch's own turn, as are their records.
    */
-  prepare(items: ImportItem[], options: ImportOptions): PreparedUsers {
-    const prepared = this.read(items, options);
-    const costly = prepared.batch.rows.some((row) => row.password !== undefined);
-    return costly ? prepared : { ...prepared, built: this.build(prepared.batch) };
+  prepare(items: ImportItem[], options: ImportOptions): BatchOutcomes<AcceptedUser> {
+    return this.read(items, options);
   }
 
   /** Reads the batch's items: each is failed at once or accepted as a user to create. */
-  private read(items: ImportItem[], options: ImportOptions): PreparedUsers {
+  private read(items: ImportItem[], options: ImportOptions): BatchOutcomes<AcceptedUser> {
     const batch = new BatchOutcomes<AcceptedUser>();
     const seen = new Set<string>();
-    const groups = options.group ? { groups: [{ value: options.group.value }] } : {};
     for (const { item, value: dto, error } of readItems(items, (v) =>
       readImportedUser(v, this.config.limits),
     )) {
@@ -185,7 +181,6 @@ export class UserImportProcessor implements ImportProcessor {
         continue;
       }
       seen.add(dto.userName.toLowerCase());
-      const { passwordHash, ...scim } = dto;
       batch.accept(item.index, {
         password: dto.password,
         user: {
@@ -193,74 +188,69 @@ export class UserImportProcessor implements ImportProcessor {
           userName: dto.userName,
           externalId: dto.externalId,
           active: dto.active ?? true,
-          // A hash made elsewhere is stored as given; a clear password is hashed before build.
-          passwordHash: passwordHash ?? null,
-          resource: { ...resourceOf(scim), ...groups },
+          // A hash made elsewhere is stored as given; a clear password is hashed before insert.
+          passwordHash: dto.passwordHash ?? null,
+          resource: withGroup(resourceOf(dto, NOT_ATTRIBUTES), options.group),
         },
       });
     }
-    return { batch };
-  }
-
-  /**
-   * The batch's users (their passwords hashed by now), what each one's record says once it
-   * is created, and the outcomes if every user is created.
-   */
-  private build(batch: BatchOutcomes<AcceptedUser>): BuiltUsers {
-    const users = batch.rows.map((r) => r.user);
-    const details = users.map(createdDetails);
-    const expected = batch.settle((_, at) => ({ details: details[at] }));
-    return { users, details, expected };
+    return batch;
   }
 
   /**
    * The common case in one statement (inside a savepoint): the batch's users and the records
-   * of all its items, in item order, as `expected` says they end if every user is created.
-   * Answers those outcomes, recorded; or undefined, with nothing written, when a user's name
-   * is taken (its record must be a failure, in its place) or the database refuses the
-   * statement: the batch then takes the path that can tell its items apart, and the batch
-   * records their outcomes.
+   * of all its items, in item order, each created user's record listing what it set, and
+   * each failed item's its failure. Answers the batch's outcomes, recorded; or undefined,
+   * with nothing written, when a user's name is taken (its record must be a failure, in its
+   * place) or the database refuses the statement: the batch then takes the path that can
+   * tell its items apart, and the batch records their outcomes.
+   *
+   * The records are stamped here, in the batch's own transaction (a record's `created` is
+   * not before its transaction began: the log streams' commit horizon needs it), and their
+   * `changes` are made only to be stamped: nothing holds them while the statement runs, so
+   * the garbage collector never has to carry a batch's worth of them (it was a quarter of an
+   * import's time). The outcomes answered carry no details: their records are written.
    */
   private async insertWithRecords(
     tenant: string,
+    batch: BatchOutcomes<AcceptedUser>,
     users: NewUser[],
-    expected: ItemOutcome[],
     whileWriting?: () => void,
   ): Promise<ItemOutcome[] | undefined> {
     if (users.length === 0) return undefined;
     try {
       await this.db.savepoint(() =>
-        // Stamped here, in the batch's own transaction, never ahead: a record's `created`
-        // is not before its transaction began (the log streams' commit horizon needs it).
-        this.audit.recordManyWith(
-          expected.map((o) => itemRecord('createUser', o)),
-          async (records) => {
-            const insert = this.users.insertManyWithRecords(tenant, users, records);
-            whileWriting?.();
-            const inserted = await insert;
-            if (inserted.size < users.length) throw new UserSkipped();
-          },
-        ),
+        this.audit.recordManyWith(createdEntries(batch, users), async (records) => {
+          const insert = this.users.insertManyWithRecords(tenant, users, records);
+          whileWriting?.();
+          if ((await insert) < users.length) throw new UserSkipped();
+        }),
       );
     } catch (error) {
       if (error instanceof UserSkipped || isRefusal(error)) return undefined;
       throw error;
     }
-    return expected.map((o) => ({ ...o, recorded: true }));
+    return batch.settle(() => ({ details: {} })).map((o) => ({ ...o, recorded: true }));
   }
 }
 
-/** A batch read ahead of its turn, and built too when it has no password to hash. */
-interface PreparedUsers {
-  batch: BatchOutcomes<AcceptedUser>;
-  built?: BuiltUsers;
+/** The records of a batch if every accepted user is created: in item order, failures too. */
+function createdEntries(batch: BatchOutcomes<AcceptedUser>, users: NewUser[]) {
+  return batch
+    .settle((_, at) => ({ details: createdDetails(users[at]) }))
+    .map((o) => itemRecord('createUser', o));
 }
 
-interface BuiltUsers {
-  users: NewUser[];
-  details: AuditDetails<'createUser'>[];
-  /** The outcomes if every user is created (the batch's own, settled that way). */
-  expected: ItemOutcome[];
+/** An imported user's member that is not a SCIM attribute: it goes to its own column. */
+const NOT_ATTRIBUTES: ReadonlySet<string> = new Set(['passwordHash']);
+
+/** The resource of an imported user, in the import's group if it names one. */
+function withGroup(
+  resource: Record<string, unknown>,
+  group: ImportOptions['group'],
+): Record<string, unknown> {
+  if (group) resource.groups = [{ value: group.value }];
+  return resource;
 }
 
 /** A user of the batch was skipped (its name is taken): undo the statement's work. */

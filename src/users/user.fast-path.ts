@@ -41,7 +41,8 @@ export function validateCanonicalUserFast(body: unknown, limits: UserLimits): Us
 
 function plainUser(body: Record<string, unknown>): UserDto | undefined {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(body)) {
+  for (const key of Object.keys(body)) {
+    const value = body[key];
     if (READ_ONLY.has(key)) continue;
     if (key === 'schemas') {
       if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string'))
@@ -60,8 +61,12 @@ function plainUser(body: Record<string, unknown>): UserDto | undefined {
     } else if (MULTI.has(key) || key === 'addresses') {
       const allowed = key === 'addresses' ? ADDRESS : ITEM;
       if (!Array.isArray(value)) return undefined;
-      const items = value.map((v) => copyOf(v, allowed.strings, allowed.booleans));
-      if (items.some((i) => i === undefined)) return undefined;
+      const items: Record<string, unknown>[] = [];
+      for (const v of value as unknown[]) {
+        const item = copyOf(v, allowed.strings, allowed.booleans);
+        if (!item) return undefined;
+        items.push(item);
+      }
       out[key] = items;
     } else {
       return undefined;
@@ -80,7 +85,8 @@ function copyOf(
 ): Record<string, unknown> | undefined {
   if (!isObject(value)) return undefined;
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
+  for (const key of Object.keys(value)) {
+    const v = value[key];
     if (strings.has(key) ? typeof v !== 'string' : !booleans.has(key) || typeof v !== 'boolean') {
       return undefined;
     }

@@ -17,8 +17,8 @@ const CANONICAL_BY_LOWER = new Map(USER_ATTRIBUTES.map((a) => [a.toLowerCase(), 
 /** RFC 7643 §2.1: attribute names are case-insensitive; store them in their schema spelling. */
 export function canonicaliseKeys(body: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(body)) {
-    out[CANONICAL_BY_LOWER.get(key.toLowerCase()) ?? key] = value;
+  for (const key of Object.keys(body)) {
+    out[CANONICAL_BY_LOWER.get(key.toLowerCase()) ?? key] = body[key];
   }
   return out;
 }
@@ -133,10 +133,16 @@ function cannotHoldLongString(value: unknown, max: number): boolean {
 }
 
 /** The part of a validated user that lives in the `resource` jsonb column. */
-export function resourceOf(dto: UserDto): Record<string, unknown> {
+export function resourceOf(
+  dto: UserDto,
+  /** Members of the DTO that are not attributes either (an import's `passwordHash`). */
+  except: ReadonlySet<string> = NOTHING,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(dto)) {
-    if (!COLUMN_ATTRIBUTES.has(key) && value !== undefined) out[key] = value;
+  const members = dto as unknown as Record<string, unknown>;
+  for (const key of Object.keys(members)) {
+    const value = members[key];
+    if (!COLUMN_ATTRIBUTES.has(key) && !except.has(key) && value !== undefined) out[key] = value;
   }
   // A copy as JSON would carry it; plain data (the fast path's) is copied without the text.
   const copy = plainCopy(out);
@@ -144,6 +150,7 @@ export function resourceOf(dto: UserDto): Record<string, unknown> {
 }
 
 const NOT_PLAIN = Symbol('not plain JSON data');
+const NOTHING: ReadonlySet<string> = new Set();
 
 /**
  * A deep copy of plain JSON data (strings, finite numbers, booleans, null, arrays, objects
