@@ -14,6 +14,8 @@ import { RequestContextService } from '../context/request-context.service';
 import { Database } from '../database/database';
 import { MIGRATION_DATABASE_URL } from '../database/database-url.module';
 import { ACROSS_TENANTS_SETTING } from '../database/tenant-scope';
+import { DatabaseError } from '../database/database-error';
+import { SqlState } from '../database/sqlstate';
 import * as sql from './audit-retention.queries';
 import { AuditService } from './audit.service';
 
@@ -24,6 +26,9 @@ const MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
 /** Arbitrary constant: one instance at a time purges. */
 const PURGE_LOCK = 7_431_003;
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Tries of one partition's drop when it keeps losing deadlocks, and the pause before each retry. */
+const DEADLOCK_ATTEMPTS = 3;
+const DEADLOCK_RETRY_MS = 200;
 
 interface Partition {
   name: string;
@@ -127,12 +132,35 @@ export class AuditRetentionService implements OnApplicationBootstrap, BeforeAppl
       // months it has no records in (the verifier accepts any set of dropped seals).
       for (const part of (await owner.query<Partition>(sql.PARTITIONS)).rows) {
         if (this.stopping) break;
-        if (await this.dropIfDue(owner, part, retention, now)) dropped.push(part.name);
+        if (await this.dropIfDueRetried(owner, part, retention, now)) dropped.push(part.name);
       }
     } finally {
       await owner.end().catch(() => undefined);
     }
     return dropped;
+  }
+
+  /**
+   * dropIfDue, tried again when the database chose it as a deadlock's victim: its GRANT and
+   * SHARE lock can meet another instance's partition upkeep or an autovacuum of the same
+   * partition, and a victim's work is rolled back whole, so trying again is safe.
+   */
+  private async dropIfDueRetried(
+    owner: Client,
+    part: Partition,
+    retention: Map<string, number | undefined>,
+    now: Date,
+  ): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dropIfDue(owner, part, retention, now);
+      } catch (error) {
+        const deadlock = DatabaseError.from(error).code === SqlState.DEADLOCK_DETECTED;
+        if (!deadlock || attempt >= DEADLOCK_ATTEMPTS) throw error;
+        this.logger.warn({ partition: part.name, attempt }, 'audit partition drop deadlocked');
+        await new Promise((resolve) => setTimeout(resolve, DEADLOCK_RETRY_MS * attempt));
+      }
+    }
   }
 
   /**

@@ -1,5 +1,6 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Client } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { AuditRetentionService } from '../../src/audit/audit-retention.service';
 import { AuditService } from '../../src/audit/audit.service';
@@ -7,6 +8,7 @@ import { VerifyReport } from '../../src/audit/audit-verifier';
 import { RequestContextService } from '../../src/context/request-context.service';
 import { createUser } from '../factories/user';
 import { useTestApp } from '../utils/suite';
+import { TEST_DB_SUPERUSER_ENV } from '../utils/test-database';
 
 /**
  * docs/retention.md: a month past every holder's retention is dropped whole, as the owner,
@@ -23,7 +25,9 @@ describe('audit retention', () => {
   const now = new Date();
   const monthStart = (ahead: number) =>
     new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + ahead, 1));
-  const partition = `audit_records_${monthStart(2).toISOString().slice(0, 7).replace('-', '_')}`;
+  const partitionOf = (ahead: number) =>
+    `audit_records_${monthStart(ahead).toISOString().slice(0, 7).replace('-', '_')}`;
+  const partition = partitionOf(2);
 
   async function verify(): Promise<VerifyReport> {
     const res = await s.t.request({
@@ -46,8 +50,8 @@ describe('audit retention', () => {
     }
   }
 
-  /** Records the service writes, dated into the month two ahead. */
-  async function recordsDatedAhead(n: number): Promise<void> {
+  /** Records the service writes, dated into the month `ahead` months from now. */
+  async function recordsDatedAhead(n: number, ahead = 2): Promise<void> {
     const audit = s.t.app.get(AuditService);
     const txHost = s.t.app.get<TransactionHost<TransactionalAdapterTypeOrm>>(TransactionHost);
     for (let i = 0; i < n; i++) {
@@ -55,7 +59,7 @@ describe('audit retention', () => {
         .get(RequestContextService)
         .run({ requestId: uuidv7(), tenant: s.t.tenant }, () =>
           txHost.withTransaction(() =>
-            audit.record('createUser', { at: new Date(monthStart(2).getTime() + 1000 * i) }),
+            audit.record('createUser', { at: new Date(monthStart(ahead).getTime() + 1000 * i) }),
           ),
         );
     }
@@ -102,5 +106,43 @@ describe('audit retention', () => {
     ]);
     // The month is made again for writes that still date into it.
     expect(await retention.addPartitions()).toBe(1);
+  });
+
+  it("tries a drop again when the database makes it a deadlock's victim", async () => {
+    // Another transaction holds the month against writes' locks, and then waits for the
+    // drop's own GRANT: a cycle PostgreSQL breaks by aborting the drop, which waited first.
+    const retention = s.t.app.get(AuditRetentionService);
+    const month = partitionOf(3);
+    await recordsDatedAhead(3, 3);
+    await createUser(s.t);
+    await sealed();
+    await s.t.db.query('UPDATE tenants SET audit_retention_days = 2 WHERE id = $1', [s.t.tenant]);
+    const other = new Client({ connectionString: process.env[TEST_DB_SUPERUSER_ENV] });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(`LOCK TABLE ${month} IN ROW EXCLUSIVE MODE`);
+      const purged = retention.purge(new Date(monthStart(4).getTime() + 3 * 24 * 3600 * 1000));
+      // Once the drop waits for its SHARE lock, close the cycle; the GRANT is rolled back.
+      for (;;) {
+        const { rows } = await other.query<{ waiting: boolean }>(
+          `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = $1::regclass
+             AND mode = 'ShareLock' AND NOT granted) AS waiting`,
+          [month],
+        );
+        if (rows[0].waiting) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await other.query(`GRANT SELECT ON ${month} TO PUBLIC`);
+      await other.query('ROLLBACK');
+      expect(await purged).toEqual([month]);
+    } finally {
+      await other.end();
+    }
+    const report = await sealed();
+    expect(report).toMatchObject({ verified: true, firstFailure: null });
+    expect(report.purges).toEqual(
+      expect.arrayContaining([expect.objectContaining({ partition: month, records: 3 })]),
+    );
   });
 });
