@@ -74,10 +74,14 @@ describe('log stream durability', () => {
       expect(res.status).toBe(201);
     }
 
-    // A slow receiver; the third batch is in its hands when the service dies.
+    // A slow receiver; the batch that brings it to three batches' worth is in its hands when
+    // the service dies. A batch may be short: the stream stops at the commit horizon, which
+    // another test's open transaction on the shared database can hold back mid-way.
     let killed: Promise<void> | undefined;
-    receiver.beforeAnswer = async () => {
+    let inHand = 0;
+    receiver.beforeAnswer = async (delivery) => {
       if (receiver.records('/durable').length >= 3 * BATCH && !killed) {
+        inHand = delivery.records.length;
         killed = first.kill9();
         await killed;
         return;
@@ -87,7 +91,8 @@ describe('log stream durability', () => {
     expect((await pause('active')).status).toBe(200);
     await receiver.until('the kill', () => killed !== undefined, 60_000);
     await killed;
-    expect(receiver.records('/durable')).toHaveLength(3 * BATCH);
+    expect(receiver.records('/durable').length).toBeGreaterThanOrEqual(3 * BATCH);
+    expect(inHand).toBeGreaterThan(0);
 
     const second = await start(tenant);
     const secondToken = await second.token();
@@ -131,7 +136,8 @@ describe('log stream durability', () => {
     for (const i of rewinds) {
       expect(positions[i - 1] - positions[i]).toBeLessThan(BATCH);
     }
-    expect(delivered.length - expected.length).toBe(BATCH);
+    // The only duplicates: the batch the receiver held when the service died.
+    expect(delivered.length - expected.length).toBe(inHand);
     for (const d of receiver.deliveries.filter((x) => x.path === '/durable')) {
       expect(verifySignature(secret, d.headers['x-signature'] as string, d.body)).toBe(true);
     }
