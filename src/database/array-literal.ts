@@ -12,23 +12,16 @@ const BARE = /^[0-9A-Za-z_.:+@-]+$/;
  * reads `NULL` itself is quoted.
  */
 export function arrayLiteral(values: readonly (string | null)[]): string {
-  let bare = true;
-  for (const value of values) {
-    if (
-      value === null ||
-      !BARE.test(value) ||
-      (value.length === 4 && value.toUpperCase() === 'NULL')
-    ) {
-      bare = false;
-      break;
-    }
-  }
-  if (bare) return `{${values.join(',')}}`;
+  if (values.every(isBare)) return `{${values.join(',')}}`;
   return `{${values.map(element).join(',')}}`;
+}
+
+function isBare(value: string | null): boolean {
+  return value !== null && BARE.test(value) && value.toUpperCase() !== 'NULL';
 }
 
 function element(value: string | null): string {
   if (value === null) return 'NULL';
-  if (BARE.test(value) && value.toUpperCase() !== 'NULL') return value;
+  if (isBare(value)) return value;
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
