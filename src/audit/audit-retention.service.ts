@@ -141,9 +141,10 @@ export class AuditRetentionService implements OnApplicationBootstrap, BeforeAppl
   }
 
   /**
-   * dropIfDue, tried again when the database chose it as a deadlock's victim: its GRANT and
-   * SHARE lock can meet another instance's partition upkeep or an autovacuum of the same
-   * partition, and a victim's work is rolled back whole, so trying again is safe.
+   * dropIfDue, tried again when the database chose it as a deadlock's victim: it holds its
+   * GRANT on the month while it waits for the SHARE lock, so another transaction on the same
+   * month can close a cycle (the e2e test builds one); a victim's work is rolled back whole,
+   * so trying again is safe.
    */
   private async dropIfDueRetried(
     owner: Client,
