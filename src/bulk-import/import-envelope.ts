@@ -1,6 +1,7 @@
 import { scimError } from '../common/api-error';
 import { describeUnsafe, findUnsafeText, storableCopy } from '../common/text-safety';
 import { ImportKindSpec } from './import-kinds';
+import { member } from '../scim/scim-members';
 
 /** Options that apply to every item of one import (stored with the job). */
 export interface ImportOptions {
@@ -84,10 +85,4 @@ function readGroup(group: unknown, maxLength: number): { value: string } {
   const unsafe = findUnsafeText(value, 'group.value');
   if (unsafe) throw scimError(400, 'invalidValue', describeUnsafe(unsafe));
   return { value };
-}
-
-function member(object: Record<string, unknown>, name: string): unknown {
-  if (name in object) return object[name];
-  const key = Object.keys(object).find((k) => k.toLowerCase() === name.toLowerCase());
-  return key === undefined ? undefined : object[key];
 }

@@ -12,9 +12,15 @@ export function asObject(value: unknown, what: string): Record<string, unknown> 
 /** A member by case-insensitive name (RFC 7643 §2.1). */
 export function member(object: Record<string, unknown>, name: string): unknown {
   if (name in object) return object[name];
+  // Looked up for every imported item (a member it mostly lacks): no array of keys and no
+  // lower-cased copy of a key whose length already tells it apart.
   const lower = name.toLowerCase();
-  const key = Object.keys(object).find((k) => k.toLowerCase() === lower);
-  return key === undefined ? undefined : object[key];
+  for (const k in object) {
+    if (k.length === lower.length && Object.hasOwn(object, k) && k.toLowerCase() === lower) {
+      return object[k];
+    }
+  }
+  return undefined;
 }
 
 export function optionalString(
