@@ -17,7 +17,10 @@ export function arrayLiteral(values: readonly (string | null)[]): string {
 }
 
 function isBare(value: string | null): boolean {
-  return value !== null && BARE.test(value) && value.toUpperCase() !== 'NULL';
+  // Only a four-letter element can read NULL: no upper-cased copy of every other one.
+  return (
+    value !== null && BARE.test(value) && (value.length !== 4 || value.toUpperCase() !== 'NULL')
+  );
 }
 
 function element(value: string | null): string {
