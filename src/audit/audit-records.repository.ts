@@ -23,6 +23,7 @@ import { AuditKeysService } from './audit-keys.service';
 import { jsonArrayText } from '../database/json-array-param';
 import { arrayLiteral } from '../database/array-literal';
 import {
+  CanonicalRecordTexts,
   canonicalRecordText,
   canonicalTextHash,
   RecordJsonbTexts,
@@ -121,10 +122,16 @@ export class AuditRecordsRepository {
   /** Many records, stamped for a statement of the caller's that writes them (column arrays). */
   prepareMany(rows: NewAuditRecord[]): PreparedAuditRecords {
     const texts: RecordJsonbTexts[] = [];
+    const canonical = new CanonicalRecordTexts();
     let previous: StampedAuditRecord | undefined;
     const stamped = rows.map(
       (row) =>
-        (previous = this.stamp(row, texts, previous && { fields: previous, texts: texts.at(-1)! })),
+        (previous = this.stamp(
+          row,
+          texts,
+          previous && { fields: previous, texts: texts.at(-1)! },
+          canonical,
+        )),
     );
     const columns = WRITTEN_AUDIT_COLUMNS.map((column): (string | null)[] =>
       isJsonbColumn(column) ? texts.map((t) => t[column]) : stamped.map((row) => row[column]),
@@ -184,6 +191,8 @@ export class AuditRecordsRepository {
     row: NewAuditRecord,
     texts?: RecordJsonbTexts[],
     previous?: { fields: StampedAuditRecord; texts: RecordJsonbTexts },
+    /** The batch's writer of canonical texts, which reuses what records share. */
+    canonicalTexts?: CanonicalRecordTexts,
   ): StampedAuditRecord {
     const key = this.keys.currentRecordKey();
     const created = row.created ?? new Date().toISOString();
@@ -191,7 +200,9 @@ export class AuditRecordsRepository {
     let stamped = stampedCopy(row, created, key.id);
     // The jsonb text the hash covers; kept in `texts` for a writer that sends it as it is.
     let rendered = recordJsonbTexts(stamped, previous);
-    let canonical = canonicalRecordText(stamped, rendered);
+    let canonical = canonicalTexts
+      ? canonicalTexts.text(stamped, rendered)
+      : canonicalRecordText(stamped, rendered);
     // Every field is in the text, as JSON, which writes a lone surrogate as an escape: only
     // a text with one (rare) needs the copy made well-formed, and rendered again.
     if (ESCAPED_SURROGATE.test(canonical)) {

@@ -1,6 +1,7 @@
 import {
   canonicalRecord,
   canonicalRecordText,
+  CanonicalRecordTexts,
   changesJsonbText,
   HashedRecordFields,
   inJsonbKeyOrder,
@@ -49,6 +50,49 @@ describe('record hash and MAC', () => {
     expect(canonicalRecordText({ ...full, changes: [] })).toBe(
       jsonbText(canonicalRecord({ ...full, changes: [] })),
     );
+  });
+
+  it('writes a run of records as each alone, whatever they share with the one before', () => {
+    const full = {
+      ...base,
+      changes: [{ attribute: 'active', op: 'replace', before: true, after: false }],
+      client: { ipAddress: '127.0.0.1', userAgent: 'ua', fromRequest: true },
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+    };
+    // Each record differs from the one before it in one field (or none), then in many.
+    const run: HashedRecordFields[] = [
+      base,
+      { ...base, id: '0193b6c4-0000-7000-8000-000000000009' },
+      base,
+      { ...base, coi: 'C' },
+      { ...base, coi: 'C', action_name: 'deleteUser' },
+      { ...base, action_parameters: { Action: 'x' } },
+      { ...base, result: 'RESPONSE_SUCCESS' },
+      full,
+      { ...full, client: null },
+      { ...full, client: { ipAddress: '::1' } },
+      { ...full, trace_id: null },
+      { ...full, trace_id: undefined },
+      { ...full, changes: null },
+      { ...full, message: null },
+      { ...full, service_id: 'OTHER' },
+      { ...full, service_host: null },
+      { ...full, tenant_id: 'other' },
+      { ...full, request_id: 'r' },
+      { ...full, return_value: null },
+      { ...full, acting_user_id: null },
+      { ...full, acting_session_id: null },
+      { ...full, acting_user_immutable_id: 'i' },
+      { ...full, acting_auth_method: null },
+      { ...full, target_user_id: 't', target_user_immutable_id: null },
+      { ...full, correlation_id: null },
+      { ...full, created: '2026-12-03T10:00:00.124Z' },
+      base,
+    ];
+    const writer = new CanonicalRecordTexts();
+    for (const r of run) {
+      expect(writer.text(r, recordJsonbTexts(r))).toBe(jsonbText(canonicalRecord(r)));
+    }
   });
 
   it('renders the jsonb members once, as the hash covers them, null where unset', () => {

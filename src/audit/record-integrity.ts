@@ -159,6 +159,27 @@ export function recordJsonbTexts(
 /** An AttributeChange's members in jsonb order (by length, then bytes), and their JSON keys. */
 const CHANGE_NAMES = ['op', 'after', 'before', 'attribute', 'truncated', 'valueOmitted'];
 const CHANGE_KEYS = CHANGE_NAMES.map((name) => `${JSON.stringify(name)}: `);
+const NEXT_CHANGE_KEYS = CHANGE_KEYS.map((key) => `, ${key}`);
+/** Where `op` and `attribute` are in CHANGE_NAMES: their values repeat from record to record. */
+const OP = 0;
+const ATTRIBUTE = 3;
+
+/**
+ * JSON strings of the values that name a change (its op, its attribute path): a batch of
+ * created users repeats the same few, so each is quoted once, not once per record.
+ */
+const quotedNames = new Map<string, string>();
+const QUOTED_NAMES_KEPT = 1024;
+
+function quotedName(name: string): string {
+  let quoted = quotedNames.get(name);
+  if (quoted === undefined) {
+    if (quotedNames.size >= QUOTED_NAMES_KEPT) quotedNames.clear();
+    quoted = JSON.stringify(name);
+    quotedNames.set(name, quoted);
+  }
+  return quoted;
+}
 
 /**
  * `jsonbText(changes)`, with the members of each change written in their known order
@@ -187,10 +208,11 @@ function changeJsonbText(change: unknown): string | undefined {
     const v = c[CHANGE_NAMES[i]];
     if (v === undefined) continue;
     let text: string;
-    if (typeof v === 'string') text = JSON.stringify(v);
+    if (typeof v === 'string')
+      text = i === OP || i === ATTRIBUTE ? quotedName(v) : JSON.stringify(v);
     else if (typeof v === 'boolean') text = v ? 'true' : 'false';
     else return undefined;
-    out += written++ === 0 ? CHANGE_KEYS[i] + text : ', ' + CHANGE_KEYS[i] + text;
+    out += (written++ === 0 ? CHANGE_KEYS[i] : NEXT_CHANGE_KEYS[i]) + text;
   }
   // Any other member (or one set to undefined) leaves it to the general path.
   let own = 0;
@@ -224,21 +246,107 @@ export function canonicalRecordText(
   r: HashedRecordFields,
   texts: RecordJsonbTexts = recordJsonbTexts(r),
 ): string {
-  // changes, client and traceId are keys only when set (records before them hash as they did).
+  return new CanonicalRecordTexts().text(r, texts);
+}
+
+/**
+ * Writes the canonical texts of a run of records (a batch's), each the same as
+ * `canonicalRecordText`: the parts that hold only what a record shares with the one before
+ * it (its context: tenant, caller, action, parameters, COI) are taken from that record's
+ * text instead of being rendered again. An imported user's record differs from its
+ * neighbour only in its id, changes, time and target.
+ */
+export class CanonicalRecordTexts {
+  private last?: {
+    r: HashedRecordFields;
+    texts: RecordJsonbTexts;
+    action: string;
+    context: string;
+    correlation: string;
+  };
+
+  text(r: HashedRecordFields, texts: RecordJsonbTexts): string {
+    const last = this.last;
+    const action =
+      last !== undefined && sameAction(last.r, last.texts, r, texts)
+        ? last.action
+        : actionPart(r, texts);
+    const context =
+      last !== undefined && sameContext(last.r, last.texts, r, texts)
+        ? last.context
+        : contextPart(r, texts);
+    const correlation =
+      last !== undefined && last.r.correlation_id === r.correlation_id
+        ? last.correlation
+        : `"correlationId": ${j(r.correlation_id)}}`;
+    this.last = { r, texts, action, context, correlation };
+    const changes = r.changes == null ? '' : `"changes": ${texts.changes}, `;
+    return (
+      `{"id": ${j(r.id)}, ${action}${changes}"created": ${j(r.created)}, ${context}` +
+      `"targetUserId": {"id": ${j(r.target_user_id)}, "immutableId": ${j(r.target_user_immutable_id)}}, ` +
+      correlation
+    );
+  }
+}
+
+/** From `"coi"` to `"result"`: the record's action, parameters and caller. */
+function actionPart(r: HashedRecordFields, texts: RecordJsonbTexts): string {
+  // client and traceId are keys only when set (records before them hash as they did).
   const client = r.client == null ? '' : `"client": ${texts.client}, `;
-  const changes = r.changes == null ? '' : `"changes": ${texts.changes}, `;
+  return (
+    `"coi": ${j(r.coi)}, ` +
+    `"action": {"actionName": ${j(r.action_name)}, "actionParameters": ${texts.action_parameters}}, ` +
+    `${client}"result": ${j(r.result)}, `
+  );
+}
+
+function sameAction(
+  a: HashedRecordFields,
+  at: RecordJsonbTexts,
+  b: HashedRecordFields,
+  bt: RecordJsonbTexts,
+): boolean {
+  return (
+    a.coi === b.coi &&
+    a.action_name === b.action_name &&
+    at.action_parameters === bt.action_parameters &&
+    (a.client == null) === (b.client == null) &&
+    at.client === bt.client &&
+    a.result === b.result
+  );
+}
+
+/** From `"message"` to `"actingUserId"`: where the record was written and who acted. */
+function contextPart(r: HashedRecordFields, texts: RecordJsonbTexts): string {
   const trace = r.trace_id == null ? '' : `"traceId": ${j(r.trace_id)}, `;
   return (
-    `{"id": ${j(r.id)}, "coi": ${j(r.coi)}, ` +
-    `"action": {"actionName": ${j(r.action_name)}, "actionParameters": ${texts.action_parameters}}, ` +
-    `${client}"result": ${j(r.result)}, ${changes}"created": ${j(r.created)}, "message": ${j(r.message)}, ` +
+    `"message": ${j(r.message)}, ` +
     `"service": {"id": ${j(r.service_id)}, "host": ${j(r.service_host)}}, ${trace}` +
     `"tenantId": ${j(r.tenant_id)}, "requestId": ${j(r.request_id)}, ` +
     `"returnValue": ${texts.return_value}, ` +
     `"actingUserId": {"id": ${j(r.acting_user_id)}, "sessionId": ${j(r.acting_session_id)}, ` +
-    `"immutableId": ${j(r.acting_user_immutable_id)}, "authenticationMethod": ${j(r.acting_auth_method)}}, ` +
-    `"targetUserId": {"id": ${j(r.target_user_id)}, "immutableId": ${j(r.target_user_immutable_id)}}, ` +
-    `"correlationId": ${j(r.correlation_id)}}`
+    `"immutableId": ${j(r.acting_user_immutable_id)}, "authenticationMethod": ${j(r.acting_auth_method)}}, `
+  );
+}
+
+function sameContext(
+  a: HashedRecordFields,
+  at: RecordJsonbTexts,
+  b: HashedRecordFields,
+  bt: RecordJsonbTexts,
+): boolean {
+  return (
+    a.message === b.message &&
+    a.service_id === b.service_id &&
+    a.service_host === b.service_host &&
+    (a.trace_id ?? null) === (b.trace_id ?? null) &&
+    a.tenant_id === b.tenant_id &&
+    a.request_id === b.request_id &&
+    at.return_value === bt.return_value &&
+    a.acting_user_id === b.acting_user_id &&
+    a.acting_session_id === b.acting_session_id &&
+    a.acting_user_immutable_id === b.acting_user_immutable_id &&
+    a.acting_auth_method === b.acting_auth_method
   );
 }
 
