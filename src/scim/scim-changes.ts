@@ -152,14 +152,28 @@ function added(
 /** `type` or `value` when it names every element of each side once; else undefined. */
 function elementKey(all: unknown[], xs: unknown[], ys: unknown[]): string | undefined {
   if (all.length === 0 || !all.every(isObject)) return undefined;
-  for (const key of ['type', 'value']) {
-    const unique = (items: unknown[]) => {
-      const values = items.map((i) => (i as Json)[key]);
-      return values.every((v) => typeof v === 'string') && new Set(values).size === values.length;
-    };
-    if (unique(xs) && unique(ys)) return key;
+  for (const key of ELEMENT_KEYS) {
+    if (namesEach(xs, key) && namesEach(ys, key)) return key;
   }
   return undefined;
+}
+
+const ELEMENT_KEYS = ['type', 'value'] as const;
+
+/** Whether `key` is a string that differs from element to element of `items`. */
+function namesEach(items: unknown[], key: string): boolean {
+  // A user's emails or phone numbers are a few: compared pairwise, with nothing allocated
+  // (every imported user's record is made this way); a long list (members) through a Set.
+  if (items.length > 8) {
+    const values = items.map((i) => (i as Json)[key]);
+    return values.every((v) => typeof v === 'string') && new Set(values).size === values.length;
+  }
+  for (let i = 0; i < items.length; i++) {
+    const v = (items[i] as Json)[key];
+    if (typeof v !== 'string') return false;
+    for (let k = 0; k < i; k++) if ((items[k] as Json)[key] === v) return false;
+  }
+  return true;
 }
 
 function change(attribute: string, before: unknown, after: unknown): AttributeChange {
