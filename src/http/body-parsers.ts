@@ -4,6 +4,8 @@ import { describeUnsafe, findUnsafeText, jsonNestingExceeds } from '../common/te
 import { AppConfig } from '../config/app-config';
 
 const IMPORT_ROUTE = /\/\.import$/;
+/** Anything but what String.prototype.trim removes (\s is its very set). */
+const NOT_BLANK = /\S/;
 
 function parseError(statusCode: number, code: string, message: string): Error {
   return Object.assign(new Error(message), { statusCode, code });
@@ -33,7 +35,8 @@ export function registerBodyParsers(fastify: FastifyInstance, limits: AppConfig[
     { parseAs: 'string' },
     (request, body, done) => {
       const text = body as string;
-      if (text.trim() === '') return done(null, undefined);
+      // Tested, not trimmed: a trimmed copy of a 10 MB import body was made for nothing.
+      if (!NOT_BLANK.test(text)) return done(null, undefined);
       if (jsonNestingExceeds(text, limits.jsonDepth)) {
         return done(tooDeep(limits.jsonDepth), undefined);
       }
