@@ -8,7 +8,7 @@ import { Database } from '../database/database';
 import { NewUser } from '../users/user-row';
 import { UserDto } from '../users/user.dto';
 import { validateCanonicalUserFast } from '../users/user.fast-path';
-import { canonicaliseKeys, changeViewOfNew, resourceOf } from '../users/user.mapper';
+import { canonicaliseKeys, changeViewOfNew, resourceOfOwned } from '../users/user.mapper';
 import { computeChanges } from '../scim/scim-changes';
 import { USER_SCHEMA } from '../users/user.schema';
 import { UsersRepository } from '../users/users.repository';
@@ -190,7 +190,7 @@ export class UserImportProcessor implements ImportProcessor {
           active: dto.active ?? true,
           // A hash made elsewhere is stored as given; a clear password is hashed before insert.
           passwordHash: dto.passwordHash ?? null,
-          resource: withGroup(resourceOf(dto, NOT_ATTRIBUTES), options.group),
+          resource: withGroup(resourceOfOwned(dto, NOT_ATTRIBUTES), options.group),
         },
       });
     }

@@ -4,12 +4,14 @@ import { UserDto } from './user.dto';
 import {
   canonicaliseKeys,
   resourceOf,
+  resourceOfOwned,
   toUserResource,
   userVersion,
   validateUser,
   writableView,
 } from './user.mapper';
 import { USER_SCHEMA } from './user.schema';
+import { validateUserFast } from './user.fast-path';
 
 const limits = { userNameLength: 256, stringLength: 1024 };
 
@@ -190,6 +192,26 @@ describe('user mapper', () => {
       );
       const proto = JSON.parse('{"userName": "x", "name": {"__proto__": {"a": 1}}}');
       expect(resourceOf(proto)).toStrictEqual(JSON.parse('{"name": {"__proto__": {"a": 1}}}'));
+    });
+
+    it('takes an owned DTO of the fast path as it is, and copies any other', () => {
+      const body = {
+        schemas: [USER_SCHEMA],
+        userName: 'x',
+        password: 'secret',
+        name: { givenName: 'G' },
+        emails: [{ value: 'a@example.com', primary: true }],
+      };
+      const fast = validateUserFast(body, limits);
+      expect(Object.getPrototypeOf(fast)).toBe(Object.prototype);
+      const owned = resourceOfOwned(fast);
+      expect(owned).toStrictEqual(resourceOf(validateUserFast(body, limits)));
+      expect(owned.name).toBe(fast.name);
+      // A DTO of the class-validator path (a null the fast path leaves to it) is copied.
+      const slow = validateUser({ ...body, name: { givenName: 'G', middleName: null } }, limits);
+      expect(Object.getPrototypeOf(slow)).not.toBe(Object.prototype);
+      expect(resourceOfOwned(slow)).toStrictEqual(resourceOf(slow));
+      expect(Object.getPrototypeOf(resourceOfOwned(slow).name)).toBe(Object.prototype);
     });
   });
 

@@ -85,9 +85,7 @@ export function checkUser(dto: UserDto, limits: UserLimits): UserDto {
       `userName must be at most ${limits.userNameLength} characters`,
     );
   }
-  // `schemas` holds the protocol's URNs, not user data: the string limit is not theirs.
-  const { schemas: _urns, ...attributes } = dto;
-  const long = findLongString(attributes, limits.stringLength);
+  const long = findLongAttribute(dto, limits.stringLength);
   if (long)
     throw scimError(
       400,
@@ -105,6 +103,18 @@ function describe(errors: ValidationError[], prefix = ''): string {
       return [...own, ...(e.children?.length ? [describe(e.children, path)] : [])];
     })
     .join('; ');
+}
+
+/** The first attribute (by path) longer than `max`, the user's `userName` aside. */
+function findLongAttribute(dto: UserDto, max: number): string | undefined {
+  const members = dto as unknown as Record<string, unknown>;
+  for (const key of Object.keys(members)) {
+    // `schemas` holds the protocol's URNs, not user data: the string limit is not theirs.
+    if (key === 'schemas' || cannotHoldLongString(members[key], max)) continue;
+    const hit = findLongString(members[key], max, key);
+    if (hit) return hit;
+  }
+  return undefined;
 }
 
 function findLongString(value: unknown, max: number, path = ''): string | undefined {
@@ -147,6 +157,26 @@ export function resourceOf(
   // A copy as JSON would carry it; plain data (the fast path's) is copied without the text.
   const copy = plainCopy(out);
   return (copy === NOT_PLAIN ? JSON.parse(JSON.stringify(out)) : copy) as Record<string, unknown>;
+}
+
+/**
+ * resourceOf for a DTO its caller made for this alone and drops after (an imported item's):
+ * the fast path's DTO is fresh plain data already, so its attribute values are taken as they
+ * are instead of being copied a second time. Any other DTO (class-validator's instances) is
+ * copied as resourceOf copies it.
+ */
+export function resourceOfOwned(
+  dto: UserDto,
+  except: ReadonlySet<string> = NOTHING,
+): Record<string, unknown> {
+  if (Object.getPrototypeOf(dto) !== Object.prototype) return resourceOf(dto, except);
+  const out: Record<string, unknown> = {};
+  const members = dto as unknown as Record<string, unknown>;
+  for (const key of Object.keys(members)) {
+    const value = members[key];
+    if (!COLUMN_ATTRIBUTES.has(key) && !except.has(key) && value !== undefined) out[key] = value;
+  }
+  return out;
 }
 
 const NOT_PLAIN = Symbol('not plain JSON data');
