@@ -49,8 +49,8 @@ const bodies: unknown[] = [
   { ...base, emails: [{ value: 'e', Primary: true }] },
   { ...base, name: null },
   { ...base, displayName: null },
+  // ... or refused, in the slow path's words (a top-level `__proto__` as a nested one).
   JSON.parse(PROTO),
-  // ... or refused, in the slow path's words.
   { ...base, emails: [{ value: 'e', primary: 'true' }] },
   { ...base, emails: ['e@example.com'] },
   { ...base, emails: { value: 'e' } },
@@ -76,8 +76,8 @@ describe('validateUserFast', () => {
   it.each(bodies.map((b, i) => [i, b]))('agrees with validateUser on body %i', (i, body) => {
     const expected = outcome((b) => validateUser(b, limits), body);
     expect(outcome((b) => validateUserFast(b, limits), body)).toEqual(expected);
-    // The first eleven are valid: the comparison covers accepted users, not only errors.
-    expect('ok' in expected).toBe((i as number) < 11);
+    // The first ten are valid: the comparison covers accepted users, not only errors.
+    expect('ok' in expected).toBe((i as number) < 10);
   });
 
   it('takes the fast path for bodies that are plainly valid, and only for those', () => {

@@ -50,6 +50,20 @@ describe('user mapper', () => {
         canonicaliseKeys({ USERNAME: 'a', displayname: 'b', PhoneNumbers: [], fooBar: 1 }),
       ).toEqual({ userName: 'a', displayName: 'b', phoneNumbers: [], fooBar: 1 });
     });
+
+    it('keeps a `__proto__` member a member, for the validators to refuse', () => {
+      const copy = canonicaliseKeys(
+        JSON.parse('{"userName": "a", "__proto__": {"password": "p"}}'),
+      );
+      expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+      expect(Object.keys(copy)).toEqual(['userName', '__proto__']);
+      expect(copy.password).toBeUndefined();
+      expect(refusal(() => validateUser({ ...copy, schemas: [USER_SCHEMA] }, limits))).toEqual({
+        status: 400,
+        scimType: 'invalidValue',
+        detail: '__proto__ is not an attribute name',
+      });
+    });
   });
 
   describe('validateUser', () => {

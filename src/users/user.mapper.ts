@@ -18,7 +18,17 @@ const CANONICAL_BY_LOWER = new Map(USER_ATTRIBUTES.map((a) => [a.toLowerCase(), 
 export function canonicaliseKeys(body: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(body)) {
-    out[CANONICAL_BY_LOWER.get(key.toLowerCase()) ?? key] = body[key];
+    const name = CANONICAL_BY_LOWER.get(key.toLowerCase()) ?? key;
+    // Assigned, a `__proto__` member (JSON.parse makes it an own one) would set the copy's
+    // prototype and vanish from its keys; defined, it stays a member the validators refuse.
+    if (name === '__proto__') {
+      Object.defineProperty(out, name, {
+        value: body[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else out[name] = body[key];
   }
   return out;
 }

@@ -93,6 +93,13 @@ describe('input the database cannot store', () => {
       });
       expectScim400(post, 'invalidValue', `name.Operations.${name}`);
     }
+    // At the top level too: `__proto__` was taken as the copy's prototype and vanished.
+    const top = await s.send({
+      method: 'POST',
+      url: s.users,
+      payload: rawUser(`"userName":"proto-top","__proto__":{"displayName":"a"}`),
+    });
+    expectScim400(top, 'invalidValue', '__proto__');
   });
 
   it('refuses bodies nested deeper than the limit before anything walks them', async () => {
