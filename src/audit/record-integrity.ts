@@ -268,11 +268,11 @@ export class CanonicalRecordTexts {
   text(r: HashedRecordFields, texts: RecordJsonbTexts): string {
     const last = this.last;
     const action =
-      last !== undefined && sameAction(last.r, last.texts, r, texts)
+      last !== undefined && samePart(ACTION_PART, last.r, last.texts, r, texts)
         ? last.action
         : actionPart(r, texts);
     const context =
-      last !== undefined && sameContext(last.r, last.texts, r, texts)
+      last !== undefined && samePart(CONTEXT_PART, last.r, last.texts, r, texts)
         ? last.context
         : contextPart(r, texts);
     const correlation =
@@ -300,22 +300,6 @@ function actionPart(r: HashedRecordFields, texts: RecordJsonbTexts): string {
   );
 }
 
-function sameAction(
-  a: HashedRecordFields,
-  at: RecordJsonbTexts,
-  b: HashedRecordFields,
-  bt: RecordJsonbTexts,
-): boolean {
-  return (
-    a.coi === b.coi &&
-    a.action_name === b.action_name &&
-    at.action_parameters === bt.action_parameters &&
-    (a.client == null) === (b.client == null) &&
-    at.client === bt.client &&
-    a.result === b.result
-  );
-}
-
 /** From `"message"` to `"actingUserId"`: where the record was written and who acted. */
 function contextPart(r: HashedRecordFields, texts: RecordJsonbTexts): string {
   const trace = r.trace_id == null ? '' : `"traceId": ${j(r.trace_id)}, `;
@@ -329,24 +313,45 @@ function contextPart(r: HashedRecordFields, texts: RecordJsonbTexts): string {
   );
 }
 
-function sameContext(
+/**
+ * The fields and jsonb texts a part of the canonical text is written from: two records
+ * equal in them have the same part. (A client's text is `null` exactly when it is unset.)
+ */
+interface PartSource {
+  fields: readonly (keyof HashedRecordFields)[];
+  texts: readonly (keyof RecordJsonbTexts)[];
+}
+
+const ACTION_PART: PartSource = {
+  fields: ['coi', 'action_name', 'result'],
+  texts: ['action_parameters', 'client'],
+};
+const CONTEXT_PART: PartSource = {
+  fields: [
+    'message',
+    'service_id',
+    'service_host',
+    'trace_id',
+    'tenant_id',
+    'request_id',
+    'acting_user_id',
+    'acting_session_id',
+    'acting_user_immutable_id',
+    'acting_auth_method',
+  ],
+  texts: ['return_value'],
+};
+
+function samePart(
+  part: PartSource,
   a: HashedRecordFields,
   at: RecordJsonbTexts,
   b: HashedRecordFields,
   bt: RecordJsonbTexts,
 ): boolean {
   return (
-    a.message === b.message &&
-    a.service_id === b.service_id &&
-    a.service_host === b.service_host &&
-    (a.trace_id ?? null) === (b.trace_id ?? null) &&
-    a.tenant_id === b.tenant_id &&
-    a.request_id === b.request_id &&
-    at.return_value === bt.return_value &&
-    a.acting_user_id === b.acting_user_id &&
-    a.acting_session_id === b.acting_session_id &&
-    a.acting_user_immutable_id === b.acting_user_immutable_id &&
-    a.acting_auth_method === b.acting_auth_method
+    part.fields.every((f) => (a[f] ?? null) === (b[f] ?? null)) &&
+    part.texts.every((t) => at[t] === bt[t])
   );
 }
 
