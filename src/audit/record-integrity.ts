@@ -246,7 +246,7 @@ export function canonicalRecordText(
   r: HashedRecordFields,
   texts: RecordJsonbTexts = recordJsonbTexts(r),
 ): string {
-  return new CanonicalRecordTexts().text(r, texts);
+  return joinedText(r, texts, actionPart(r, texts), contextPart(r, texts), correlationPart(r));
 }
 
 /**
@@ -278,20 +278,35 @@ export class CanonicalRecordTexts {
     const correlation =
       last !== undefined && last.r.correlation_id === r.correlation_id
         ? last.correlation
-        : `"correlationId": ${j(r.correlation_id)}}`;
+        : correlationPart(r);
     this.last = { r, texts, action, context, correlation };
-    const changes = r.changes == null ? '' : `"changes": ${texts.changes}, `;
-    return (
-      `{"id": ${j(r.id)}, ${action}${changes}"created": ${j(r.created)}, ${context}` +
-      `"targetUserId": {"id": ${j(r.target_user_id)}, "immutableId": ${j(r.target_user_immutable_id)}}, ` +
-      correlation
-    );
+    return joinedText(r, texts, action, context, correlation);
   }
+}
+
+/** The canonical text around its parts: what each record has of its own. */
+function joinedText(
+  r: HashedRecordFields,
+  texts: RecordJsonbTexts,
+  action: string,
+  context: string,
+  correlation: string,
+): string {
+  // changes, client and traceId are keys only when set (records before them hash as they did).
+  const changes = r.changes == null ? '' : `"changes": ${texts.changes}, `;
+  return (
+    `{"id": ${j(r.id)}, ${action}${changes}"created": ${j(r.created)}, ${context}` +
+    `"targetUserId": {"id": ${j(r.target_user_id)}, "immutableId": ${j(r.target_user_immutable_id)}}, ` +
+    correlation
+  );
+}
+
+function correlationPart(r: HashedRecordFields): string {
+  return `"correlationId": ${j(r.correlation_id)}}`;
 }
 
 /** From `"coi"` to `"result"`: the record's action, parameters and caller. */
 function actionPart(r: HashedRecordFields, texts: RecordJsonbTexts): string {
-  // client and traceId are keys only when set (records before them hash as they did).
   const client = r.client == null ? '' : `"client": ${texts.client}, `;
   return (
     `"coi": ${j(r.coi)}, ` +
