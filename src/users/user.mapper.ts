@@ -158,12 +158,7 @@ export function resourceOf(
   /** Members of the DTO that are not attributes either (an import's `passwordHash`). */
   except: ReadonlySet<string> = NOTHING,
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const members = dto as unknown as Record<string, unknown>;
-  for (const key of Object.keys(members)) {
-    const value = members[key];
-    if (!COLUMN_ATTRIBUTES.has(key) && !except.has(key) && value !== undefined) out[key] = value;
-  }
+  const out = attributesOf(dto, except);
   // A copy as JSON would carry it; plain data (the fast path's) is copied without the text.
   const copy = plainCopy(out);
   return (copy === NOT_PLAIN ? JSON.parse(JSON.stringify(out)) : copy) as Record<string, unknown>;
@@ -179,7 +174,13 @@ export function resourceOfOwned(
   dto: UserDto,
   except: ReadonlySet<string> = NOTHING,
 ): Record<string, unknown> {
-  if (Object.getPrototypeOf(dto) !== Object.prototype) return resourceOf(dto, except);
+  return Object.getPrototypeOf(dto) === Object.prototype
+    ? attributesOf(dto, except)
+    : resourceOf(dto, except);
+}
+
+/** The DTO's members that are attributes kept in `resource`, as they are (not copied). */
+function attributesOf(dto: UserDto, except: ReadonlySet<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const members = dto as unknown as Record<string, unknown>;
   for (const key of Object.keys(members)) {
