@@ -172,6 +172,23 @@ describe('bulk import of users', () => {
     expect(records[6].action_parameters).toMatchObject({ nbImported: '4', nbFailed: '1' });
   });
 
+  it('fails an item with a top-level __proto__ member, as a single POST is refused', async () => {
+    // JSON.parse keeps the member an own one, so the body sent carries it as written.
+    const item = JSON.parse('{"userName": "proto-item", "__proto__": {"displayName": "a"}}');
+    const { status } = await importUsers({ users: [userBody('proto-ok'), item] });
+    expect(status).toMatchObject({ status: 'completed', nbImported: 1, nbFailed: 1 });
+    expect(status.errors).toEqual([
+      {
+        index: 1,
+        userName: 'proto-item',
+        status: '400',
+        scimType: 'invalidValue',
+        detail: '__proto__ is not an attribute name',
+      },
+    ]);
+    expect(await userNamed('proto-item')).toBeUndefined();
+  });
+
   it('refuses duplicate userNames inside one import and against existing users', async () => {
     const existing = await t.request({
       method: 'POST',
