@@ -4,18 +4,21 @@ import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
 
+import { deployedNodeArgs } from '../../test/utils/service-process';
+
 export { freePort } from '../../test/utils/service-process';
 
 /**
- * Starts an entry point as its own Node process: compiled JavaScript as deployed, or a
- * TypeScript file through ts-node (the floor servers). BENCH_SERVICE_NODE_ARGS (e.g.
- * `--cpu-prof --cpu-prof-dir=prof`) goes to the compiled service only, to profile it under
- * the bench's load (Node refuses --cpu-prof in NODE_OPTIONS).
+ * Starts an entry point as its own Node process: compiled JavaScript as deployed (with the
+ * Node options of `npm start`), or a TypeScript file through ts-node (the floor servers).
+ * BENCH_SERVICE_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=prof`) goes to the compiled
+ * service only, after the deployed options (a later V8 option wins), to profile it under the
+ * bench's load (Node refuses --cpu-prof in NODE_OPTIONS) or to measure another setting.
  */
 export function startNode(entry: string, env: Record<string, string>, quiet = true): ChildProcess {
   const serviceArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const args = entry.endsWith('.js')
-    ? [...serviceArgs, entry]
+    ? [...deployedNodeArgs(), ...serviceArgs, entry]
     : ['-r', 'ts-node/register/transpile-only', entry];
   return spawn(process.execPath, args, {
     cwd: ROOT,

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort, REPO_ROOT, ServiceProcess } from '../utils/service-process';
+import { deployedNodeArgs, freePort, REPO_ROOT, ServiceProcess } from '../utils/service-process';
 import { USER_SCHEMA } from '../utils/test-app';
 
 const SECRET = 'startup-admin-secret-0123456789';
@@ -34,6 +34,22 @@ async function failedStart(service: ServiceProcess): Promise<string> {
 }
 
 describe('start-up (docs/api.md §10, docs/operations.md)', () => {
+  describe('the deployed command (docs/configuration.md, Node.js runtime options)', () => {
+    it('npm start, start:prod and the image run the service with the same Node options', () => {
+      const args = deployedNodeArgs();
+      expect(args).toContain('--max-semi-space-size=32');
+      const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      };
+      expect(pkg.scripts['start:prod']).toBe(pkg.scripts.start);
+      // The image's own CMD starts at the line's beginning (the health check's is indented).
+      const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+      const commands = [...dockerfile.matchAll(/^CMD (\[.*\])$/gm)].map((m) => m[1]);
+      expect(commands).toHaveLength(1);
+      expect(JSON.parse(commands[0])).toEqual(['node', ...args, 'dist/main.js']);
+    });
+  });
+
   describe('configuration errors', () => {
     it('exits non-zero naming every bad variable in one message', async () => {
       const service = new ServiceProcess({

@@ -1,12 +1,28 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const REPO_ROOT = join(__dirname, '..', '..');
 
 /** The service from source (`npm run start:dev`): tests need no build first. */
 const START_ARGS = ['-r', 'ts-node/register/transpile-only', 'src/main.ts'];
+
+/**
+ * The Node options the service is deployed with: those of `npm start` (package.json), which
+ * the image's CMD repeats. Tests and benches that run the compiled service run it with them.
+ */
+export function deployedNodeArgs(): string[] {
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = pkg.scripts.start.split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/main.js') {
+    throw new Error(`npm start is not "node [options] dist/main.js": ${pkg.scripts.start}`);
+  }
+  return words.slice(1, -1);
+}
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -27,17 +43,29 @@ export class ServiceProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  /** `compiled`: run dist/main.js (`npm start`), which starts in about half ts-node's time. */
+  /**
+   * `compiled`: run dist/main.js as `npm start` does (with its Node options), which starts
+   * in about half ts-node's time.
+   */
   constructor(
     env: Record<string, string>,
     { compiled, ...options }: { uid?: number; gid?: number; compiled?: boolean } = {},
   ) {
-    this.child = spawn(process.execPath, compiled ? ['dist/main.js'] : START_ARGS, {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ENV_FILE: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...options,
-    });
+    this.child = spawn(
+      process.execPath,
+      compiled ? [...deployedNodeArgs(), 'dist/main.js'] : START_ARGS,
+      {
+        cwd: REPO_ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '/tmp',
+          ENV_FILE: '',
+          ...env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        ...options,
+      },
+    );
     for (const stream of [this.child.stdout, this.child.stderr]) {
       stream?.setEncoding('utf8');
       stream?.on('data', (chunk: string) => this.output.push(chunk));
